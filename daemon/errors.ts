@@ -1,0 +1,68 @@
+// The one error type of CasterPak: a stable code, the HTTP status it maps to, and the values that were wrong.
+
+/** Stable error codes. Tests and logs rely on these strings; add, never rename. */
+export type ErrorCode =
+  // request and source
+  | 'BAD_PATH' // 400: the request path is malformed or tries to escape the media root
+  | 'NOT_FOUND' // 404: no such route, source or segment
+  | 'CONFIG_INVALID'
+  // MP4 input (422: the source exists but cannot be packaged)
+  | 'MP4_NO_MOOV'
+  | 'MP4_TRUNCATED'
+  | 'MP4_BAD_BOX'
+  | 'MP4_OVERFLOW'
+  | 'MP4_TABLE_MISMATCH'
+  | 'MP4_FRAGMENTED'
+  | 'MP4_NO_TRACKS'
+  | 'MP4_UNSUPPORTED_CODEC'
+  | 'MP4_BAD_CODEC_CONFIG'
+  | 'MP4_EMPTY'
+  // packaging
+  | 'PACKAGER_FAILED' // 502
+  | 'PACKAGER_TIMEOUT' // 504
+  | 'PACKAGER_UNAVAILABLE' // 503
+  | 'BUSY'; // 503: waited too long for another generation of the same file
+
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  BAD_PATH: 400,
+  NOT_FOUND: 404,
+  CONFIG_INVALID: 500,
+  MP4_NO_MOOV: 422,
+  MP4_TRUNCATED: 422,
+  MP4_BAD_BOX: 422,
+  MP4_OVERFLOW: 422,
+  MP4_TABLE_MISMATCH: 422,
+  MP4_FRAGMENTED: 422,
+  MP4_NO_TRACKS: 422,
+  MP4_UNSUPPORTED_CODEC: 422,
+  MP4_BAD_CODEC_CONFIG: 422,
+  MP4_EMPTY: 422,
+  PACKAGER_FAILED: 502,
+  PACKAGER_TIMEOUT: 504,
+  PACKAGER_UNAVAILABLE: 503,
+  BUSY: 503,
+};
+
+export class CasterpakError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** The values that were wrong, for the log line (never sent to clients). */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'CasterpakError';
+    this.code = code;
+    this.status = STATUS_BY_CODE[code];
+    this.details = details;
+  }
+}
+
+export function isCasterpakError(err: unknown): err is CasterpakError {
+  return err instanceof CasterpakError;
+}
+
+/** Shorthand for the 422 family: the source exists but is not a usable MP4. */
+export function mp4Error(code: ErrorCode & `MP4_${string}`, message: string, details: Record<string, unknown> = {}): CasterpakError {
+  return new CasterpakError(code, message, details);
+}
