@@ -1,0 +1,84 @@
+// What the MP4 reader hands to the planner and the muxer: tracks with codec configs and columnar sample tables.
+
+export type VideoCodec = 'avc' | 'hevc';
+export type AudioCodec = 'aac' | 'mp3' | 'ac3' | 'eac3';
+
+/**
+ * One track's samples, column by column (typed arrays keep a 3-hour rendition's tables small).
+ * Index i describes sample i in decode order. Times are in the track's own timescale.
+ */
+export interface SampleTable {
+  readonly count: number;
+  /** Absolute file offset of each sample (Float64 so >4 GiB files stay exact up to 2^53). */
+  readonly offsets: Float64Array;
+  readonly sizes: Uint32Array;
+  /** Decode time of each sample, from stts, starting at 0. */
+  readonly dts: Float64Array;
+  /** Composition offset (ctts; signed for v1), so pts = dts + cts. Zero when there is no ctts. */
+  readonly cts: Int32Array;
+  /** Duration of each sample (stts delta). */
+  readonly durations: Uint32Array;
+  /** 1 when stss marks the sample as sync (or when there is no stss: every sample is sync). */
+  readonly sync: Uint8Array;
+}
+
+/**
+ * The edit list reduced to one rule, applied identically to every track:
+ * presentation time = (media time - mediaStartTicks) + emptyDelayTicks, in the track's timescale.
+ * `emptyDelayTicks` comes from leading empty edits (converted from the movie timescale);
+ * `mediaStartTicks` from the first media edit's media_time (signed; -1 means empty edit).
+ */
+export interface EditShift {
+  readonly emptyDelayTicks: number;
+  readonly mediaStartTicks: number;
+}
+
+interface TrackBase {
+  readonly id: number;
+  readonly timescale: number;
+  /** Media duration from mdhd, in the track's timescale. */
+  readonly durationTicks: number;
+  readonly edit: EditShift;
+  readonly samples: SampleTable;
+  /** RFC 6381 codec string, e.g. avc1.64001f, hvc1.1.6.L93.B0, mp4a.40.2, mp4a.40.34, ac-3, ec-3. */
+  readonly codecString: string;
+}
+
+export interface VideoTrack extends TrackBase {
+  readonly kind: 'video';
+  readonly codec: VideoCodec;
+  readonly width: number;
+  readonly height: number;
+  /** Bytes of each NAL unit's length prefix (from avcC/hvcC lengthSizeMinusOne + 1). */
+  readonly nalLengthSize: number;
+  /** Parameter sets from avcC/hvcC, NAL units without start codes or length prefixes. */
+  readonly vps: Uint8Array[];
+  readonly sps: Uint8Array[];
+  readonly pps: Uint8Array[];
+}
+
+export interface AudioTrack extends TrackBase {
+  readonly kind: 'audio';
+  readonly codec: AudioCodec;
+  readonly sampleRate: number;
+  readonly channelCount: number;
+  /** AAC AudioSpecificConfig from esds (AAC only). */
+  readonly audioSpecificConfig?: Uint8Array;
+}
+
+export type Track = VideoTrack | AudioTrack;
+
+export interface Movie {
+  readonly timescale: number;
+  readonly durationTicks: number;
+  /** At most one video and one audio track are packaged (the first of each kind). */
+  readonly video?: VideoTrack;
+  readonly audio?: AudioTrack;
+  readonly fileSizeBytes: number;
+}
+
+/** Ranged reads: the reader never loads a whole file. */
+export interface RangeReader {
+  readonly sizeBytes: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
