@@ -98,10 +98,10 @@ describe('cache hits', () => {
 });
 
 describe('misses', () => {
-  it('sends a miss to the daemon and serves the file its X-Accel-Redirect names, with CORS and the drop-in cache lifetime', async () => {
+  it('sends a miss to the daemon and serves the file its X-Accel-Redirect names, with CORS and one Cache-Control', async () => {
     answer = (req, res) => {
       cacheFile('i/miss.mp4/segment2_0_av.ts', Buffer.alloc(376, 0x47));
-      redirectTo('i/miss.mp4/segment2_0_av.ts', 'video/mp2t', { 'Cache-Control': 'no-cache' })(req, res);
+      redirectTo('i/miss.mp4/segment2_0_av.ts')(req, res);
     };
     const res = await get(port(), '/i/miss.mp4/segment2_0_av.ts');
     expect(res.status).toBe(200);
