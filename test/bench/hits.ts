@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { validateConfig } from '../../daemon/config.js';
-import { makeClip, FFMPEG } from '../helpers/media.js';
+import { makeClip } from '../helpers/clip.js';
+import { FFMPEG } from '../helpers/media.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { freePort } from '../helpers/processes.js';
 import type { BenchModule, BenchRow } from './table.js';
@@ -31,7 +32,7 @@ async function makeCachedFiles(cacheDir: string): Promise<{ segmentBytes: number
   const dir = path.join(cacheDir, REL_DIR);
   mkdirSync(dir, { recursive: true });
   const source = path.join(cacheDir, '..', 'source.mp4');
-  await makeClip(source, { durationSec: 10, width: 640, height: 360, gopSec: 2 });
+  makeClip(source, { durationSec: 10, size: '640x360', gopFrames: 50 });
   const segment = path.join(dir, 'segment1_0_av.ts');
   await run(FFMPEG, ['-nostdin', '-v', 'error', '-y', '-i', source, '-c', 'copy', '-f', 'mpegts', segment]);
   const playlist = ['#EXTM3U', '#EXT-X-TARGETDURATION:10', '#EXT-X-ALLOW-CACHE:YES', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-VERSION:3', '#EXT-X-MEDIA-SEQUENCE:1', '#EXTINF:10.000,', 'segment1_0_av.ts', '#EXT-X-ENDLIST', ''].join('\n');

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePath } from '../helpers/http.js';
-import { decodeErrors, makeClip, playlistSegments, videoFacts } from '../helpers/media.js';
+import { decodeErrors, makeClip } from '../helpers/clip.js';
+import { playlistSegments, videoFacts } from '../helpers/media.js';
 import { e2ePackagers } from '../helpers/packagers.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -14,8 +15,9 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'casterpak-e2e-media-'));
 const clip = path.join(scratch, 'clip.mp4');
 const otherClip = path.join(scratch, 'other.mp4');
 
-beforeAll(async () => {
-  await Promise.all([makeClip(clip, { durationSec: 6 }), makeClip(otherClip, { durationSec: 4, width: 256, height: 144 })]);
+beforeAll(() => {
+  makeClip(clip, { durationSec: 6, gopFrames: 25 });
+  makeClip(otherClip, { durationSec: 4, size: '256x144', gopFrames: 25 });
 });
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -88,10 +90,10 @@ describe.each(e2ePackagers())('the miss path through nginx, packager %s', (packa
       expect(res.all('cache-control')).toEqual([SEGMENT_CACHE_CONTROL]);
       const file = path.join(scratch, `${packager}-${uri}`);
       writeFileSync(file, res.body);
-      expect(await decodeErrors(file)).toBe('');
+      expect(decodeErrors(file)).toBe('');
     }
     const url = `${stack.nginx.baseUrl}/i/decode.mp4/index_0_av.m3u8`;
-    expect(await decodeErrors(url)).toBe('');
+    expect(decodeErrors(url)).toBe('');
     expect((await videoFacts(url)).frames).toBe(source.frames);
   });
 
@@ -153,7 +155,7 @@ describe.each(e2ePackagers())('the miss path through nginx, packager %s', (packa
     const segment = await stack.get(`${base}/${first}`);
     const file = path.join(scratch, `${packager}-named.ts`);
     writeFileSync(file, segment.body);
-    expect(await decodeErrors(file)).toBe('');
+    expect(decodeErrors(file)).toBe('');
     const before = await stack.daemon.healthz();
     expect((await stack.get(`${base}/index_0_av.m3u8`)).text()).toBe(text);
     expect((await stack.daemon.healthz()).requests - before.requests).toBe(1);
