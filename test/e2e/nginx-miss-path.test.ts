@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync,
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePath } from '../helpers/http.js';
+import { encodePath, request } from '../helpers/http.js';
 import { decodeErrors, makeClip } from '../helpers/clip.js';
 import { playlistSegments, videoFacts } from '../helpers/media.js';
 import { e2ePackagers } from '../helpers/packagers.js';
@@ -74,6 +74,22 @@ describe.each(e2ePackagers())('the miss path through nginx, packager %s', (packa
     expect(res.headers['x-accel-redirect']).toBe('/casterpak-internal/i/direct%20%C3%A9.mp4/index_0_av.m3u8');
     expect(res.headers['content-type']).toBe('application/vnd.apple.mpegurl');
     expect(res.headers['cache-control']).toBeUndefined();
+  });
+
+  it('answers a Range request that misses with 206 from the new file, and HEAD with the length and no body', async () => {
+    addSource('range.mp4');
+    const partial = await stack.get('/i/range.mp4/segment2_0_av.ts', { Range: 'bytes=188-563' });
+    expect(partial.status).toBe(206);
+    expect(partial.body.length).toBe(376);
+    const file = readFileSync(path.join(stack.daemon.cacheDir, 'i/range.mp4/segment2_0_av.ts'));
+    expect(partial.headers['content-range']).toBe(`bytes 188-563/${file.length}`);
+    expect(partial.body.equals(file.subarray(188, 564))).toBe(true);
+    addSource('head.mp4');
+    const head = await request({ port: stack.nginx.port, path: '/i/head.mp4/index_0_av.m3u8', method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    const playlist = readFileSync(path.join(stack.daemon.cacheDir, 'i/head.mp4/index_0_av.m3u8'));
+    expect(Number(head.headers['content-length'])).toBe(playlist.length);
   });
 
   it('serves segments that all decode without an error, adding up to the source duration within one frame', async () => {
