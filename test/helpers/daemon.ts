@@ -94,6 +94,17 @@ async function stopDaemon(proc: GuardedProcess | undefined): Promise<void> {
 
 /** Creates the temp directories and config, starts the daemon, and resolves when /healthz answers 200. */
 export async function startDaemon(options: DaemonOptions = {}): Promise<RunningDaemon> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      // The free port was taken between the probe and the daemon's bind: try another.
+      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(options: DaemonOptions): Promise<RunningDaemon> {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` first`);
   const root = mkdtempSync(path.join(os.tmpdir(), 'casterpak-daemon-'));
   for (const dir of ['media', 'cache', 'state', 'log']) mkdirSync(path.join(root, dir));
