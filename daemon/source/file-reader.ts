@@ -2,7 +2,7 @@
 
 import { open, type FileHandle } from 'node:fs/promises';
 import { mp4Error } from '../errors.js';
-import type { RangeReader } from './types.js';
+import type { RangeReader } from '../mp4/types.js';
 
 export interface FileRangeReader extends RangeReader {
   close(): Promise<void>;
