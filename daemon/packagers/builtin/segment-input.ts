@@ -1,0 +1,59 @@
+// Cuts one planned segment's samples out of the source (coalesced ranged reads) and stamps them for the muxer.
+
+import type { MuxAudioConfig, MuxSample, MuxSegmentInput, MuxVideoConfig } from '../../mpegts/types.js';
+import type { AudioTrack, Movie, RangeReader, Track, VideoTrack } from '../../mp4/types.js';
+import { sampleTimes90k } from '../../plan/timeline.js';
+import { NOT_IDR, type IdrMarks, type PlannedSegment, type SampleRange, type SegmentPlan } from '../../plan/types.js';
+import { readRanges, type ByteRange } from '../../source/ranged-reads.js';
+
+/**
+ * Samples of both tracks sit interleaved in the mdat, so a segment is usually one contiguous region;
+ * small gaps (other segments' audio at the edges) are cheaper to read than to skip.
+ */
+const SEGMENT_READ = { maxGapBytes: 64 * 1024, maxSpanBytes: 16 * 1024 * 1024, concurrency: 4 };
+
+export interface SegmentSource {
+  readonly reader: RangeReader;
+  readonly movie: Movie;
+  readonly marks: IdrMarks;
+  readonly plan: SegmentPlan;
+}
+
+function sampleRanges(track: Track, range: SampleRange): ByteRange[] {
+  const ranges: ByteRange[] = [];
+  for (let i = range.firstSample; i <= range.lastSample; i++) ranges.push({ offset: track.samples.offsets[i], length: track.samples.sizes[i] });
+  return ranges;
+}
+
+function stamp(track: Track, range: SampleRange, data: Uint8Array[], isKey: (i: number) => boolean, shift90k: number): MuxSample[] {
+  return data.map((bytes, k) => {
+    const i = range.firstSample + k;
+    return { ...sampleTimes90k(track, i, shift90k), isKey: isKey(i), data: bytes };
+  });
+}
+
+function videoConfig(video: VideoTrack): MuxVideoConfig {
+  return { codec: video.codec, nalLengthSize: video.nalLengthSize, vps: video.vps, sps: video.sps, pps: video.pps };
+}
+
+function audioConfig(audio: AudioTrack): MuxAudioConfig {
+  return { codec: audio.codec, sampleRate: audio.sampleRate, channelCount: audio.channelCount, audioSpecificConfig: audio.audioSpecificConfig };
+}
+
+export async function readSegmentInput(source: SegmentSource, segment: PlannedSegment, signal?: AbortSignal): Promise<MuxSegmentInput> {
+  const { movie, marks, plan } = source;
+  const videoRanges = movie.video && segment.video ? sampleRanges(movie.video, segment.video) : [];
+  const audioRanges = movie.audio && segment.audio ? sampleRanges(movie.audio, segment.audio) : [];
+  const data = await readRanges(source.reader, [...videoRanges, ...audioRanges], { ...SEGMENT_READ, signal });
+  const input: { segmentNumber: number; video?: MuxSegmentInput['video']; audio?: MuxSegmentInput['audio'] } = { segmentNumber: segment.number };
+  if (movie.video && segment.video) {
+    const video = movie.video;
+    // A sync sample that was never classified is treated as a keyframe: repeating parameter sets before it is harmless.
+    const isKey = (i: number) => video.samples.sync[i] === 1 && marks[i] !== NOT_IDR;
+    input.video = { config: videoConfig(video), samples: stamp(video, segment.video, data.slice(0, videoRanges.length), isKey, plan.shift90k) };
+  }
+  if (movie.audio && segment.audio) {
+    input.audio = { config: audioConfig(movie.audio), samples: stamp(movie.audio, segment.audio, data.slice(videoRanges.length), () => true, plan.shift90k) };
+  }
+  return input;
+}
