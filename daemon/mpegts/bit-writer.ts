@@ -11,16 +11,26 @@ export class BitWriter {
   }
 
   /**
-   * Appends `value` as a `width`-bit field. Arithmetic rather than bit operators, so a 33-bit
-   * timestamp field is as safe as a 1-bit flag (JavaScript bit operators truncate to 32 bits).
+   * Appends `value` as a `width`-bit field. Fields wider than 24 bits are split with arithmetic,
+   * not bit operators, so a 33-bit timestamp is as safe as a flag (JavaScript bit operators
+   * truncate to 32 bits); narrower values are written a byte-sized run of bits at a time.
    */
   put(width: number, value: number): this {
-    for (let i = width - 1; i >= 0; i--) {
-      const bit = Math.floor(value / 2 ** i) % 2;
+    if (width > 24) {
+      this.put(width - 24, Math.floor(value / 2 ** 24));
+      return this.put(24, value % 2 ** 24);
+    }
+    let remaining = width;
+    while (remaining > 0) {
+      const used = this.bitPos & 7;
+      const take = Math.min(8 - used, remaining);
+      const shift = 8 - used - take;
+      const mask = ((1 << take) - 1) << shift;
+      const bits = ((value >>> (remaining - take)) << shift) & mask;
       const byteIndex = this.bitPos >> 3;
-      const mask = 0x80 >> (this.bitPos & 7);
-      this.bytes[byteIndex] = bit ? this.bytes[byteIndex] | mask : this.bytes[byteIndex] & ~mask;
-      this.bitPos++;
+      this.bytes[byteIndex] = (this.bytes[byteIndex] & ~mask) | bits;
+      this.bitPos += take;
+      remaining -= take;
     }
     return this;
   }

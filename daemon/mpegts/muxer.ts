@@ -56,21 +56,12 @@ function interleave(video: readonly PesUnit[], audio: readonly PesUnit[]): PesUn
 /** Sizes the output exactly, then writes PAT, PMT and the items, each PID's counters seeded from the segment number. */
 function writeSegment(segmentNumber: number, pmt: Uint8Array, streams: readonly StreamDescription[], items: readonly SegmentItem[]): Uint8Array {
   let packets = PSI_PACKETS;
-  let scratchBytes = 0;
-  for (const item of items) {
-    if (item.kind === 'pcr') {
-      packets++;
-    } else {
-      packets += unitPacketCount(item.unit);
-      scratchBytes = Math.max(scratchBytes, unitBytes(item.unit));
-    }
-  }
+  for (const item of items) packets += item.kind === 'pcr' ? 1 : unitPacketCount(item.unit);
   const writer = new TsPacketWriter(new Uint8Array(packets * TS_PACKET_BYTES));
   const cc = firstContinuityCounter(segmentNumber);
   for (const pid of [PAT_PID, PMT_PID, ...streams.map((s) => s.pid)]) writer.startContinuity(pid, cc);
   writer.psi(PAT_PID, buildPat());
   writer.psi(PMT_PID, pmt);
-  const scratch = new Uint8Array(scratchBytes);
   const pcrPid = streams[0].pid;
   for (const item of items) {
     if (item.kind === 'pcr') {
@@ -78,9 +69,9 @@ function writeSegment(segmentNumber: number, pmt: Uint8Array, streams: readonly 
       continue;
     }
     const unit = item.unit;
-    const headerBytes = writePesHeader(scratch, 0, unitHeader(unit));
-    unit.writePayload(scratch, headerBytes);
-    writer.pes(unit.pid, scratch, headerBytes + unit.payloadBytes, unitLayout(unit));
+    writer.pes(unit.pid, unitBytes(unit), unitLayout(unit), (out, offset) => {
+      unit.writePayload(out, offset + writePesHeader(out, offset, unitHeader(unit)));
+    });
   }
   if (writer.pos !== writer.out.length) {
     throw new CasterpakError('PACKAGER_FAILED', 'segment size differs from its plan', { planned: writer.out.length, written: writer.pos });

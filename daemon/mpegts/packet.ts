@@ -81,27 +81,41 @@ export class TsPacketWriter {
     this.adaptation(TS_PAYLOAD_BYTES, false, pcr90k);
   }
 
-  /** Cuts pes[0, length) into packets as `layout` says. */
-  pes(pid: number, pes: Uint8Array, length: number, layout: PesLayout): void {
-    const filledBytes = length - layout.thinTail;
-    let src = 0;
-    while (src < filledBytes) {
-      const isFirst = src === 0;
-      const minAdaptation = isFirst ? layout.firstAdaptationBytes : 0;
-      const chunk = Math.min(TS_PAYLOAD_BYTES - minAdaptation, filledBytes - src);
-      this.payloadPacket(pid, isFirst, pes.subarray(src, src + chunk), isFirst ? layout : undefined);
+  /**
+   * Writes one PES of `pesBytes` bytes as packets cut as `layout` says; `writePes` puts the PES's
+   * bytes at the offset it is given. They are first written into the end of the space the packets
+   * will take, then moved forward packet by packet: a packet's header never reaches bytes not yet
+   * moved (headers only add bytes in front), and moving within one array (copyWithin) spares a
+   * scratch buffer and a view per packet.
+   */
+  pes(pid: number, pesBytes: number, layout: PesLayout, writePes: (out: Uint8Array, offset: number) => void): void {
+    const packets = pesPacketCount(pesBytes, layout.firstAdaptationBytes, layout.thinTail);
+    let src = this.pos + packets * TS_PACKET_BYTES - pesBytes;
+    writePes(this.out, src);
+    const filledEnd = src + pesBytes - layout.thinTail;
+    const end = src + pesBytes;
+    let first = true;
+    while (src < filledEnd) {
+      const minAdaptation = first ? layout.firstAdaptationBytes : 0;
+      const chunk = Math.min(TS_PAYLOAD_BYTES - minAdaptation, filledEnd - src);
+      this.payloadPacket(pid, src, chunk, first ? layout : undefined);
       src += chunk;
+      first = false;
     }
-    for (; src < length; src++) this.payloadPacket(pid, false, pes.subarray(src, src + 1), undefined);
+    for (; src < end; src++) this.payloadPacket(pid, src, 1, undefined);
   }
 
-  /** A packet with `payload`, preceded by an adaptation field when the first-packet flags or stuffing need one. */
-  private payloadPacket(pid: number, unitStart: boolean, payload: Uint8Array, first: PesLayout | undefined): void {
-    const adaptationBytes = TS_PAYLOAD_BYTES - payload.length;
-    this.header(pid, unitStart, adaptationBytes > 0 ? AFC_ADAPTATION_AND_PAYLOAD : AFC_PAYLOAD_ONLY);
+  /**
+   * A packet whose payload is the `length` bytes at `src` in the output (see `pes`), preceded by
+   * an adaptation field when the first packet's flags or stuffing need one. `first` is set only for
+   * a PES's first packet, which starts the unit.
+   */
+  private payloadPacket(pid: number, src: number, length: number, first: PesLayout | undefined): void {
+    const adaptationBytes = TS_PAYLOAD_BYTES - length;
+    this.header(pid, first !== undefined, adaptationBytes > 0 ? AFC_ADAPTATION_AND_PAYLOAD : AFC_PAYLOAD_ONLY);
     if (adaptationBytes > 0) this.adaptation(adaptationBytes, first?.randomAccess ?? false, first?.pcr90k ?? NO_PCR);
-    this.out.set(payload, this.pos);
-    this.pos += payload.length;
+    this.out.copyWithin(this.pos, src, src + length);
+    this.pos += length;
   }
 
   /** The 4-byte header, Table 2-2. */

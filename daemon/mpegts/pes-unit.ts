@@ -24,7 +24,7 @@ export interface PesUnit {
 export type PesUnitSource = Omit<PesUnit, 'pcr90k' | 'thinTail' | 'headerStuffing'>;
 
 export function newPesUnit(source: PesUnitSource): PesUnit {
-  return { ...source, pcr90k: NO_PCR, thinTail: 0, headerStuffing: 0 };
+  return Object.assign(source, { pcr90k: NO_PCR, thinTail: 0, headerStuffing: 0 });
 }
 
 export function unitHeader(unit: PesUnit): PesHeader {
@@ -38,7 +38,7 @@ export function unitHeader(unit: PesUnit): PesHeader {
 }
 
 export function unitHeaderBytes(unit: PesUnit): number {
-  return pesHeaderBytes(unitHeader(unit));
+  return pesHeaderBytes(unit.dts90k !== unit.pts90k, unit.headerStuffing);
 }
 
 /** Bytes of the whole PES packet: header and payload. */

@@ -25,9 +25,8 @@ export interface PesHeader {
   readonly stuffingBytes: number;
 }
 
-export function pesHeaderBytes(header: PesHeader): number {
-  const timestamps = header.dts90k === header.pts90k ? 1 : 2;
-  return PES_FIXED_HEADER_BYTES + timestamps * TIMESTAMP_FIELD_BYTES + header.stuffingBytes;
+export function pesHeaderBytes(hasDts: boolean, stuffingBytes: number): number {
+  return PES_FIXED_HEADER_BYTES + (hasDts ? 2 : 1) * TIMESTAMP_FIELD_BYTES + stuffingBytes;
 }
 
 /** Largest payload that keeps PES_packet_length non-zero: audio PES must say their length (§2.4.3.7). */
@@ -37,8 +36,8 @@ export function maxBoundedPesPayload(hasDts: boolean): number {
 
 /** Writes the header at `offset` and returns its byte length; the payload follows it. */
 export function writePesHeader(out: Uint8Array, offset: number, header: PesHeader): number {
-  const headerBytes = pesHeaderBytes(header);
   const hasDts = header.dts90k !== header.pts90k;
+  const headerBytes = pesHeaderBytes(hasDts, header.stuffingBytes);
   const length = headerBytes - PES_FIXED_HEADER_BYTES + BYTES_AFTER_LENGTH_FIELD + header.payloadBytes;
   const w = new BitWriter(out, offset)
     .put(24, 0x000001) // packet_start_code_prefix
