@@ -4,6 +4,7 @@
 export type ErrorCode =
   // request and source
   | 'BAD_PATH' // 400: the request path is malformed or tries to escape the media root
+  | 'BAD_QUERY' // 400: a query parameter CasterPak reads (such as b=) is malformed
   | 'NOT_FOUND' // 404: no such route, source or segment
   | 'CONFIG_INVALID'
   // MP4 input (422: the source exists but cannot be packaged)
@@ -26,6 +27,7 @@ export type ErrorCode =
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_PATH: 400,
+  BAD_QUERY: 400,
   NOT_FOUND: 404,
   CONFIG_INVALID: 500,
   MP4_NO_MOOV: 422,

@@ -3,14 +3,15 @@
 import { constants, promises as fs } from 'node:fs';
 import { Hono } from 'hono';
 import type { CacheFiller } from '../cache/filler.js';
-import { xAccelRedirectUri } from '../cache/paths.js';
+import { contentTypeOf, xAccelRedirectUri } from '../cache/paths.js';
 import type { Config } from '../config.js';
 import { isCasterpakError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { parseBitrateFilter } from '../master/bitrate-filter.js';
 import type { Store } from '../store/store.js';
 import { mountPlayer } from './player.js';
-import { parseRequestPath } from './request-path.js';
-import { sendFile } from './send-file.js';
+import { isMasterRequest, parseRequestPath } from './request-path.js';
+import { cacheControlFor, sendFile } from './send-file.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -56,6 +57,16 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
 
   app.on(['GET', 'HEAD'], `${config.urlPrefix}*`, async (c) => {
     const request = parseRequestPath(rawPathOf(c), config.urlPrefix);
+    const bitrateFilter = c.req.query('b');
+    if (bitrateFilter && isMasterRequest(request)) {
+      // Akamai's ?b=: nginx sends these here (try_files never sees a query); answered directly, never cached.
+      const text = await filler.filteredMaster(request, parseBitrateFilter(bitrateFilter));
+      return c.body(text, 200, {
+        'Content-Type': contentTypeOf(request.cachePath),
+        'Cache-Control': cacheControlFor(contentTypeOf(request.cachePath)),
+        'Access-Control-Allow-Origin': '*',
+      });
+    }
     const filled = await filler.fill(request);
     if (config.mode === 'standalone') {
       store.recordAccesses([{ path: filled.cachePath, accessMs: Date.now(), hits: 1 }]);

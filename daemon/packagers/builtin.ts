@@ -5,7 +5,7 @@ import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import { muxSegment } from '../mpegts/muxer.js';
 import { readMovie } from '../mp4/read-movie.js';
-import type { RangeReader } from '../mp4/types.js';
+import type { Movie, RangeReader } from '../mp4/types.js';
 import { packageVersion } from '../package-root.js';
 import { segmentFileName } from '../plan/playlist.js';
 import { planSegments } from '../plan/segment-plan.js';
@@ -25,6 +25,8 @@ export interface BuiltinOptions extends PackagerOptions {
 export interface BuiltinPackager extends SegmentPackager {
   /** The full plan (sample ranges, byte totals, timeline shift), for master playlists and tests. */
   segmentPlan(src: SourceFile): Promise<SegmentPlan>;
+  /** The parsed moov with its plan: what master playlists describe (codecs, sizes, times), without muxing. */
+  plannedMovie(src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }>;
 }
 
 /** The file on disk must still be the one the caller stat'ed: a changed size means it was replaced meanwhile. */
@@ -76,6 +78,12 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
   const segmentPlan = (src: SourceFile): Promise<SegmentPlan> =>
     withFileReader(src.absPath, async (reader) => (await planWith(src, reader)).plan);
 
+  const plannedMovie = (src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }> =>
+    withFileReader(src.absPath, async (reader) => {
+      const { source, plan } = await planWith(src, reader);
+      return { movie: source.movie, plan };
+    });
+
   return {
     name: 'builtin',
     granularity: 'segment',
@@ -85,6 +93,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     },
 
     segmentPlan,
+    plannedMovie,
 
     async plan(src): Promise<SegmentList> {
       const plan = await segmentPlan(src);
