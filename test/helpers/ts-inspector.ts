@@ -1,5 +1,9 @@
 // An independent MPEG-TS reader for tests: parses a segment field by field and lists what breaks ISO/IEC 13818-1 or HLS rules.
 
+import { analyseAdts, analyseVideo, type AccessUnitNals, type AdtsFrame } from './es-inspector.js';
+
+export type { AccessUnitNals, AdtsFrame } from './es-inspector.js';
+
 const PACKET = 188;
 const PCR_MAX_INTERVAL_27M = 2_700_000n; // 100 ms of the 27 MHz system clock
 const WRAP_33 = 2n ** 33n;
@@ -39,23 +43,6 @@ export interface PesPacket {
   payload: Uint8Array;
   /** The PCR most recently seen before this PES started (any PID). */
   pcrBefore?: Pcr;
-}
-
-export interface AccessUnitNals {
-  pesIndex: number;
-  nalTypes: number[];
-}
-
-export interface AdtsFrame {
-  pesIndex: number;
-  mpegVersionId: number;
-  protectionAbsent: boolean;
-  profile: number;
-  samplingFrequencyIndex: number;
-  channelConfiguration: number;
-  frameLength: number;
-  bufferFullness: number;
-  rawBlocks: number;
 }
 
 export interface ContinuityInfo {
@@ -122,6 +109,23 @@ interface PendingPes {
   pcrBefore?: Pcr;
 }
 
+/** The state of one pass over the packets. */
+interface Pass {
+  report: TsInspection;
+  pending: Map<number, PendingPes>;
+  lastPcr?: Pcr;
+}
+
+/** The fields of a packet header (ISO/IEC 13818-1 Table 2-2) and where its payload starts. */
+interface PacketView {
+  index: number;
+  pid: number;
+  unitStart: boolean;
+  hasPayload: boolean;
+  randomAccess: boolean;
+  payload: Uint8Array;
+}
+
 /** Reads a whole segment (or several concatenated) and reports its structure and every problem found. */
 export function inspectTs(data: Uint8Array): TsInspection {
   const report: TsInspection = {
@@ -135,71 +139,86 @@ export function inspectTs(data: Uint8Array): TsInspection {
     adtsFrames: new Map(),
   };
   if (data.length % PACKET !== 0) report.problems.push(`length ${data.length} is not a multiple of 188`);
-  const pending = new Map<number, PendingPes>();
-  let lastPcr: Pcr | undefined;
+  const pass: Pass = { report, pending: new Map() };
   for (let i = 0; i < report.packetCount; i++) {
-    const p = data.subarray(i * PACKET, (i + 1) * PACKET);
-    if (p[0] !== 0x47) {
-      report.problems.push(`packet ${i}: sync byte 0x${p[0].toString(16)}`);
-      continue;
-    }
-    const tei = (p[1] & 0x80) !== 0;
-    const pusi = (p[1] & 0x40) !== 0;
-    const pid = ((p[1] & 0x1f) << 8) | p[2];
-    const afc = (p[3] >> 4) & 0x03;
-    const cc = p[3] & 0x0f;
-    report.pids.push(pid);
-    if (tei) report.problems.push(`packet ${i}: transport_error_indicator set`);
-    if (afc === 0) report.problems.push(`packet ${i}: adaptation_field_control 00`);
-    const hasPayload = (afc & 1) === 1;
-    checkContinuity(report, { pid, cc, hasPayload, index: i });
-    let payloadStart = 4;
-    let randomAccess = false;
-    if (afc & 2) {
-      const afLength = p[4];
-      payloadStart = 5 + afLength;
-      if (hasPayload ? afLength > 182 : afLength !== 183) report.problems.push(`packet ${i}: adaptation_field_length ${afLength}`);
-      if (afLength > 0) {
-        const flags = p[5];
-        randomAccess = (flags & 0x40) !== 0;
-        if (flags & 0x10) {
-          lastPcr = readPcr(p, i, pid, !hasPayload);
-          checkPcrInterval(report, lastPcr);
-          report.pcrs.push(lastPcr);
-        }
-        const stuffingFrom = 6 + (flags & 0x10 ? 6 : 0) + (flags & 0x08 ? 6 : 0);
-        if (!(flags & 0x0f) && p.subarray(stuffingFrom, payloadStart).some((b) => b !== 0xff)) {
-          report.problems.push(`packet ${i}: adaptation stuffing is not 0xFF`);
-        }
-      }
-    }
-    if (!hasPayload) continue;
-    const payload = p.subarray(payloadStart);
-    if (pid === 0) {
-      if (pusi) readPat(report, payload);
-      continue;
-    }
-    if (report.pat?.programs.some((prog) => prog.pmtPid === pid)) {
-      if (pusi) readPmt(report, pid, payload);
-      continue;
-    }
-    if (pusi) {
-      const prev = pending.get(pid);
-      if (prev) finishPes(report, pid, prev);
-      pending.set(pid, { packetIndex: i, chunks: [payload], packetCount: 1, randomAccess, pcrBefore: lastPcr });
-    } else {
-      const cur = pending.get(pid);
-      if (!cur) report.problems.push(`packet ${i}: PID ${pid} payload before any unit start`);
-      else {
-        cur.chunks.push(payload);
-        cur.packetCount++;
-      }
-    }
+    const packet = readPacket(pass, data.subarray(i * PACKET, (i + 1) * PACKET), i);
+    if (packet?.hasPayload) routePayload(pass, packet);
   }
-  for (const [pid, pes] of pending) finishPes(report, pid, pes);
+  for (const [pid, pes] of pass.pending) finishPes(report, pid, pes);
   checkLeadingTables(report);
   analyseStreams(report);
   return report;
+}
+
+/** Header and adaptation field of one packet; records continuity and PCR. */
+function readPacket(pass: Pass, p: Uint8Array, index: number): PacketView | undefined {
+  const report = pass.report;
+  if (p[0] !== 0x47) {
+    report.problems.push(`packet ${index}: sync byte 0x${p[0].toString(16)}`);
+    return undefined;
+  }
+  const pid = ((p[1] & 0x1f) << 8) | p[2];
+  const afc = (p[3] >> 4) & 0x03;
+  const hasPayload = (afc & 1) === 1;
+  report.pids.push(pid);
+  if (p[1] & 0x80) report.problems.push(`packet ${index}: transport_error_indicator set`);
+  if (afc === 0) report.problems.push(`packet ${index}: adaptation_field_control 00`);
+  checkContinuity(report, { pid, cc: p[3] & 0x0f, hasPayload, index });
+  const view: PacketView = { index, pid, unitStart: (p[1] & 0x40) !== 0, hasPayload, randomAccess: false, payload: p.subarray(4) };
+  if (afc & 2) readAdaptationField(pass, p, view);
+  return view;
+}
+
+/** Adaptation field, Table 2-6: length, flags, PCR, stuffing. */
+function readAdaptationField(pass: Pass, p: Uint8Array, view: PacketView): void {
+  const report = pass.report;
+  const afLength = p[4];
+  view.payload = p.subarray(5 + afLength);
+  if (view.hasPayload ? afLength > 182 : afLength !== 183) report.problems.push(`packet ${view.index}: adaptation_field_length ${afLength}`);
+  if (afLength === 0) return;
+  const flags = p[5];
+  view.randomAccess = (flags & 0x40) !== 0;
+  if (flags & 0x10) {
+    pass.lastPcr = readPcr(p, view.index, view.pid, !view.hasPayload);
+    checkPcrInterval(report, pass.lastPcr);
+    report.pcrs.push(pass.lastPcr);
+  }
+  const stuffingFrom = 6 + (flags & 0x10 ? 6 : 0);
+  if (!(flags & 0x0f) && p.subarray(stuffingFrom, 5 + afLength).some((b) => b !== 0xff)) {
+    report.problems.push(`packet ${view.index}: adaptation stuffing is not 0xFF`);
+  }
+}
+
+/** PAT, PMT, or a piece of a PES. */
+function routePayload(pass: Pass, packet: PacketView): void {
+  const report = pass.report;
+  if (packet.pid === 0) {
+    if (packet.unitStart) readPat(report, packet.payload);
+    return;
+  }
+  if (report.pat?.programs.some((prog) => prog.pmtPid === packet.pid)) {
+    if (packet.unitStart) readPmt(report, packet.pid, packet.payload);
+    return;
+  }
+  if (packet.unitStart) {
+    const previous = pass.pending.get(packet.pid);
+    if (previous) finishPes(report, packet.pid, previous);
+    pass.pending.set(packet.pid, {
+      packetIndex: packet.index,
+      chunks: [packet.payload],
+      packetCount: 1,
+      randomAccess: packet.randomAccess,
+      pcrBefore: pass.lastPcr,
+    });
+    return;
+  }
+  const current = pass.pending.get(packet.pid);
+  if (!current) {
+    report.problems.push(`packet ${packet.index}: PID ${packet.pid} payload before any unit start`);
+    return;
+  }
+  current.chunks.push(packet.payload);
+  current.packetCount++;
 }
 
 function checkContinuity(report: TsInspection, pkt: { pid: number; cc: number; hasPayload: boolean; index: number }): void {
@@ -357,74 +376,9 @@ function analyseStreams(report: TsInspection): void {
       else if (signedDiff33(dts, pes.pcrBefore.base90k) < 0) report.problems.push(`PID ${stream.pid} PES ${index}: PCR ${pes.pcrBefore.base90k} after DTS ${dts}`);
     });
     if (stream.streamType === STREAM_TYPE_AVC || stream.streamType === STREAM_TYPE_HEVC) {
-      report.accessUnits.set(stream.pid, analyseVideo(report, stream, list));
+      report.accessUnits.set(stream.pid, analyseVideo(report.problems, stream, list));
     }
-    if (stream.streamType === STREAM_TYPE_AAC_ADTS) report.adtsFrames.set(stream.pid, analyseAdts(report, stream.pid, list));
+    if (stream.streamType === STREAM_TYPE_AAC_ADTS) report.adtsFrames.set(stream.pid, analyseAdts(report.problems, stream.pid, list));
   }
 }
 
-/** NAL unit types of an Annex B byte stream (3- or 4-byte start codes). */
-export function annexBNalTypes(bytes: Uint8Array, hevc: boolean): number[] {
-  const types: number[] = [];
-  for (let i = 0; i + 3 < bytes.length; i++) {
-    if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1) {
-      const header = bytes[i + 3];
-      types.push(hevc ? (header >> 1) & 0x3f : header & 0x1f);
-      i += 3;
-    }
-  }
-  return types;
-}
-
-function analyseVideo(report: TsInspection, stream: PmtStream, list: PesPacket[]): AccessUnitNals[] {
-  const hevc = stream.streamType === STREAM_TYPE_HEVC;
-  const aud = hevc ? 35 : 9;
-  const isIdr = (t: number) => (hevc ? t === 19 || t === 20 : t === 5);
-  const needed = hevc ? [32, 33, 34] : [7, 8];
-  return list.map((pes, pesIndex) => {
-    const nalTypes = annexBNalTypes(pes.payload, hevc);
-    const where = `PID ${stream.pid} access unit ${pesIndex}`;
-    if (nalTypes[0] !== aud) report.problems.push(`${where}: does not start with an access unit delimiter`);
-    if (nalTypes.filter((t) => t === aud).length > 1) report.problems.push(`${where}: more than one delimiter`);
-    const idrAt = nalTypes.findIndex(isIdr);
-    if (idrAt >= 0) {
-      for (const type of needed) {
-        const at = nalTypes.indexOf(type);
-        if (at < 0 || at > idrAt) report.problems.push(`${where}: IDR without NAL type ${type} before it`);
-      }
-    }
-    return { pesIndex, nalTypes };
-  });
-}
-
-function analyseAdts(report: TsInspection, pid: number, list: PesPacket[]): AdtsFrame[] {
-  const frames: AdtsFrame[] = [];
-  list.forEach((pes, pesIndex) => {
-    const b = pes.payload;
-    let at = 0;
-    while (at < b.length) {
-      if (at + 7 > b.length || b[at] !== 0xff || (b[at + 1] & 0xf0) !== 0xf0) {
-        report.problems.push(`PID ${pid} PES ${pesIndex}: no ADTS syncword at byte ${at}`);
-        return;
-      }
-      const frame: AdtsFrame = {
-        pesIndex,
-        mpegVersionId: (b[at + 1] >> 3) & 1,
-        protectionAbsent: (b[at + 1] & 1) === 1,
-        profile: b[at + 2] >> 6,
-        samplingFrequencyIndex: (b[at + 2] >> 2) & 0x0f,
-        channelConfiguration: ((b[at + 2] & 1) << 2) | (b[at + 3] >> 6),
-        frameLength: ((b[at + 3] & 0x03) << 11) | (b[at + 4] << 3) | (b[at + 5] >> 5),
-        bufferFullness: ((b[at + 5] & 0x1f) << 6) | (b[at + 6] >> 2),
-        rawBlocks: b[at + 6] & 0x03,
-      };
-      if (frame.frameLength < 7 || at + frame.frameLength > b.length) {
-        report.problems.push(`PID ${pid} PES ${pesIndex}: ADTS frame_length ${frame.frameLength} overruns the PES`);
-        return;
-      }
-      frames.push(frame);
-      at += frame.frameLength;
-    }
-  });
-  return frames;
-}
