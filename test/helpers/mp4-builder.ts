@@ -253,6 +253,8 @@ export interface SimpleVideoOptions {
   readonly edits?: readonly SynthEdit[];
   /** Put a large SEI before the first slice of every sync sample. */
   readonly seiBytes?: number;
+  /** Bytes of each slice NAL's body (default 16). */
+  readonly sliceBytes?: number;
 }
 
 export function simpleVideo(options: SimpleVideoOptions): SynthTrack {
@@ -260,7 +262,7 @@ export function simpleVideo(options: SimpleVideoOptions): SynthTrack {
   const nonIdr = new Set(options.nonIdrSync ?? []);
   const samples = Array.from({ length: options.frames }, (_, i): SynthSample => {
     const sync = i % gop === 0;
-    const slice = avcNal(sync && !nonIdr.has(i) ? 5 : 1, 16);
+    const slice = avcNal(sync && !nonIdr.has(i) ? 5 : 1, options.sliceBytes ?? 16);
     const nals = sync ? [avcNal(9, 1), ...(options.seiBytes ? [avcNal(6, options.seiBytes)] : []), slice] : [avcNal(9, 1), slice];
     return { duration: options.frameDuration ?? 512, sync, data: nalSample(...nals) };
   });
