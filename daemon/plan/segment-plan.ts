@@ -3,7 +3,7 @@
 import { mp4Error } from '../errors.js';
 import type { AudioTrack, Movie, Track, VideoTrack } from '../mp4/types.js';
 import { findAudioCuts, findVideoCuts } from './cuts.js';
-import { presentationSec, timelineShift90k, trackEndSec, trackStartSec } from './timeline.js';
+import { presentationSec, presentationTicks, timelineShift90k, trackExtent } from './timeline.js';
 import { IDR, type IdrMarks, type PlannedSegment, type SampleRange, type SegmentPlan } from './types.js';
 
 export interface PlanOptions {
@@ -21,9 +21,9 @@ export function planSegments(movie: Movie, options: PlanOptions, marks: IdrMarks
   const targetSec = options.segmentDurationSec;
   if (!(targetSec > 0)) throw new RangeError(`segmentDurationSec must be positive, got ${targetSec}`);
   const lead: Track = movie.video ?? (movie.audio as AudioTrack);
-  const tracks = [movie.video, movie.audio].filter((track): track is Track => track !== undefined);
-  const startSec = Math.min(...tracks.map(trackStartSec));
-  const endSec = Math.max(...tracks.map(trackEndSec));
+  const extents = [movie.video, movie.audio].filter((track): track is Track => track !== undefined).map(trackExtent);
+  const startSec = Math.min(...extents.map((extent) => extent.startSec));
+  const endSec = Math.max(...extents.map((extent) => extent.endSec));
   if (!(endSec - startSec >= MIN_SEGMENT_SEC)) {
     throw mp4Error('MP4_EMPTY', 'the movie has samples but no duration', { startSec, endSec });
   }
@@ -46,7 +46,7 @@ export function planSegments(movie: Movie, options: PlanOptions, marks: IdrMarks
   return {
     segmentDurationSec: targetSec,
     segments,
-    shift90k: timelineShift90k(movie),
+    shift90k: timelineShift90k(extents),
     independentSegments: !movie.video || marks[0] === IDR,
   };
 }
@@ -86,7 +86,8 @@ function assignByTime(audio: AudioTrack, boundariesSec: readonly number[]): (Sam
   for (let k = 0; k + 1 < boundariesSec.length; k++) {
     const first = next;
     const isLast = k + 2 === boundariesSec.length;
-    while (next < count && (isLast || presentationSec(audio, next) < boundariesSec[k + 1])) next++;
+    const boundarySec = boundariesSec[k + 1];
+    while (next < count && (isLast || presentationTicks(audio, next) / audio.timescale < boundarySec)) next++;
     ranges.push(next > first ? { firstSample: first, lastSample: next - 1 } : undefined);
   }
   return ranges;

@@ -10,6 +10,7 @@ import { failureOf } from '../helpers/expect-code.js';
 import { MemoryReader } from '../helpers/memory-reader.js';
 import { buildMovie, findFourCC, simpleAudio, simpleVideo, type SimpleVideoOptions } from '../helpers/mp4-builder.js';
 import { sourceFileOf } from '../helpers/source-file.js';
+import { programStreams } from '../helpers/ts-peek.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -130,6 +131,18 @@ describe('the builtin packager', () => {
     await fs.writeFile(file, buildMovie({ tracks: [simpleVideo({ ...VIDEO, frames: 100 })] }));
     await fs.utimes(file, new Date(), new Date(Date.now() + 5000));
     expect((await packager.plan(await sourceFileOf(file))).durationsSec).toHaveLength(2);
+  });
+
+  it('declares the same streams in every segment, even after the audio has ended', async () => {
+    const file = path.join(dir, 'short-audio.mp4');
+    await fs.writeFile(file, buildMovie({ tracks: [simpleVideo(VIDEO), simpleAudio({ frames: 60 })] }));
+    const src = await sourceFileOf(file);
+    const packager = createBuiltinPackager({ segmentDurationSec: 2 });
+    const plan = await packager.segmentPlan(src);
+    expect(plan.segments[4].audio).toBeUndefined();
+    const streams = await Promise.all(plan.segments.map(async (s) => programStreams(await packager.segment(src, s.number, signal()))));
+    expect(streams[0].map((s) => s.streamType)).toEqual([0x1b, 0x0f]);
+    for (const segmentStreams of streams) expect(segmentStreams).toEqual(streams[0]);
   });
 
   it('answers NOT_FOUND for segment numbers outside the plan', async () => {
