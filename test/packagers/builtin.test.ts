@@ -8,7 +8,8 @@ import { segmentFileName } from '../../daemon/plan/playlist.js';
 import { openFileReader, type FileRangeReader } from '../../daemon/source/file-reader.js';
 import { failureOf } from '../helpers/expect-code.js';
 import { MemoryReader } from '../helpers/memory-reader.js';
-import { buildMovie, findFourCC, simpleAudio, simpleVideo, type SimpleVideoOptions } from '../helpers/mp4-builder.js';
+import { buildMovie, simpleAudio, simpleVideo, type SimpleVideoOptions } from '../helpers/mp4-builder.js';
+import { findFourCC } from '../helpers/mp4-patch.js';
 import { sourceFileOf } from '../helpers/source-file.js';
 import { programStreams } from '../helpers/ts-peek.js';
 
