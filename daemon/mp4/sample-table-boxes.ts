@@ -1,20 +1,28 @@
 // Parsers for the sample table boxes (ISO/IEC 14496-12 §8.6–8.7): each checks its entry count against its size.
 
 import { mp4Error } from '../errors.js';
-import { ByteCursor } from './bytes.js';
+import { ByteCursor, readUint64 } from './bytes.js';
 import type { Box } from './boxes.js';
 import { FourCC } from './fourcc.js';
 
 /** 2^25 samples is ~155 hours of 60 fps video; larger counts are corrupt and would exhaust memory. */
 export const MAX_SAMPLES = 1 << 25;
 
-/** Opens a full box and checks that `entryCount` entries of `entryBytes` fit in what is left. */
-function openTable(box: Box, entryBytes: number): { cursor: ByteCursor; version: number; entryCount: number } {
+/**
+ * Opens a full box and checks that `entryCount` entries of `entryBytes` fit in what is left; the
+ * entries are then read through a DataView without further checks (tables have 10^5–10^6 entries).
+ */
+function openTable(box: Box, entryBytes: number): { entries: DataView; entryCount: number } {
   const cursor = new ByteCursor(box.payload, box.path);
-  const { version } = cursor.fullBoxHeader();
+  cursor.fullBoxHeader();
   const entryCount = cursor.u32();
   checkFits(box, cursor, entryCount, entryBytes);
-  return { cursor, version, entryCount };
+  return { entries: tableView(cursor, entryCount * entryBytes), entryCount };
+}
+
+function tableView(cursor: ByteCursor, byteLength: number): DataView {
+  const table = cursor.take(byteLength, 'table entries');
+  return new DataView(table.buffer, table.byteOffset, table.byteLength);
 }
 
 function checkFits(box: Box, cursor: ByteCursor, entryCount: number, entryBytes: number): void {
@@ -42,12 +50,12 @@ export interface RunTable<T extends Uint32Array | Int32Array> {
 
 /** stts (§8.6.1.2): sample_count, sample_delta. */
 export function parseStts(box: Box): RunTable<Uint32Array> {
-  const { cursor, entryCount } = openTable(box, 8);
+  const { entries, entryCount } = openTable(box, 8);
   const counts = new Uint32Array(entryCount);
   const values = new Uint32Array(entryCount);
   for (let i = 0; i < entryCount; i++) {
-    counts[i] = cursor.u32(); // sample_count
-    values[i] = cursor.u32(); // sample_delta
+    counts[i] = entries.getUint32(8 * i); // sample_count
+    values[i] = entries.getUint32(8 * i + 4); // sample_delta
   }
   return { counts, values };
 }
@@ -58,21 +66,21 @@ export function parseStts(box: Box): RunTable<Uint32Array> {
  * offset reaches 2^31, so both are read as signed 32-bit.
  */
 export function parseCtts(box: Box): RunTable<Int32Array> {
-  const { cursor, entryCount } = openTable(box, 8);
+  const { entries, entryCount } = openTable(box, 8);
   const counts = new Uint32Array(entryCount);
   const values = new Int32Array(entryCount);
   for (let i = 0; i < entryCount; i++) {
-    counts[i] = cursor.u32(); // sample_count
-    values[i] = cursor.i32(); // sample_offset
+    counts[i] = entries.getUint32(8 * i); // sample_count
+    values[i] = entries.getInt32(8 * i + 4); // sample_offset
   }
   return { counts, values };
 }
 
 /** stss (§8.6.2): 1-based sample_number of each sync sample. */
 export function parseStss(box: Box): Uint32Array {
-  const { cursor, entryCount } = openTable(box, 4);
+  const { entries, entryCount } = openTable(box, 4);
   const numbers = new Uint32Array(entryCount);
-  for (let i = 0; i < entryCount; i++) numbers[i] = cursor.u32(); // sample_number
+  for (let i = 0; i < entryCount; i++) numbers[i] = entries.getUint32(4 * i); // sample_number
   return numbers;
 }
 
@@ -83,13 +91,13 @@ export interface StscTable {
 
 /** stsc (§8.7.4): first_chunk, samples_per_chunk, sample_description_index. */
 export function parseStsc(box: Box): StscTable {
-  const { cursor, entryCount } = openTable(box, 12);
+  const { entries, entryCount } = openTable(box, 12);
   const firstChunk = new Uint32Array(entryCount);
   const samplesPerChunk = new Uint32Array(entryCount);
   for (let i = 0; i < entryCount; i++) {
-    firstChunk[i] = cursor.u32(); // first_chunk
-    samplesPerChunk[i] = cursor.u32(); // samples_per_chunk
-    cursor.skip(4); // sample_description_index: the first sample entry describes the whole track
+    firstChunk[i] = entries.getUint32(12 * i); // first_chunk
+    samplesPerChunk[i] = entries.getUint32(12 * i + 4); // samples_per_chunk
+    // sample_description_index (+8) is not read: the first sample entry describes the whole track
   }
   return { firstChunk, samplesPerChunk };
 }
@@ -103,8 +111,9 @@ export function parseStsz(box: Box): Uint32Array {
   checkSampleCount(box.path, sampleCount);
   if (sampleSize !== 0) return new Uint32Array(sampleCount).fill(sampleSize);
   checkFits(box, cursor, sampleCount, 4);
+  const entries = tableView(cursor, sampleCount * 4);
   const sizes = new Uint32Array(sampleCount);
-  for (let i = 0; i < sampleCount; i++) sizes[i] = cursor.u32(); // entry_size
+  for (let i = 0; i < sampleCount; i++) sizes[i] = entries.getUint32(4 * i); // entry_size
   return sizes;
 }
 
@@ -132,8 +141,13 @@ export function parseStz2(box: Box): Uint32Array {
 /** stco (§8.7.5, 32-bit chunk_offset) or co64 (64-bit chunk_offset). */
 export function parseChunkOffsets(box: Box): Float64Array {
   const wide = box.type === FourCC.co64;
-  const { cursor, entryCount } = openTable(box, wide ? 8 : 4);
+  const { entries, entryCount } = openTable(box, wide ? 8 : 4);
   const offsets = new Float64Array(entryCount);
-  for (let i = 0; i < entryCount; i++) offsets[i] = wide ? cursor.u64() : cursor.u32(); // chunk_offset
+  if (!wide) {
+    for (let i = 0; i < entryCount; i++) offsets[i] = entries.getUint32(4 * i); // chunk_offset
+    return offsets;
+  }
+  const bytes = new Uint8Array(entries.buffer, entries.byteOffset, entries.byteLength);
+  for (let i = 0; i < entryCount; i++) offsets[i] = readUint64(bytes, 8 * i, box.path); // chunk_offset (64-bit)
   return offsets;
 }

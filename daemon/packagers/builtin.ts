@@ -10,7 +10,7 @@ import { packageVersion } from '../package-root.js';
 import { segmentFileName } from '../plan/playlist.js';
 import { planSegments } from '../plan/segment-plan.js';
 import type { SegmentPlan } from '../plan/types.js';
-import { withFileReader } from '../source/file-reader.js';
+import { openFileReader, type FileRangeReader } from '../source/file-reader.js';
 import { classifyCutCandidates } from './builtin/idr-probe.js';
 import { ParsedSources, type ParsedSource } from './builtin/parsed-sources.js';
 import { readSegmentInput } from './builtin/segment-input.js';
@@ -20,6 +20,8 @@ import type { PackagerOptions, SegmentList, SegmentPackager, SourceFile } from '
 export interface BuiltinOptions extends PackagerOptions {
   /** Bounds of the in-memory cache of parsed moovs and plans. */
   readonly cacheLimits?: LruLimits;
+  /** How a source is opened for ranged reads (default: the file itself; tests wrap it to count reads). */
+  readonly openReader?: (absPath: string) => Promise<FileRangeReader>;
 }
 
 export interface BuiltinPackager extends SegmentPackager {
@@ -42,6 +44,17 @@ function checkUnchanged(src: SourceFile, reader: RangeReader): void {
 export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager {
   const sources = new ParsedSources(options.cacheLimits);
   const targetSec = options.segmentDurationSec;
+  const openReader = options.openReader ?? openFileReader;
+
+  /** Runs `work` with the source open and always closes it. */
+  const withFileReader = async <T>(absPath: string, work: (reader: FileRangeReader) => Promise<T>): Promise<T> => {
+    const reader = await openReader(absPath);
+    try {
+      return await work(reader);
+    } finally {
+      await reader.close();
+    }
+  };
 
   const parsed = (src: SourceFile, reader: RangeReader): Promise<ParsedSource> => sources.get(src, () => readMovie(reader));
 

@@ -1,9 +1,9 @@
 // The segment plan, a pure function of (Movie, target duration, IDR marks): cuts, audio assignment, times, bytes.
 
-import { mp4Error } from '../errors.js';
+import { CasterpakError, mp4Error } from '../errors.js';
 import type { AudioTrack, Movie, Track, VideoTrack } from '../mp4/types.js';
 import { findAudioCuts, findVideoCuts } from './cuts.js';
-import { presentationSec, timelineShift90k, trackEndSec, trackStartSec } from './timeline.js';
+import { presentationSec, presentationTicks, timelineShift90k, trackExtent } from './timeline.js';
 import { IDR, type IdrMarks, type PlannedSegment, type SampleRange, type SegmentPlan } from './types.js';
 
 export interface PlanOptions {
@@ -19,16 +19,17 @@ const MIN_SEGMENT_SEC = 0.0005;
  */
 export function planSegments(movie: Movie, options: PlanOptions, marks: IdrMarks): SegmentPlan {
   const targetSec = options.segmentDurationSec;
-  if (!(targetSec > 0)) throw new RangeError(`segmentDurationSec must be positive, got ${targetSec}`);
+  if (!(targetSec > 0)) throw new CasterpakError('CONFIG_INVALID', `segment_duration must be positive, got ${targetSec}`, { targetSec });
   const lead: Track = movie.video ?? (movie.audio as AudioTrack);
-  const tracks = [movie.video, movie.audio].filter((track): track is Track => track !== undefined);
-  const startSec = Math.min(...tracks.map(trackStartSec));
-  const endSec = Math.max(...tracks.map(trackEndSec));
+  const extents = [movie.video, movie.audio].filter((track): track is Track => track !== undefined).map(trackExtent);
+  const startSec = Math.min(...extents.map((extent) => extent.startSec));
+  const endSec = Math.max(...extents.map((extent) => extent.endSec));
   if (!(endSec - startSec >= MIN_SEGMENT_SEC)) {
     throw mp4Error('MP4_EMPTY', 'the movie has samples but no duration', { startSec, endSec });
   }
-  const cuts = movie.video ? videoCuts(movie.video, targetSec, marks) : findAudioCuts(lead as AudioTrack, targetSec);
-  const boundariesSec = boundaries(lead, cuts, startSec, endSec);
+  const allCuts = movie.video ? videoCuts(movie.video, targetSec, marks) : findAudioCuts(lead as AudioTrack, targetSec);
+  const cuts = withoutTinyTail(lead, allCuts, endSec);
+  const boundariesSec = [startSec, ...cuts.slice(1).map((sample) => presentationSec(lead, sample)), endSec];
   const videoRanges = movie.video ? rangesFromCuts(cuts, movie.video.samples.count) : undefined;
   const audioRanges = movie.audio ? (movie.video ? assignByTime(movie.audio, boundariesSec) : rangesFromCuts(cuts, movie.audio.samples.count)) : undefined;
   const segments = boundariesSec.slice(0, -1).map((segmentStartSec, index): PlannedSegment => {
@@ -46,7 +47,7 @@ export function planSegments(movie: Movie, options: PlanOptions, marks: IdrMarks
   return {
     segmentDurationSec: targetSec,
     segments,
-    shift90k: timelineShift90k(movie),
+    shift90k: timelineShift90k(extents),
     independentSegments: !movie.video || marks[0] === IDR,
   };
 }
@@ -55,19 +56,20 @@ function videoCuts(video: VideoTrack, targetSec: number, marks: IdrMarks): numbe
   const { cuts, unknown } = findVideoCuts(video, targetSec, marks);
   // Sample 0 starts segment 1 whatever it is; only later cuts depend on classification.
   if (unknown.some((sample) => sample !== 0)) {
-    throw new Error(`planSegments: ${unknown.length} sync samples are not classified yet`);
+    throw new CasterpakError('PACKAGER_FAILED', `planSegments: ${unknown.length} sync samples are not classified yet`, { unknown: unknown.length });
   }
   return cuts;
 }
 
 /**
- * Segment k spans [boundaries[k], boundaries[k+1]). Inner boundaries are the cut samples'
- * presentation times; the ends are the earliest and latest presentation of any track. A last
- * segment too short to print is merged into the one before (an EXTINF of 0 stalls iOS, -16240).
+ * Segment k spans [boundaries[k], boundaries[k+1]): inner boundaries are the cut samples'
+ * presentation times, the ends the earliest and latest presentation of any track. A last segment
+ * too short to print is merged into the one before (an EXTINF of 0 stalls iOS, error -16240).
  */
-function boundaries(lead: Track, cuts: number[], startSec: number, endSec: number): number[] {
-  while (cuts.length > 1 && endSec - presentationSec(lead, cuts[cuts.length - 1]) < MIN_SEGMENT_SEC) cuts.pop();
-  return [startSec, ...cuts.slice(1).map((sample) => presentationSec(lead, sample)), endSec];
+function withoutTinyTail(lead: Track, cuts: readonly number[], endSec: number): number[] {
+  let keep = cuts.length;
+  while (keep > 1 && endSec - presentationSec(lead, cuts[keep - 1]) < MIN_SEGMENT_SEC) keep--;
+  return cuts.slice(0, keep);
 }
 
 function rangesFromCuts(cuts: readonly number[], count: number): SampleRange[] {
@@ -86,7 +88,8 @@ function assignByTime(audio: AudioTrack, boundariesSec: readonly number[]): (Sam
   for (let k = 0; k + 1 < boundariesSec.length; k++) {
     const first = next;
     const isLast = k + 2 === boundariesSec.length;
-    while (next < count && (isLast || presentationSec(audio, next) < boundariesSec[k + 1])) next++;
+    const boundarySec = boundariesSec[k + 1];
+    while (next < count && (isLast || presentationTicks(audio, next) / audio.timescale < boundarySec)) next++;
     ranges.push(next > first ? { firstSample: first, lastSample: next - 1 } : undefined);
   }
   return ranges;

@@ -1,7 +1,7 @@
 // Sample times on the rendition's common timeline: the edit shift applied, in seconds and in 90 kHz ticks.
 
 import { CLOCK_90K_HZ, ticksTo90k } from '../clock.js';
-import type { Movie, Track } from '../mp4/types.js';
+import type { Track } from '../mp4/types.js';
 
 /**
  * Room before the earliest timestamp: the muxer sends the first PCR ahead of the first DTS, and a
@@ -28,32 +28,36 @@ export function decodeTicks(track: Track, i: number): number {
   return track.samples.dts[i] + editOffsetTicks(track);
 }
 
-/** The earliest presentation time of the track (with B-frames not necessarily sample 0's). */
-export function trackStartSec(track: Track): number {
+export interface TrackExtent {
+  /** Earliest presentation time (with B-frames not necessarily sample 0's). */
+  readonly startSec: number;
+  /** End of the last presented sample. */
+  readonly endSec: number;
+  /** Lowest DTS or PTS at 90 kHz, before the rendition shift. */
+  readonly lowest90k: number;
+}
+
+/** One pass over the track's samples (a long rendition has 10^5–10^6). */
+export function trackExtent(track: Track): TrackExtent {
+  const { count, dts, cts, durations } = track.samples;
+  const offset = editOffsetTicks(track);
   let earliest = Infinity;
-  for (let i = 0; i < track.samples.count; i++) earliest = Math.min(earliest, presentationTicks(track, i));
-  return earliest / track.timescale;
-}
-
-/** The end of the track's last presented sample. */
-export function trackEndSec(track: Track): number {
   let latest = -Infinity;
-  for (let i = 0; i < track.samples.count; i++) latest = Math.max(latest, presentationTicks(track, i) + track.samples.durations[i]);
-  return latest / track.timescale;
-}
-
-/** Lowest DTS or PTS of the track at 90 kHz, before the rendition shift. */
-function lowest90k(track: Track): number {
-  let lowestTicks = decodeTicks(track, 0);
-  for (let i = 0; i < track.samples.count; i++) lowestTicks = Math.min(lowestTicks, presentationTicks(track, i));
-  return ticksTo90k(lowestTicks, track.timescale);
+  for (let i = 0; i < count; i++) {
+    const pts = dts[i] + cts[i] + offset;
+    if (pts < earliest) earliest = pts;
+    if (pts + durations[i] > latest) latest = pts + durations[i];
+  }
+  return {
+    startSec: earliest / track.timescale,
+    endSec: latest / track.timescale,
+    lowest90k: ticksTo90k(Math.min(earliest, dts[0] + offset), track.timescale),
+  };
 }
 
 /** The one constant added to every timestamp of the rendition: the lead, plus whatever edits pushed below zero. */
-export function timelineShift90k(movie: Movie): number {
-  const tracks = [movie.video, movie.audio].filter((track): track is Track => track !== undefined);
-  const lowest = Math.min(0, ...tracks.map(lowest90k));
-  return TIMELINE_LEAD_90K - lowest;
+export function timelineShift90k(extents: readonly TrackExtent[]): number {
+  return TIMELINE_LEAD_90K - Math.min(0, ...extents.map((extent) => extent.lowest90k));
 }
 
 /** A sample's DTS and PTS at 90 kHz on the rendition's timeline, shift included. */

@@ -49,13 +49,3 @@ export async function openFileReader(path: string): Promise<FileRangeReader> {
     throw err;
   }
 }
-
-/** Runs `work` with a reader on `path` and always closes the file. */
-export async function withFileReader<T>(path: string, work: (reader: FileRangeReader) => Promise<T>): Promise<T> {
-  const reader = await openFileReader(path);
-  try {
-    return await work(reader);
-  } finally {
-    await reader.close();
-  }
-}

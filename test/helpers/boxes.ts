@@ -3,17 +3,24 @@
 /** A piece of a box payload: bytes, a list of byte values, or nested pieces. */
 export type Part = Uint8Array | readonly number[] | readonly Part[];
 
-function flatten(parts: readonly Part[], out: number[]): number[] {
+function flatten(parts: readonly Part[], out: Uint8Array[]): Uint8Array[] {
   for (const part of parts) {
-    if (part instanceof Uint8Array) for (const byte of part) out.push(byte);
+    if (part instanceof Uint8Array) out.push(part);
     else if (part.length > 0 && typeof part[0] !== 'number') flatten(part as readonly Part[], out);
-    else for (const byte of part as readonly number[]) out.push(byte);
+    else out.push(Uint8Array.from(part as readonly number[]));
   }
   return out;
 }
 
 export function bytes(...parts: Part[]): Uint8Array {
-  return Uint8Array.from(flatten(parts, []));
+  const chunks = flatten(parts, []);
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 export const u8 = (value: number): number[] => [value & 0xff];

@@ -1,6 +1,6 @@
 // Builds small but complete MP4 files in memory (moov + mdat) from a description of their tracks, for parser and planner tests.
 
-import { box, bytes, fourcc, fullBox, i32, i64, u16, u32, u64, u8, zeros, type Part } from './boxes.js';
+import { box, bytes, fourcc, fullBox, i32, i64, u16, u24, u32, u64, u8, zeros, type Part } from './boxes.js';
 
 export interface SynthSample {
   /** stts delta in the track timescale. */
@@ -120,10 +120,6 @@ export function esds(objectTypeIndication: number, decoderSpecificInfo?: Uint8Ar
   return fullBox('esds', 0, 0, descriptor(0x03, u16(1), u8(0), decoderConfig, descriptor(0x06, u8(2))));
 }
 
-function u24(value: number): number[] {
-  return [(value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff];
-}
-
 export const mp4aEntry = (channels = 2, sampleRate = 48000, config = esds(0x40, asc(2, 3, channels))) => audioEntry('mp4a', channels, sampleRate, [config]);
 
 // ---- tracks and the movie ----
@@ -224,22 +220,6 @@ export function buildMovie(movie: SynthMovie): Uint8Array {
   return movie.moovAtEnd ? bytes(ftyp, mdat, finalMoov) : bytes(ftyp, finalMoov, mdat);
 }
 
-/** Index of the first occurrence of a four-CC in `file` (the byte after it starts the box's payload). */
-export function findFourCC(file: Uint8Array, type: string, from = 0): number {
-  const code = fourcc(type);
-  for (let i = from; i + 4 <= file.length; i++) {
-    if (file[i] === code[0] && file[i + 1] === code[1] && file[i + 2] === code[2] && file[i + 3] === code[3]) return i;
-  }
-  throw new Error(`four-CC ${type} not found`);
-}
-
-/** A copy of `file` with `values` written at `offset` bytes after the payload start of the first `type` box. */
-export function patchBox(file: Uint8Array, type: string, offset: number, values: readonly number[]): Uint8Array {
-  const copy = file.slice();
-  copy.set(values, findFourCC(file, type) + 4 + offset);
-  return copy;
-}
-
 // ---- ready-made tracks ----
 
 export interface SimpleVideoOptions {
@@ -253,6 +233,8 @@ export interface SimpleVideoOptions {
   readonly edits?: readonly SynthEdit[];
   /** Put a large SEI before the first slice of every sync sample. */
   readonly seiBytes?: number;
+  /** Bytes of each slice NAL's body (default 16). */
+  readonly sliceBytes?: number;
 }
 
 export function simpleVideo(options: SimpleVideoOptions): SynthTrack {
@@ -260,7 +242,7 @@ export function simpleVideo(options: SimpleVideoOptions): SynthTrack {
   const nonIdr = new Set(options.nonIdrSync ?? []);
   const samples = Array.from({ length: options.frames }, (_, i): SynthSample => {
     const sync = i % gop === 0;
-    const slice = avcNal(sync && !nonIdr.has(i) ? 5 : 1, 16);
+    const slice = avcNal(sync && !nonIdr.has(i) ? 5 : 1, options.sliceBytes ?? 16);
     const nals = sync ? [avcNal(9, 1), ...(options.seiBytes ? [avcNal(6, options.seiBytes)] : []), slice] : [avcNal(9, 1), slice];
     return { duration: options.frameDuration ?? 512, sync, data: nalSample(...nals) };
   });
@@ -273,30 +255,4 @@ export function simpleAudio(options: { frames: number; timescale?: number; frame
     data: bytes(u8(0x21), new Array(20).fill(i & 0xff)),
   }));
   return { handler: 'soun', timescale: options.timescale ?? 48000, sampleEntry: mp4aEntry(), samples, edits: options.edits, samplesPerChunk: 4 };
-}
-
-/**
- * Replaces the first `type` box with `replacement` and fixes the sizes of the boxes around it.
- * Sample offsets are not moved: build with `moovAtEnd` when the replacement changes the size.
- */
-export function replaceBox(file: Uint8Array, type: string, replacement: Uint8Array): Uint8Array {
-  const start = findFourCC(file, type) - 4;
-  const oldSize = new DataView(file.buffer, file.byteOffset).getUint32(start);
-  const delta = replacement.length - oldSize;
-  const out = bytes(file.subarray(0, start), replacement, file.subarray(start + oldSize));
-  const view = new DataView(out.buffer);
-  for (const ancestor of ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd', 'edts']) {
-    let at = 0;
-    for (;;) {
-      try {
-        at = findFourCC(out, ancestor, at) - 4;
-      } catch {
-        break;
-      }
-      const size = view.getUint32(at);
-      if (at < start && at + size > start) view.setUint32(at, size + delta);
-      at += 8;
-    }
-  }
-  return out;
 }

@@ -31,7 +31,8 @@ function section(packet: Packet): Uint8Array {
   return packet.payload.subarray(1 + packet.payload[0]);
 }
 
-function findVideoPid(ts: Uint8Array): { pid: number; codec: string } | undefined {
+/** The elementary streams the first PMT declares (after the first PAT), in order. */
+export function programStreams(ts: Uint8Array): Array<{ streamType: number; pid: number }> {
   let pmtPid = -1;
   for (const packet of packets(ts)) {
     if (packet.pid === 0 && packet.payloadUnitStart) {
@@ -41,15 +42,21 @@ function findVideoPid(ts: Uint8Array): { pid: number; codec: string } | undefine
       const pmt = section(packet);
       const sectionLength = ((pmt[1] & 0x0f) << 8) | pmt[2];
       const programInfoLength = ((pmt[10] & 0x0f) << 8) | pmt[11];
+      const streams: Array<{ streamType: number; pid: number }> = [];
       for (let at = 12 + programInfoLength; at < 3 + sectionLength - 4; ) {
-        const streamType = pmt[at];
-        const pid = ((pmt[at + 1] & 0x1f) << 8) | pmt[at + 2];
-        const codec = VIDEO_STREAM_TYPES.get(streamType);
-        if (codec) return { pid, codec };
+        streams.push({ streamType: pmt[at], pid: ((pmt[at + 1] & 0x1f) << 8) | pmt[at + 2] });
         at += 5 + (((pmt[at + 3] & 0x0f) << 8) | pmt[at + 4]);
       }
-      return undefined;
+      return streams;
     }
+  }
+  return [];
+}
+
+function findVideoPid(ts: Uint8Array): { pid: number; codec: string } | undefined {
+  for (const { streamType, pid } of programStreams(ts)) {
+    const codec = VIDEO_STREAM_TYPES.get(streamType);
+    if (codec) return { pid, codec };
   }
   return undefined;
 }

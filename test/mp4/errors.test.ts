@@ -4,20 +4,8 @@ import { MAX_MOOV_BYTES } from '../../daemon/mp4/locate-moov.js';
 import { box, bytes, fourcc, fullBox, u16, u32, u64, u8 } from '../helpers/boxes.js';
 import { failureOf } from '../helpers/expect-code.js';
 import { MemoryReader } from '../helpers/memory-reader.js';
-import {
-  asc,
-  audioEntry,
-  avcC,
-  buildMovie,
-  esds,
-  findFourCC,
-  patchBox,
-  replaceBox,
-  simpleAudio,
-  simpleVideo,
-  visualEntry,
-  type SynthTrack,
-} from '../helpers/mp4-builder.js';
+import { asc, audioEntry, avcC, buildMovie, esds, simpleAudio, simpleVideo, visualEntry, type SynthTrack } from '../helpers/mp4-builder.js';
+import { findFourCC, patchBox, replaceBox } from '../helpers/mp4-patch.js';
 
 const read = (file: Uint8Array, sizeBytes?: number) => readMovie(new MemoryReader(file, sizeBytes));
 const codeOf = async (file: Uint8Array, sizeBytes?: number) => (await failureOf(read(file, sizeBytes))).code;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readMovie } from '../../daemon/mp4/read-movie.js';
 import { box, bytes, fullBox, u32, u64, u8 } from '../helpers/boxes.js';
 import { MemoryReader } from '../helpers/memory-reader.js';
-import { buildMovie, findFourCC, replaceBox, simpleAudio, simpleVideo, type SynthTrack } from '../helpers/mp4-builder.js';
+import { buildMovie, simpleAudio, simpleVideo, type SynthTrack } from '../helpers/mp4-builder.js';
+import { findFourCC, replaceBox } from '../helpers/mp4-patch.js';
 
 const movieWith = (...tracks: SynthTrack[]) => buildMovie({ tracks });
 

@@ -40,20 +40,26 @@ function audioConfig(audio: AudioTrack): MuxAudioConfig {
   return { codec: audio.codec, sampleRate: audio.sampleRate, channelCount: audio.channelCount, audioSpecificConfig: audio.audioSpecificConfig };
 }
 
+/**
+ * Every segment declares every track of the rendition (an empty list when a track has no samples in
+ * it, e.g. audio that ends early), so the PMT is the same in all segments.
+ */
 export async function readSegmentInput(source: SegmentSource, segment: PlannedSegment, signal?: AbortSignal): Promise<MuxSegmentInput> {
   const { movie, marks, plan } = source;
   const videoRanges = movie.video && segment.video ? sampleRanges(movie.video, segment.video) : [];
   const audioRanges = movie.audio && segment.audio ? sampleRanges(movie.audio, segment.audio) : [];
   const data = await readRanges(source.reader, [...videoRanges, ...audioRanges], { ...SEGMENT_READ, signal });
   const input: { segmentNumber: number; video?: MuxSegmentInput['video']; audio?: MuxSegmentInput['audio'] } = { segmentNumber: segment.number };
-  if (movie.video && segment.video) {
+  if (movie.video) {
     const video = movie.video;
     // A sync sample that was never classified is treated as a keyframe: repeating parameter sets before it is harmless.
     const isKey = (i: number) => video.samples.sync[i] === 1 && marks[i] !== NOT_IDR;
-    input.video = { config: videoConfig(video), samples: stamp(video, segment.video, data.slice(0, videoRanges.length), isKey, plan.shift90k) };
+    const samples = segment.video ? stamp(video, segment.video, data.slice(0, videoRanges.length), isKey, plan.shift90k) : [];
+    input.video = { config: videoConfig(video), samples };
   }
-  if (movie.audio && segment.audio) {
-    input.audio = { config: audioConfig(movie.audio), samples: stamp(movie.audio, segment.audio, data.slice(videoRanges.length), () => true, plan.shift90k) };
+  if (movie.audio) {
+    const samples = segment.audio ? stamp(movie.audio, segment.audio, data.slice(videoRanges.length), () => true, plan.shift90k) : [];
+    input.audio = { config: audioConfig(movie.audio), samples };
   }
   return input;
 }
