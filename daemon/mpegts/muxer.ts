@@ -10,13 +10,15 @@ import { writePesHeader } from './pes.js';
 import { unitBytes, unitHeader, unitLayout, unitPacketCount, type PesUnit } from './pes-unit.js';
 import { buildPat, buildPmt } from './psi.js';
 import { describeAudio, describeVideo, type StreamDescription } from './streams.js';
-import type { MuxSegmentInput } from './types.js';
+import type { MuxSample, MuxSegmentInput } from './types.js';
 import { videoUnits } from './video-units.js';
 
 /** PAT and PMT take one packet each at the start of every segment. */
 const PSI_PACKETS = 2;
 
 export function muxSegment(input: MuxSegmentInput): Uint8Array {
+  assertDecodeOrder(input.video?.samples ?? [], 'video');
+  assertDecodeOrder(input.audio?.samples ?? [], 'audio');
   const streams: StreamDescription[] = [];
   let video: PesUnit[] = [];
   let audio: PesUnit[] = [];
@@ -39,6 +41,15 @@ export function muxSegment(input: MuxSegmentInput): Uint8Array {
   padToContinuity(video);
   padToContinuity(audio);
   return writeSegment(input.segmentNumber, buildPmt(pcrPid, streams), streams, items);
+}
+
+/** Interleaving and the PCR schedule rely on each track's samples coming in decode order. */
+function assertDecodeOrder(samples: readonly MuxSample[], track: string): void {
+  for (let i = 1; i < samples.length; i++) {
+    if (samples[i].dts90k < samples[i - 1].dts90k) {
+      throw new CasterpakError('PACKAGER_FAILED', 'muxer input is not in decode order', { track, index: i, dts90k: samples[i].dts90k });
+    }
+  }
 }
 
 /** Merges two DTS-ordered lists by DTS; on a tie video goes first, so its PCR leads the audio. */
