@@ -1,0 +1,225 @@
+// File + environment + flags → one validated, typed config. Key names here are the documented contract.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { z } from 'zod';
+import { CasterpakError } from './errors.js';
+import { parseDurationSec, parseSizeBytes } from './units.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/casterpak/casterpakd.toml';
+
+export type Listen = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const sec = parseDurationSec(value);
+  if (sec === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 90s, 15m, 72h or 3d, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return sec;
+});
+
+const size = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const bytes = parseSizeBytes(value);
+  if (bytes === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a size like 500MB or 50GiB, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const absolutePath = z.string().min(1).refine((p) => path.isAbsolute(p), 'must be an absolute path');
+
+/** A URL path prefix: starts and ends with `/`, plain characters only. */
+const urlPrefix = z.string().regex(/^\/(?:[A-Za-z0-9._~-]+\/)+$/, 'must look like /i/ (start and end with a slash, no spaces or escapes)');
+
+const listen = z.string().transform((value, ctx): Listen => {
+  if (value.startsWith('unix:')) {
+    const socketPath = value.slice('unix:'.length);
+    if (path.isAbsolute(socketPath)) return { kind: 'unix', path: socketPath };
+  } else {
+    const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+    const port = match ? Number(match[2]) : NaN;
+    if (match && port >= 0 && port <= 65_535) return { kind: 'tcp', host: match[1].replace(/^\[|\]$/g, ''), port };
+  }
+  ctx.addIssue({ code: 'custom', message: `expected host:port or unix:/absolute/path, got ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+
+const positiveInt = z.coerce.number().int().positive();
+const boolean = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const pruneSchema = z
+  .object({
+    ttl: duration.prefault('3d'),
+    max_size: size.optional(),
+    min_free: size.prefault('1GiB'),
+    /** Evict down to this fraction of max_size once over it, so prune does not run on every byte. */
+    low_water: z.coerce.number().gt(0).lte(1).prefault(0.9),
+    /** TTL eviction is refused when the tailer has not caught up for this long. */
+    max_tailer_lag: duration.prefault('5m'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    media_root: absolutePath.prefault('/srv/media'),
+    cache_dir: absolutePath.prefault('/var/cache/casterpak'),
+    state_dir: absolutePath.prefault('/var/lib/casterpak'),
+    listen: listen.prefault('127.0.0.1:8081'),
+    mode: z.enum(['nginx', 'standalone']).prefault('nginx'),
+    url_prefix: urlPrefix.prefault('/i/'),
+    internal_prefix: urlPrefix.prefault('/casterpak-internal/'),
+    packager: z.enum(['builtin', 'mp42hls', 'ffmpeg']).prefault('builtin'),
+    mp42hls_path: z.string().min(1).prefault('mp42hls'),
+    ffmpeg_path: z.string().min(1).prefault('ffmpeg'),
+    segment_duration: z.coerce.number().positive().max(60).prefault(10),
+    public_base_url: z
+      .union([z.literal(''), z.url({ protocol: /^https?$/ })])
+      .prefault('')
+      .transform((u) => u.replace(/\/+$/, '')),
+    allow_cache: boolean.prefault(true),
+    access_log: absolutePath.prefault('/var/log/nginx/casterpak.access.log'),
+    max_concurrent_packaging: positiveInt.prefault(2),
+    packaging_timeout: duration.prefault('120s'),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
+    prune: pruneSchema.prefault({}),
+  })
+  .strict();
+
+export type RawConfig = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+
+export interface Config {
+  readonly mediaRoot: string;
+  readonly cacheDir: string;
+  readonly stateDir: string;
+  readonly listen: Listen;
+  readonly mode: 'nginx' | 'standalone';
+  readonly urlPrefix: string;
+  readonly internalPrefix: string;
+  readonly packager: Parsed['packager'];
+  readonly mp42hlsPath: string;
+  readonly ffmpegPath: string;
+  readonly segmentDurationSec: number;
+  readonly publicBaseUrl: string;
+  readonly allowCache: boolean;
+  readonly accessLog: string;
+  readonly maxConcurrentPackaging: number;
+  readonly packagingTimeoutSec: number;
+  readonly logLevel: Parsed['log_level'];
+  readonly prune: {
+    readonly ttlSec: number;
+    readonly maxSizeBytes?: number;
+    readonly minFreeBytes: number;
+    readonly lowWater: number;
+    readonly maxTailerLagSec: number;
+  };
+}
+
+function toConfig(p: Parsed): Config {
+  return {
+    mediaRoot: p.media_root,
+    cacheDir: p.cache_dir,
+    stateDir: p.state_dir,
+    listen: p.listen,
+    mode: p.mode,
+    urlPrefix: p.url_prefix,
+    internalPrefix: p.internal_prefix,
+    packager: p.packager,
+    mp42hlsPath: p.mp42hls_path,
+    ffmpegPath: p.ffmpeg_path,
+    segmentDurationSec: p.segment_duration,
+    publicBaseUrl: p.public_base_url,
+    allowCache: p.allow_cache,
+    accessLog: p.access_log,
+    maxConcurrentPackaging: p.max_concurrent_packaging,
+    packagingTimeoutSec: p.packaging_timeout,
+    logLevel: p.log_level,
+    prune: {
+      ttlSec: p.prune.ttl,
+      maxSizeBytes: p.prune.max_size,
+      minFreeBytes: p.prune.min_free,
+      lowWater: p.prune.low_water,
+      maxTailerLagSec: p.prune.max_tailer_lag,
+    },
+  };
+}
+
+/** Every key of the schema, with nested tables written `prune.ttl`. */
+export const CONFIG_KEYS: readonly string[] = [
+  ...Object.keys(configSchema.shape).filter((k) => k !== 'prune'),
+  ...Object.keys(pruneSchema.shape).map((k) => `prune.${k}`),
+];
+
+/** `prune.max_size` → `CASTERPAK_PRUNE_MAX_SIZE`. */
+export function envName(key: string): string {
+  return `CASTERPAK_${key.replace('.', '_').toUpperCase()}`;
+}
+
+/** `prune.max_size` → `--prune-max-size`. */
+export function flagName(key: string): string {
+  return `--${key.replace(/[._]/g, '-')}`;
+}
+
+function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  const [head, tail] = key.split('.');
+  if (tail === undefined) {
+    target[head] = value;
+    return;
+  }
+  const table = (target[head] ??= {}) as Record<string, unknown>;
+  table[tail] = value;
+}
+
+export interface LoadOptions {
+  /** Config file; when absent, the default path is read if it exists. */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides from flags, keyed like the file (`media_root`, `prune.ttl`). */
+  overrides?: Record<string, unknown>;
+}
+
+function readConfigFile(configPath: string | undefined): Record<string, unknown> {
+  const file = configPath ?? DEFAULT_CONFIG_PATH;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (configPath === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new CasterpakError('CONFIG_INVALID', `cannot read config file ${file}: ${(err as Error).message}`, { file });
+  }
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new CasterpakError('CONFIG_INVALID', `config file ${file} is not valid TOML: ${(err as Error).message.split('\n')[0]}`, { file });
+  }
+}
+
+/** Merges file < environment < flags, validates, and returns the typed config or throws CONFIG_INVALID naming the key. */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const raw = readConfigFile(options.configPath);
+  const env = options.env ?? process.env;
+  for (const key of CONFIG_KEYS) {
+    const value = env[envName(key)];
+    if (value !== undefined && value !== '') setKey(raw, key, value);
+  }
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value !== undefined) setKey(raw, key, value);
+  }
+  return validateConfig(raw);
+}
+
+export function validateConfig(raw: Record<string, unknown>): Config {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(top level)';
+      const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+      return `${key}: ${message}`;
+    });
+    throw new CasterpakError('CONFIG_INVALID', `invalid config: ${problems.join('; ')}`, { problems });
+  }
+  return toConfig(result.data);
+}

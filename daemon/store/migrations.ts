@@ -1,0 +1,47 @@
+// Schema migrations, keyed by PRAGMA user_version. They only ever add: never edit a released step.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: packages, cache files with access times, the log tailer's cursor, generations in flight.
+  `
+  CREATE TABLE packages (
+    id              INTEGER PRIMARY KEY,
+    source_path     TEXT    NOT NULL UNIQUE,  -- relative to media_root, forward slashes
+    source_size     INTEGER NOT NULL,
+    source_mtime_ms INTEGER NOT NULL,
+    packager        TEXT    NOT NULL,         -- builtin | mp42hls | ffmpeg
+    granularity     TEXT    NOT NULL,         -- segment | rendition (the eviction unit)
+    segment_count   INTEGER,
+    created_ms      INTEGER NOT NULL
+  );
+
+  CREATE TABLE cache_files (
+    path           TEXT    PRIMARY KEY,       -- relative to cache_dir, e.g. i/clip.mp4/segment1_0_av.ts
+    package_id     INTEGER REFERENCES packages(id) ON DELETE CASCADE,
+    kind           TEXT    NOT NULL,          -- playlist | segment | master
+    bytes          INTEGER NOT NULL,          -- on-disk size: st_blocks * 512
+    created_ms     INTEGER NOT NULL,
+    last_access_ms INTEGER,                   -- NULL until the first logged or served access
+    hits           INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX cache_files_by_package ON cache_files(package_id);
+  CREATE INDEX cache_files_by_recency ON cache_files(coalesce(last_access_ms, created_ms));
+
+  CREATE TABLE tail_cursor (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    log_path     TEXT    NOT NULL,
+    dev          INTEGER NOT NULL,
+    ino          INTEGER NOT NULL,
+    offset       INTEGER NOT NULL,
+    check_hash   TEXT    NOT NULL,           -- hash of the bytes just before offset (inode reuse check)
+    size_seen    INTEGER NOT NULL,           -- file size at the last read, for the lag figure
+    last_line_ms INTEGER,                    -- $msec of the newest line read
+    updated_ms   INTEGER NOT NULL
+  );
+
+  CREATE TABLE generations (
+    key        TEXT    PRIMARY KEY,          -- cache path or package source being generated
+    pid        INTEGER NOT NULL,
+    started_ms INTEGER NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,188 @@
+// The SQLite state shared by `casterpakd serve` and `casterpakd prune`: WAL, busy timeout, immediate writes.
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { PackagerName, SourceFile } from '../packagers/packager.js';
+import { MIGRATIONS } from './migrations.js';
+import { SQL } from './sql.js';
+
+export const DB_FILE_NAME = 'casterpak.db';
+
+export type FileKind = 'playlist' | 'segment' | 'master';
+export type Granularity = 'segment' | 'rendition';
+
+export interface PackageRow {
+  id: number;
+  source_path: string;
+  source_size: number;
+  source_mtime_ms: number;
+  packager: PackagerName;
+  granularity: Granularity;
+  segment_count: number | null;
+  created_ms: number;
+}
+
+export interface CacheFileRow {
+  path: string;
+  package_id: number | null;
+  kind: FileKind;
+  bytes: number;
+  created_ms: number;
+  last_access_ms: number | null;
+  hits: number;
+}
+
+export interface NewCacheFile {
+  path: string;
+  packageId: number | null;
+  kind: FileKind;
+  bytes: number;
+}
+
+export interface EnsuredPackage {
+  pkg: PackageRow;
+  /** Cache paths of a replaced package's files, to unlink. */
+  staleFiles: string[];
+}
+
+export function isSamePackage(row: PackageRow, src: SourceFile, packager: PackagerName): boolean {
+  return row.source_size === src.sizeBytes && row.source_mtime_ms === Math.trunc(src.mtimeMs) && row.packager === packager;
+}
+
+export interface Access {
+  path: string;
+  accessMs: number;
+  hits: number;
+}
+
+/** How long a writer waits for another process's lock before SQLITE_BUSY (reliability rule 18). */
+const BUSY_TIMEOUT_MS = 5_000;
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(dbPath: string) {
+    mkdirSync(path.dirname(dbPath), { recursive: true });
+    this.db = new Database(dbPath, { timeout: BUSY_TIMEOUT_MS });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    // Bound the WAL file: it is truncated to this size after checkpoints (rule 19).
+    this.db.pragma('journal_size_limit = 67108864');
+    this.migrate();
+  }
+
+  static open(stateDir: string): Store {
+    return new Store(path.join(stateDir, DB_FILE_NAME));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** A prepared statement for a named SQL constant, prepared once. */
+  statement(name: keyof typeof SQL | string, sql?: string): Database.Statement {
+    let statement = this.statements.get(name);
+    if (!statement) {
+      statement = this.db.prepare(sql ?? SQL[name as keyof typeof SQL]);
+      this.statements.set(name, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction: it takes the write lock up front, so it waits instead of failing. */
+  write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let version = current; version < MIGRATIONS.length; version += 1) {
+      this.write(() => {
+        this.db.exec(MIGRATIONS[version]);
+        this.db.pragma(`user_version = ${version + 1}`);
+      });
+    }
+  }
+
+  packageBySource(sourcePath: string): PackageRow | undefined {
+    return this.statement('packageBySource').get({ sourcePath }) as PackageRow | undefined;
+  }
+
+  /**
+   * The package row for this exact source (path, size, mtime, packager), created if needed. A row for the
+   * same path with another identity is stale: it is replaced, and the paths of its files are returned so
+   * the caller unlinks them (a replaced source never serves stale segments).
+   */
+  ensurePackage(src: SourceFile, packager: PackagerName, granularity: Granularity, segmentCount: number | null): EnsuredPackage {
+    return this.write(() => {
+      const existing = this.packageBySource(src.relPath);
+      if (existing && isSamePackage(existing, src, packager)) return { pkg: existing, staleFiles: [] };
+      let staleFiles: string[] = [];
+      if (existing) {
+        staleFiles = this.filesOfPackage(existing.id).map((f) => f.path);
+        this.statement('deletePackage').run({ id: existing.id });
+      }
+      const pkg = this.statement('insertPackage').get({
+        sourcePath: src.relPath,
+        sourceSize: src.sizeBytes,
+        sourceMtimeMs: Math.trunc(src.mtimeMs),
+        packager,
+        granularity,
+        segmentCount,
+        createdMs: Date.now(),
+      }) as PackageRow;
+      return { pkg, staleFiles };
+    });
+  }
+
+  setSegmentCount(id: number, segmentCount: number): void {
+    this.write(() => this.statement('setSegmentCount').run({ id, segmentCount }));
+  }
+
+  deletePackage(id: number): void {
+    this.write(() => this.statement('deletePackage').run({ id }));
+  }
+
+  filesOfPackage(packageId: number): CacheFileRow[] {
+    return this.statement('filesOfPackage').all({ packageId }) as CacheFileRow[];
+  }
+
+  recordFiles(files: readonly NewCacheFile[]): void {
+    const createdMs = Date.now();
+    this.write(() => {
+      for (const file of files) this.statement('upsertFile').run({ ...file, createdMs });
+    });
+  }
+
+  fileByPath(cachePath: string): CacheFileRow | undefined {
+    return this.statement('fileByPath').get({ path: cachePath }) as CacheFileRow | undefined;
+  }
+
+  /** Applies accesses idempotently in time (last access never moves back), in one transaction. */
+  recordAccesses(accesses: readonly Access[]): void {
+    if (accesses.length === 0) return;
+    this.write(() => {
+      for (const access of accesses) this.statement('recordAccess').run(access);
+    });
+  }
+
+  startGeneration(key: string): void {
+    this.write(() => this.statement('startGeneration').run({ key, pid: process.pid, startedMs: Date.now() }));
+  }
+
+  endGeneration(key: string): void {
+    this.write(() => this.statement('endGeneration').run({ key }));
+  }
+
+  /** At start-up: generations this process claimed in an earlier life died with it. */
+  clearGenerationsOfPid(pid: number): void {
+    this.write(() => this.statement('clearGenerationsOfPid').run({ pid }));
+  }
+
+  counts(): { packages: number; files: number; bytes: number } {
+    return this.statement('counts').get() as { packages: number; files: number; bytes: number };
+  }
+}

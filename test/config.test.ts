@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_KEYS, envName, flagName, loadConfig } from '../daemon/config.js';
+
+function configFile(text: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'casterpak-config-'));
+  const file = path.join(dir, 'casterpakd.toml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('config', () => {
+  it('gives the documented defaults when the file is empty', () => {
+    const config = loadConfig({ configPath: configFile(''), env: {} });
+    expect(config.listen).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 8081 });
+    expect(config.urlPrefix).toBe('/i/');
+    expect(config.segmentDurationSec).toBe(10);
+    expect(config.packager).toBe('builtin');
+    expect(config.mode).toBe('nginx');
+    expect(config.publicBaseUrl).toBe('');
+  });
+
+  it('reads TOML, with units for durations and sizes', () => {
+    const file = configFile(
+      ['media_root = "/data/media"', 'packaging_timeout = "90s"', 'listen = "unix:/run/casterpak.sock"', '[prune]', 'ttl = "72h"', 'max_size = "50GiB"'].join('\n'),
+    );
+    const config = loadConfig({ configPath: file, env: {} });
+    expect(config.mediaRoot).toBe('/data/media');
+    expect(config.packagingTimeoutSec).toBe(90);
+    expect(config.listen).toEqual({ kind: 'unix', path: '/run/casterpak.sock' });
+    expect(config.prune.ttlSec).toBe(72 * 3600);
+    expect(config.prune.maxSizeBytes).toBe(50 * 2 ** 30);
+  });
+
+  it('lets the environment override the file, and flags override the environment', () => {
+    const file = configFile('segment_duration = 6\nmedia_root = "/from/file"');
+    const env = { CASTERPAK_SEGMENT_DURATION: '4', CASTERPAK_MEDIA_ROOT: '/from/env', CASTERPAK_PRUNE_TTL: '15m' };
+    const config = loadConfig({ configPath: file, env, overrides: { media_root: '/from/flag' } });
+    expect(config.segmentDurationSec).toBe(4);
+    expect(config.mediaRoot).toBe('/from/flag');
+    expect(config.prune.ttlSec).toBe(900);
+  });
+
+  it('names every key as an environment variable and a flag', () => {
+    expect(envName('prune.max_size')).toBe('CASTERPAK_PRUNE_MAX_SIZE');
+    expect(flagName('prune.max_size')).toBe('--prune-max-size');
+    expect(CONFIG_KEYS).toContain('public_base_url');
+    expect(CONFIG_KEYS).toContain('prune.ttl');
+  });
+
+  it.each([
+    ['segment_duration = "ten"', /segment_duration: /],
+    ['listen = "localhost"', /listen: expected host:port or unix:/],
+    ['media_root = "relative/dir"', /media_root: must be an absolute path/],
+    ['packager = "bento"', /packager: /],
+    ['url_prefix = "i"', /url_prefix: must look like \/i\//],
+    ['packaging_timeout = "soon"', /packaging_timeout: expected a duration like 90s/],
+    ['[prune]\nmax_size = "lots"', /prune\.max_size: expected a size like 500MB/],
+    ['colour = "blue"', /unknown key\(s\) colour/],
+    ['public_base_url = "ftp://x"', /public_base_url: /],
+  ])('refuses %j with a message naming the key', (text, message) => {
+    expect(() => loadConfig({ configPath: configFile(text), env: {} })).toThrow(message);
+  });
+
+  it('refuses a file that is not TOML, naming the file', () => {
+    const file = configFile('media_root = ');
+    expect(() => loadConfig({ configPath: file, env: {} })).toThrow(/is not valid TOML/);
+  });
+
+  it('refuses an explicit config path that does not exist', () => {
+    expect(() => loadConfig({ configPath: '/nonexistent/casterpakd.toml', env: {} })).toThrow(/cannot read config file/);
+  });
+});
