@@ -9,6 +9,7 @@ import { schedulePcr, type SegmentItem } from './pcr-schedule.js';
 import { writePesHeader } from './pes.js';
 import { unitBytes, unitHeader, unitLayout, unitPacketCount, type PesUnit } from './pes-unit.js';
 import { buildPat, buildPmt } from './psi.js';
+import { expectedEndDts90k } from './sample-timing.js';
 import { describeAudio, describeVideo, type StreamDescription } from './streams.js';
 import type { MuxSample, MuxSegmentInput } from './types.js';
 import { videoUnits } from './video-units.js';
@@ -37,7 +38,8 @@ export function muxSegment(input: MuxSegmentInput): Uint8Array {
   }
   // The PCR rides on video when the rendition has video, even in a segment where only audio remains.
   const pcrPid = streams[0].pid;
-  const items = schedulePcr(interleave(video, audio), pcrPid);
+  const endDts90k = Math.max(expectedEndDts90k(input.video?.samples ?? []), expectedEndDts90k(input.audio?.samples ?? []));
+  const items = schedulePcr(interleave(video, audio), pcrPid, endDts90k);
   padToContinuity(video);
   padToContinuity(audio);
   return writeSegment(input.segmentNumber, buildPmt(pcrPid, streams), streams, items);
