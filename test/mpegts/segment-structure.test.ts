@@ -85,4 +85,15 @@ describe('segment structure', () => {
       expect.objectContaining({ code: 'PACKAGER_FAILED' }),
     );
   });
+
+  it('refuses samples out of decode order and NAL length sizes outside 1 to 4 bytes', () => {
+    const input = avInput();
+    const swapped = [...input.video!.samples];
+    [swapped[3], swapped[4]] = [swapped[4], swapped[3]];
+    expect(() => muxSegment({ ...input, video: { ...input.video!, samples: swapped } })).toThrow(expect.objectContaining({ code: 'PACKAGER_FAILED' }));
+    for (const nalLengthSize of [0, 5]) {
+      const video = { config: { ...avcConfig(), nalLengthSize }, samples: input.video!.samples };
+      expect(() => muxSegment({ ...input, video })).toThrow(expect.objectContaining({ code: 'MP4_BAD_CODEC_CONFIG' }));
+    }
+  });
 });

@@ -78,6 +78,15 @@ describe('PCR', () => {
     expect(report.pcrs.filter((p) => p.adaptationOnly).length).toBeGreaterThan(30);
   });
 
+  it('keeps coming at least every 100 ms across the boundary between two 2 fps segments', () => {
+    const video = avcSamples({ count: 8, firstDts90k: 9090, frameDuration90k: 45_000, gop: 4, sliceBytes: () => 3000 });
+    const segment = (n: number, part: MuxSample[]) => muxSegment({ segmentNumber: n, video: { config: avcConfig(), samples: part } });
+    const report = inspectTs(Buffer.concat([segment(1, video.slice(0, 4)), segment(2, video.slice(4))]));
+    expect(report.problems).toEqual([]);
+    const steps = report.pcrs.slice(1).map((p, i) => p.base90k - report.pcrs[i].base90k);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(9000);
+  });
+
   it('precedes the first PES and every later one when audio starts before video', () => {
     const video = avcSamples({ count: 25, firstDts90k: 90_000, frameDuration90k: 3600, gop: 25, sliceBytes: () => 800 });
     const audio = audioSamples({ count: 60, firstDts90k: 9090, sampleRate: 48000, frameSamples: 1024, frameBytes: () => 300 });
