@@ -77,15 +77,20 @@ function medianStep90k(times: readonly number[]): number {
   return steps[steps.length >> 1];
 }
 
+/** Decode times of a segment's audio frames at 90 kHz (audio PES carry the PTS, equal to the DTS for audio). */
+function audioFrameTimes(audio: AudioTrack, span: SampleSpan): number[] {
+  const times: number[] = [];
+  for (let i = span.firstSample; i <= span.lastSample; i++) times.push(sampleTimes90k(audio, i, 0).dts90k);
+  return times;
+}
+
 /**
  * Audio frames are grouped into PES as the muxer does: contiguous frames spanning at most
  * AUDIO_PES_MAX_DURATION_90K and one bounded PES length; AAC frames gain a 7-byte ADTS header
  * (ISO/IEC 13818-7 §6.2). The first packet has a random access flag, or a PCR when audio carries the clock.
  */
-function audioUnits(audio: AudioTrack, span: SampleSpan, carriesPcr: boolean): UnitSize[] {
+function audioUnits(audio: AudioTrack, span: SampleSpan, times: readonly number[], carriesPcr: boolean): UnitSize[] {
   const frameOverhead = audio.codec === 'aac' ? ADTS_HEADER_BYTES : 0;
-  const times: number[] = [];
-  for (let i = span.firstSample; i <= span.lastSample; i++) times.push(sampleTimes90k(audio, i, 0).pts90k);
   const frame90k = medianStep90k(times);
   const maxPayload = maxBoundedPesPayload(false);
   const adaptation = carriesPcr ? FIRST_ADAPTATION_BYTES.pcr : FIRST_ADAPTATION_BYTES.randomAccess;
@@ -111,12 +116,18 @@ function audioUnits(audio: AudioTrack, span: SampleSpan, carriesPcr: boolean): U
   return units;
 }
 
+/** Where the muxer expects the next segment of a track to start: one median step after its last DTS. */
+function expectedEnd90k(times: readonly number[]): number {
+  return times.length === 0 ? Number.NEGATIVE_INFINITY : times[times.length - 1] + medianStep90k(times);
+}
+
 /**
  * PCR-only packets, as the muxer schedules them over the units in DTS order (video first on a tie):
- * one before the first unit when that unit is not on the clock's PID, and one per 100 ms without a
- * PCR (ISO/IEC 13818-1 §2.7.2), which only happens with less than 10 pictures a second.
+ * one before the first unit when that unit is not on the clock's PID, one per 100 ms without a PCR
+ * (ISO/IEC 13818-1 §2.7.2; only below 10 pictures a second, or in a stretch with audio alone), and
+ * more up to where the next segment is expected to start. PCRs lead DTS by a constant, so DTS stand in.
  */
-function pcrOnlyPackets(clock: readonly UnitSize[], other: readonly UnitSize[]): number {
+function pcrOnlyPackets(clock: readonly UnitSize[], other: readonly UnitSize[], endDts90k: number): number {
   let packets = 0;
   let lastPcr = Number.NaN;
   let c = 0;
@@ -134,6 +145,10 @@ function pcrOnlyPackets(clock: readonly UnitSize[], other: readonly UnitSize[]):
     }
     if (onClock) lastPcr = Math.max(dts90k, lastPcr);
   }
+  while (endDts90k - lastPcr > PCR_MAX_INTERVAL_90K) {
+    lastPcr += PCR_MAX_INTERVAL_90K;
+    packets++;
+  }
   return packets;
 }
 
@@ -150,10 +165,13 @@ function pidPackets(units: readonly UnitSize[]): number {
  * encoders write into MP4); otherwise within a few bytes per access unit.
  */
 export function segmentSizeBytes(movie: Movie, segment: SegmentSpan): number {
+  // Every segment declares every track, and the clock rides on video whenever the rendition has video.
   const video = movie.video && segment.video ? videoUnits(movie.video, segment.video) : [];
-  const audio = movie.audio && segment.audio ? audioUnits(movie.audio, segment.audio, video.length === 0) : [];
-  const clock = video.length > 0 ? video : audio;
-  const other = video.length > 0 ? audio : [];
-  const packets = PSI_PACKETS + pcrOnlyPackets(clock, other) + pidPackets(video) + pidPackets(audio);
+  const audioFrames = movie.audio && segment.audio ? audioFrameTimes(movie.audio, segment.audio) : [];
+  const audio = movie.audio && segment.audio ? audioUnits(movie.audio, segment.audio, audioFrames, !movie.video) : [];
+  const clock = movie.video ? video : audio;
+  const other = movie.video ? audio : [];
+  const endDts90k = Math.max(expectedEnd90k(video.map((u) => u.dts90k)), expectedEnd90k(audioFrames));
+  const packets = PSI_PACKETS + pcrOnlyPackets(clock, other, endDts90k) + pidPackets(video) + pidPackets(audio);
   return packets * TS_PACKET_BYTES;
 }

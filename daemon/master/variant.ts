@@ -2,7 +2,7 @@
 
 import type { Movie, VideoTrack } from '../mp4/types.js';
 import { TS_PACKET_BYTES } from '../mpegts/ids.js';
-import { presentationSec, trackEndSec } from '../plan/timeline.js';
+import { presentationSec, trackExtent } from '../plan/timeline.js';
 import { bitrates, type SizedSegment } from './bitrate.js';
 import { PSI_PACKETS, segmentSizeBytes, videoPesBytes, type SegmentSpan } from './segment-bytes.js';
 
@@ -62,7 +62,7 @@ function iframeSegments(video: VideoTrack, segments: readonly SegmentSpan[]): Si
       if (video.samples.sync[i]) picks.push({ sample: i, firstOfSegment: i === segment.video.firstSample });
     }
   }
-  const endSec = trackEndSec(video);
+  const endSec = trackExtent(video).endSec;
   return picks.map(({ sample, firstOfSegment }, k) => {
     const nextSec = k + 1 < picks.length ? presentationSec(video, picks[k + 1].sample) : endSec;
     return {

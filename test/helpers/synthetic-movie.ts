@@ -105,18 +105,20 @@ export function syntheticRendition(options: { video?: SyntheticVideo; audio?: Sy
   };
 }
 
-/** The muxer's input for one span of the rendition, stamped as the builtin packager stamps samples. */
+/** The muxer's input for one span of the rendition, stamped as the builtin packager stamps samples (every track declared). */
 export function muxInputOf(rendition: SyntheticRendition, segmentNumber: number, span: SegmentSpan, shift90k = 90_000): MuxSegmentInput {
   const { movie } = rendition;
   const stamp = (track: VideoTrack | AudioTrack, data: Uint8Array[], first: number, last: number): MuxSample[] =>
     data.slice(first, last + 1).map((bytes, k) => ({ ...sampleTimes90k(track, first + k, shift90k), isKey: track.samples.sync[first + k] === 1, data: bytes }));
   const input: { segmentNumber: number; video?: MuxSegmentInput['video']; audio?: MuxSegmentInput['audio'] } = { segmentNumber };
-  if (movie.video && span.video) {
+  if (movie.video) {
     const { codec, nalLengthSize, vps, sps, pps } = movie.video;
-    input.video = { config: { codec, nalLengthSize, vps, sps, pps }, samples: stamp(movie.video, rendition.videoData, span.video.firstSample, span.video.lastSample) };
+    const samples = span.video ? stamp(movie.video, rendition.videoData, span.video.firstSample, span.video.lastSample) : [];
+    input.video = { config: { codec, nalLengthSize, vps, sps, pps }, samples };
   }
-  if (movie.audio && span.audio) {
-    input.audio = { config: aacAudioConfig(movie.audio.sampleRate, 2), samples: stamp(movie.audio, rendition.audioData, span.audio.firstSample, span.audio.lastSample) };
+  if (movie.audio) {
+    const samples = span.audio ? stamp(movie.audio, rendition.audioData, span.audio.firstSample, span.audio.lastSample) : [];
+    input.audio = { config: aacAudioConfig(movie.audio.sampleRate, 2), samples };
   }
   return input;
 }

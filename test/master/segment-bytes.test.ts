@@ -82,6 +82,16 @@ describe('segment size model', () => {
     expect(inspection.pcrs[0]).toMatchObject({ packetIndex: 2, adaptationOnly: true });
   });
 
+  it('predicts the size of a segment where only audio remains, the clock still declared on video', () => {
+    const rendition = syntheticRendition({
+      video: { frames: 50, timescale: 25, frameDuration: 1, gop: 25, sliceBytes: wobble(900, 900) },
+      audio: { frames: 141, sampleRate: 48000, frameBytes: wobble(250, 60) },
+    });
+    const [, tail] = spans(rendition, 2, 2);
+    expect(tail.video).toBeUndefined();
+    expectExact(rendition, 2, 2);
+  });
+
   it('stays exact with 2-byte NAL length prefixes (one NAL unit per sample)', () => {
     const rendition = syntheticRendition({
       video: { frames: 50, timescale: 25, frameDuration: 1, gop: 10, sliceBytes: wobble(100, 2000), nalLengthSize: 2 },
