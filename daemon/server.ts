@@ -8,7 +8,7 @@ import { sweepTmp } from './cache/publish.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './log.js';
-import { createMoviePlanner, createPackager } from './packagers/index.js';
+import { createPackager } from './packagers/index.js';
 import { Store } from './store/store.js';
 
 export interface RunningDaemon {
@@ -29,7 +29,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
   const packagerVersion = await packager.probe();
   const store = Store.open(config.stateDir);
   store.clearGenerationsOfPid(process.pid);
-  const filler = new CacheFiller({ config, store, packager, planner: createMoviePlanner(config, packager), log });
+  const filler = new CacheFiller({ config, store, packager, log });
   const { app } = createApp({ config, store, filler, log });
 
   const server = createAdaptorServer({ fetch: app.fetch });

@@ -7,6 +7,7 @@ import { CasterpakError } from '../errors.js';
 import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../http/request-path.js';
 import type { Logger } from '../log.js';
 import type { BitrateTerm } from '../master/bitrate-filter.js';
+import { createMoviePlanner } from '../packagers/index.js';
 import type { Packager, SegmentList, SegmentPackager, SourceFile } from '../packagers/packager.js';
 import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../plan/playlist.js';
 import { resolveSource } from '../source/resolve.js';
@@ -37,8 +38,8 @@ export interface FillerDeps {
   readonly config: Config;
   readonly store: Store;
   readonly packager: Packager;
-  /** Reads moovs and plans for master playlists (the builtin reader, whichever packager makes the segments). */
-  readonly planner: MoviePlanner;
+  /** Reads moovs and plans for master playlists; by default the one createMoviePlanner picks for the packager. */
+  readonly planner?: MoviePlanner;
   readonly log: Logger;
 }
 
@@ -55,7 +56,8 @@ export class CacheFiller {
 
   constructor(private readonly deps: FillerDeps) {
     this.limiter = new Limiter(deps.config.maxConcurrentPackaging);
-    const { config, store, packager, planner, log } = deps;
+    const { config, store, packager, log } = deps;
+    const planner = deps.planner ?? createMoviePlanner(config, packager);
     const maxWaitMs = this.maxWaitMs();
     this.masters = new MasterFiller({
       config, store, packager, planner, log, maxWaitMs,
