@@ -61,11 +61,11 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
     if (bitrateFilter && isMasterRequest(request)) {
       // Akamai's ?b=: nginx sends these here (try_files never sees a query); answered directly, never cached.
       const text = await filler.filteredMaster(request, parseBitrateFilter(bitrateFilter));
-      return c.body(text, 200, {
-        'Content-Type': contentTypeOf(request.cachePath),
-        'Cache-Control': cacheControlFor(contentTypeOf(request.cachePath)),
-        'Access-Control-Allow-Origin': '*',
-      });
+      const contentType = contentTypeOf(request.cachePath);
+      // In nginx mode the drop-in adds the CORS header to everything the daemon answers.
+      const headers: Record<string, string> = { 'Content-Type': contentType, 'Cache-Control': cacheControlFor(contentType) };
+      if (config.mode === 'standalone') headers['Access-Control-Allow-Origin'] = '*';
+      return c.body(text, 200, headers);
     }
     const filled = await filler.fill(request);
     if (config.mode === 'standalone') {
