@@ -56,12 +56,13 @@ function checkPlausibleType(head: Uint8Array, offset: number): void {
  */
 function parseTopLevelHeader(head: Uint8Array, offset: number, remaining: number): BoxHeader {
   const type = fourCCAt(head, 4);
-  const largeSize = readUint32(head, 0) === 1;
-  if (largeSize && head.length < 16) {
+  const size32 = readUint32(head, 0);
+  if (size32 === 1 && head.length < 16) {
     throw mp4Error('MP4_TRUNCATED', `the file ends inside the header of top-level '${type}'`, { offset, type });
   }
-  // No parent limit here, so that an oversized box is reported against the file's end below.
-  const header = parseBoxHeader(head, 0, largeSize || readUint32(head, 0) !== 0 ? Number.MAX_SAFE_INTEGER : remaining, '');
+  // A size-0 box runs to the end of the file; any other size is checked against the file's end below.
+  const spaceBytes = size32 === 0 ? remaining : Number.MAX_SAFE_INTEGER;
+  const header = parseBoxHeader(head, 0, spaceBytes, '');
   if (header.sizeBytes > remaining) {
     throw mp4Error('MP4_TRUNCATED', `top-level '${type}' at offset ${offset} runs ${header.sizeBytes - remaining} bytes past the end of the file`, {
       offset,

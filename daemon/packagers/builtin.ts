@@ -119,10 +119,20 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
 
     async packageRendition(src, outDir, signal): Promise<SegmentList> {
       return withFileReader(src.absPath, async (reader) => {
-        const { plan } = await planWith(src, reader);
-        for (const segment of plan.segments) {
-          const bytes = await muxOne(src, reader, segment.number, signal);
-          await fs.writeFile(path.join(outDir, segmentFileName(segment.number)), bytes);
+        const { source, plan } = await planWith(src, reader);
+        const segmentSource = { reader, movie: source.movie, marks: source.marks, plan };
+        const readInput = (index: number) => {
+          const input = readSegmentInput(segmentSource, plan.segments[index], signal);
+          input.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+          return input;
+        };
+        // Reading segment N+1 overlaps muxing and writing segment N; at most two segments are in memory.
+        let next = readInput(0);
+        for (let index = 0; index < plan.segments.length; index++) {
+          const input = await next;
+          if (index + 1 < plan.segments.length) next = readInput(index + 1);
+          signal.throwIfAborted();
+          await fs.writeFile(path.join(outDir, segmentFileName(index + 1)), muxSegment(input));
         }
         return { durationsSec: plan.segments.map((segment) => segment.durationSec) };
       });

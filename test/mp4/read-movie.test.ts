@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readMovie } from '../../daemon/mp4/read-movie.js';
-import { box, bytes, fullBox, u32, u64, u8 } from '../helpers/boxes.js';
+import { box, bytes, fourcc, fullBox, u32, u64, u8 } from '../helpers/boxes.js';
 import { MemoryReader } from '../helpers/memory-reader.js';
 import { buildMovie, simpleAudio, simpleVideo, type SynthTrack } from '../helpers/mp4-builder.js';
-import { findFourCC, replaceBox } from '../helpers/mp4-patch.js';
+import { findFourCC, patchBox, replaceBox } from '../helpers/mp4-patch.js';
 
 const movieWith = (...tracks: SynthTrack[]) => buildMovie({ tracks });
 
@@ -48,6 +48,22 @@ describe('readMovie', () => {
     const readsInMdat = reader.reads.filter((read) => read.offset + read.length > mdatPayload + 8 && read.offset < moovStart);
     expect(readsInMdat).toEqual([]);
     expect(reader.reads.length).toBeLessThanOrEqual(4);
+  });
+
+  it('steps over a 64-bit mdat to a moov at the end', async () => {
+    const file = buildMovie({ tracks: [simpleVideo({ frames: 20, gop: 10 })], moovAtEnd: true });
+    const mdatAt = findFourCC(file, 'mdat') - 4;
+    const mdatSize = new DataView(file.buffer).getUint32(mdatAt);
+    const large = bytes(file.subarray(0, mdatAt), u32(1), fourcc('mdat'), u64(mdatSize + 8), file.subarray(mdatAt + 8));
+    const reader = new MemoryReader(large);
+    expect((await readMovie(reader)).video!.samples.count).toBe(20);
+    expect(reader.reads.every((read) => read.length <= 16 || read.offset > mdatAt + mdatSize)).toBe(true);
+  });
+
+  it('accepts a last moov whose size field is 0 ("to the end of the file")', async () => {
+    const file = buildMovie({ tracks: [simpleVideo({ frames: 20, gop: 10 })], moovAtEnd: true });
+    const openEnded = patchBox(file, 'moov', -8, u32(0));
+    expect((await readMovie(new MemoryReader(openEnded))).video!.samples.count).toBe(20);
   });
 
   it('reads composition offsets from ctts version 0 and signed ones from version 1', async () => {

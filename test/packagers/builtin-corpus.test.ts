@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuiltinPackager } from '../../daemon/packagers/builtin.js';
 import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../../daemon/plan/playlist.js';
 import { failureOf } from '../helpers/expect-code.js';
-import { BAD_MEDIA, GOOD_MEDIA, makeMedia, mediaFile, removeMediaDir } from '../helpers/media.js';
+import { BAD_MEDIA, GOOD_MEDIA, makeMedia, mediaFile, removeMediaDir } from '../helpers/corpus.js';
 import { countFrames, decodeErrors, probePackets, type ProbedPacket } from '../helpers/probe.js';
 import { sourceFileOf } from '../helpers/source-file.js';
 import { startsWithIdr } from '../helpers/ts-peek.js';

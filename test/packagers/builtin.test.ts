@@ -146,6 +146,19 @@ describe('the builtin packager', () => {
     for (const segmentStreams of streams) expect(segmentStreams).toEqual(streams[0]);
   });
 
+  it('refuses a segment whose sample has a NAL unit length past its end with MP4_BAD_SAMPLE', async () => {
+    const track = simpleVideo(VIDEO);
+    const broken = track.samples[60].data.slice();
+    new DataView(broken.buffer).setUint32(0, 0x00ffffff); // the first NAL unit's length prefix
+    const file = path.join(dir, 'bad-sample.mp4');
+    await fs.writeFile(file, buildMovie({ tracks: [{ ...track, samples: track.samples.map((s, i) => (i === 60 ? { ...s, data: broken } : s)) }] }));
+    const src = await sourceFileOf(file);
+    const packager = createBuiltinPackager({ segmentDurationSec: 2 });
+    expect((await packager.segment(src, 1, signal())).length).toBeGreaterThan(0);
+    const err = await failureOf(packager.segment(src, 2, signal()));
+    expect([err.code, err.status]).toEqual(['MP4_BAD_SAMPLE', 422]);
+  });
+
   it('answers NOT_FOUND for segment numbers outside the plan', async () => {
     const src = await sourceFileOf(await writeMovie('range.mp4'));
     const packager = createBuiltinPackager({ segmentDurationSec: 2 });

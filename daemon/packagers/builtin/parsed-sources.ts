@@ -49,7 +49,9 @@ export class ParsedSources {
       (parsed) => {
         if (this.lru.get(key) === loading) this.lru.set(key, loading, estimateWeightBytes(parsed.movie));
       },
-      () => this.lru.delete(key),
+      () => {
+        if (this.lru.get(key) === loading) this.lru.delete(key);
+      },
     );
     return loading;
   }
