@@ -62,30 +62,41 @@ describe('master playlists through nginx', () => {
   });
 });
 
+interface PlaybackError {
+  what: string;
+  fatal: boolean;
+  atSec: number;
+  /** Immediate level switches the test had forced when the error came. */
+  forced: number;
+}
+
 interface PlaybackReport {
   levels: Array<{ height: number; url: string }>;
   switched: number[];
-  errors: string[];
+  errors: PlaybackError[];
   currentTime: number;
   decodedFrames: number;
 }
 
 describe('hls.js in Chromium on a csmil master', () => {
-  it('starts on the master, switches to the top and the bottom variant on demand, and plays without an error', async () => {
+  it('starts on the master, switches to the top and the bottom variant on demand, and plays to the end without a stream error', async () => {
     browser = await launchChromium();
     const { page, errors: pageErrors } = await hlsPage(browser);
     const report = await page.evaluate(async (url: string): Promise<PlaybackReport> => {
       const Hls = (window as unknown as { Hls: any }).Hls;
       const video = document.getElementById('v') as HTMLVideoElement;
       const hls = new Hls();
-      const errors: string[] = [];
+      const errors: PlaybackError[] = [];
       const switched: number[] = [];
-      hls.on(Hls.Events.ERROR, (_: unknown, data: { type: string; details: string; fatal: boolean }) => errors.push(`${data.type}/${data.details}/fatal=${data.fatal}`));
+      let forced = 0;
+      hls.on(Hls.Events.ERROR, (_: unknown, data: { type: string; details: string; fatal: boolean }) =>
+        errors.push({ what: `${data.type}/${data.details}`, fatal: data.fatal, atSec: video.currentTime, forced }),
+      );
       hls.on(Hls.Events.LEVEL_SWITCHED, (_: unknown, data: { level: number }) => switched.push(data.level));
       const until = async (done: () => boolean, what: string) => {
         const deadline = Date.now() + 30_000;
         while (!done()) {
-          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${errors.join('; ')}`);
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(errors)}`);
           await new Promise((r) => setTimeout(r, 50));
         }
       };
@@ -96,10 +107,12 @@ describe('hls.js in Chromium on a csmil master', () => {
       await video.play();
       await until(() => video.currentTime > 0.3, 'playback to start');
       const top = hls.levels.length - 1;
+      forced += 1;
       hls.currentLevel = top;
       await until(() => switched.includes(top) && hls.currentLevel === top, 'the switch to the top variant');
       const afterTop = video.currentTime;
       await until(() => video.currentTime > afterTop + 0.5, 'playback on the top variant');
+      forced += 1;
       hls.currentLevel = 0;
       await until(() => switched.lastIndexOf(0) > switched.lastIndexOf(top), 'the switch to the bottom variant');
       await until(() => video.ended || video.currentTime > video.duration - 0.5, 'the end');
@@ -111,7 +124,14 @@ describe('hls.js in Chromium on a csmil master', () => {
         decodedFrames: video.getVideoPlaybackQuality().totalVideoFrames,
       };
     }, `${stack.nginx.baseUrl}${SET}`);
-    expect(report.errors).toEqual([]);
+    // Two non-fatal reports are hls.js's own housekeeping, not faults of the stream: with B-frames the
+    // first picture is presented a few frames after the first decode time, which hls.js takes as
+    // time 0, so it skips that start gap (whichever packager made the stream); and a forced
+    // immediate switch aborts the fragment load it supersedes (ErrorDetails.INTERNAL_ABORTED).
+    const housekeeping = (e: PlaybackError) =>
+      !e.fatal &&
+      ((e.what === 'mediaError/bufferSeekOverHole' && e.forced === 0 && e.atSec < 0.5) || (e.what === 'networkError/aborted' && e.forced > 0));
+    expect(report.errors.filter((e) => !housekeeping(e))).toEqual([]);
     expect(pageErrors).toEqual([]);
     expect(report.levels).toEqual(LADDER.map((rung) => ({ height: rung.height, url: `${stack.nginx.baseUrl}/i/shows/${rungName(rung)}/index_0_av.m3u8` })));
     expect(report.switched).toContain(LADDER.length - 1);
