@@ -60,10 +60,7 @@ export class MasterFiller {
   /** The master with only the renditions `?b=` keeps; served as it is, never cached (try_files cannot see the query). */
   async filtered(req: MasterRequest, terms: readonly BitrateTerm[]): Promise<string> {
     const { variants, usable } = await this.describe(req);
-    const keep = applyBitrateFilter(
-      terms,
-      variants.map((v) => v.facts.mediaBps),
-    );
+    const keep = applyBitrateFilter(terms, variants.map((v) => v.facts.mediaBps));
     if (keep.length === 0) throw new CasterpakError('NOT_FOUND', 'no rendition matches the b= filter', { cachePath: req.cachePath });
     return renderMasterPlaylist({ variants: keep.map((i) => variants[i]), independentSegments: this.independent(usable) });
   }

@@ -32,6 +32,14 @@ function rawPathOf(c: { env: unknown; req: { url: string } }): string {
   return target.split('?')[0];
 }
 
+/** Headers of a playlist the daemon answers with itself; in nginx mode the drop-in adds the CORS header. */
+function uncachedPlaylistHeaders(config: Config, cachePath: string): Record<string, string> {
+  const contentType = contentTypeOf(cachePath);
+  const headers: Record<string, string> = { 'Content-Type': contentType, 'Cache-Control': cacheControlFor(contentType) };
+  if (config.mode === 'standalone') headers['Access-Control-Allow-Origin'] = '*';
+  return headers;
+}
+
 export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
   const { config, store, filler, log } = deps;
   const stats: RequestStats = { requests: 0, byStatus: {} };
@@ -61,11 +69,7 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
     if (bitrateFilter && isMasterRequest(request)) {
       // Akamai's ?b=: nginx sends these here (try_files never sees a query); answered directly, never cached.
       const text = await filler.filteredMaster(request, parseBitrateFilter(bitrateFilter));
-      const contentType = contentTypeOf(request.cachePath);
-      // In nginx mode the drop-in adds the CORS header to everything the daemon answers.
-      const headers: Record<string, string> = { 'Content-Type': contentType, 'Cache-Control': cacheControlFor(contentType) };
-      if (config.mode === 'standalone') headers['Access-Control-Allow-Origin'] = '*';
-      return c.body(text, 200, headers);
+      return c.body(text, 200, uncachedPlaylistHeaders(config, request.cachePath));
     }
     const filled = await filler.fill(request);
     if (config.mode === 'standalone') {
