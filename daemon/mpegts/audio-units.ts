@@ -3,6 +3,7 @@
 import { mp4Error } from '../errors.js';
 import { ADTS_HEADER_BYTES, adtsTemplate, parseAudioSpecificConfig, writeAdtsHeader } from './adts.js';
 import { maxBoundedPesPayload } from './pes.js';
+import { nominalStep90k } from './sample-timing.js';
 import { newPesUnit, type PesUnit } from './pes-unit.js';
 import type { StreamDescription } from './streams.js';
 import type { MuxAudioConfig, MuxSample } from './types.js';
@@ -50,7 +51,7 @@ export function audioUnits(stream: StreamDescription, config: MuxAudioConfig, sa
 
 /** Splits the frames into runs that are contiguous in time, at most AUDIO_PES_MAX_DURATION_90K long and length-bounded. */
 function groupFrames(samples: readonly MuxSample[], frameOverhead: number): FrameGroup[] {
-  const frameDuration = nominalFrameDuration(samples);
+  const frameDuration = nominalStep90k(samples);
   const maxPayload = maxBoundedPesPayload(false);
   const groups: FrameGroup[] = [];
   let first = 0;
@@ -74,13 +75,4 @@ function groupFrames(samples: readonly MuxSample[], frameOverhead: number): Fram
   }
   if (samples.length > 0) groups.push({ first, count: samples.length - first, payloadBytes });
   return groups;
-}
-
-/** The median step between frames: the frame duration, unaffected by the odd gap. */
-function nominalFrameDuration(samples: readonly MuxSample[]): number {
-  if (samples.length < 2) return 0;
-  const steps = new Float64Array(samples.length - 1);
-  for (let i = 1; i < samples.length; i++) steps[i - 1] = samples[i].dts90k - samples[i - 1].dts90k;
-  steps.sort();
-  return steps[steps.length >> 1];
 }

@@ -7,8 +7,6 @@ export const PMT_PID = 0x1000;
 /** Elementary stream PIDs: one video and one audio stream per rendition. */
 export const VIDEO_PID = 0x0100;
 export const AUDIO_PID = 0x0101;
-/** Null packets (Table 2-3); never written by the muxer, listed for the reader of a stream dump. */
-export const NULL_PID = 0x1fff;
 
 /** The single program of a segment (program_number in PAT and PMT). */
 export const PROGRAM_NUMBER = 1;

@@ -9,14 +9,17 @@ import { schedulePcr, type SegmentItem } from './pcr-schedule.js';
 import { writePesHeader } from './pes.js';
 import { unitBytes, unitHeader, unitLayout, unitPacketCount, type PesUnit } from './pes-unit.js';
 import { buildPat, buildPmt } from './psi.js';
+import { expectedEndDts90k } from './sample-timing.js';
 import { describeAudio, describeVideo, type StreamDescription } from './streams.js';
-import type { MuxSegmentInput } from './types.js';
+import type { MuxSample, MuxSegmentInput } from './types.js';
 import { videoUnits } from './video-units.js';
 
 /** PAT and PMT take one packet each at the start of every segment. */
 const PSI_PACKETS = 2;
 
 export function muxSegment(input: MuxSegmentInput): Uint8Array {
+  assertDecodeOrder(input.video?.samples ?? [], 'video');
+  assertDecodeOrder(input.audio?.samples ?? [], 'audio');
   const streams: StreamDescription[] = [];
   let video: PesUnit[] = [];
   let audio: PesUnit[] = [];
@@ -35,10 +38,20 @@ export function muxSegment(input: MuxSegmentInput): Uint8Array {
   }
   // The PCR rides on video when the rendition has video, even in a segment where only audio remains.
   const pcrPid = streams[0].pid;
-  const items = schedulePcr(interleave(video, audio), pcrPid);
+  const endDts90k = Math.max(expectedEndDts90k(input.video?.samples ?? []), expectedEndDts90k(input.audio?.samples ?? []));
+  const items = schedulePcr(interleave(video, audio), pcrPid, endDts90k);
   padToContinuity(video);
   padToContinuity(audio);
   return writeSegment(input.segmentNumber, buildPmt(pcrPid, streams), streams, items);
+}
+
+/** Interleaving and the PCR schedule rely on each track's samples coming in decode order. */
+function assertDecodeOrder(samples: readonly MuxSample[], track: string): void {
+  for (let i = 1; i < samples.length; i++) {
+    if (samples[i].dts90k < samples[i - 1].dts90k) {
+      throw new CasterpakError('PACKAGER_FAILED', 'muxer input is not in decode order', { track, index: i, dts90k: samples[i].dts90k });
+    }
+  }
 }
 
 /** Merges two DTS-ordered lists by DTS; on a tie video goes first, so its PCR leads the audio. */

@@ -10,9 +10,11 @@ export type SegmentItem = { readonly kind: 'pes'; readonly unit: PesUnit } | { r
  * Gives every PES on `pcrPid` a PCR of its DTS minus the lead, and inserts PCR-only packets so that
  * (a) a PCR precedes the first PES of the segment whatever its PID, (b) consecutive PCRs are at most
  * PCR_MAX_INTERVAL_90K apart, and (c) every PES is preceded by a PCR no later than its DTS minus the
- * lead. `units` must be in DTS order (muxer.ts interleaves them so), which keeps the PCRs monotonic.
+ * lead, and (d) PCRs keep coming up to `endDts90k`, where the next segment is expected to start,
+ * so the 100 ms also hold across the boundary at low frame rates. `units` must be in DTS order
+ * (muxer.ts interleaves them so), which keeps the PCRs monotonic.
  */
-export function schedulePcr(units: readonly PesUnit[], pcrPid: number): SegmentItem[] {
+export function schedulePcr(units: readonly PesUnit[], pcrPid: number, endDts90k: number): SegmentItem[] {
   const items: SegmentItem[] = [];
   let lastPcr = Number.NaN;
   for (const unit of units) {
@@ -30,6 +32,10 @@ export function schedulePcr(units: readonly PesUnit[], pcrPid: number): SegmentI
       lastPcr = unit.pcr90k;
     }
     items.push({ kind: 'pes', unit });
+  }
+  while (pcrForDts(endDts90k) - lastPcr > PCR_MAX_INTERVAL_90K) {
+    lastPcr += PCR_MAX_INTERVAL_90K;
+    items.push({ kind: 'pcr', pcr90k: lastPcr });
   }
   return items;
 }

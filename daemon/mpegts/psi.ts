@@ -79,7 +79,7 @@ export function buildPmt(pcrPid: number, streams: readonly ProgramStream[]): Uin
 /**
  * registration_descriptor (§2.6.8) naming the stream's format with a registered
  * four-character format_identifier: ATSC A/52 Annex A asks for 'AC-3' on AC-3 streams, and
- * demuxers (ffmpeg's among them) also map 'EAC3' to E-AC-3 by it.
+ * demuxers that identify streams by registration map 'EAC3' to E-AC-3.
  */
 export function registrationDescriptor(formatIdentifier: string): Uint8Array {
   const descriptor = new Uint8Array(6);

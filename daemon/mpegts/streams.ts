@@ -22,8 +22,10 @@ export function describeVideo(config: MuxVideoConfig): StreamDescription {
 /**
  * MP3 gets stream_type 0x03 at the MPEG-1 rates and 0x04 (ISO/IEC 13818-3, "lower sampling
  * frequencies") below them, so the type names the standard whose frame header the stream uses.
- * AC-3 and E-AC-3 follow ATSC A/52 Annex A/G: private_stream_1 and a registration descriptor,
- * which demuxers use to recognise the codec when the stream type alone is ambiguous.
+ * AC-3 and E-AC-3 follow ATSC A/52 Annex A/G: stream types 0x81/0x87 on private_stream_1, plus a
+ * registration descriptor. ffmpeg recognises both from the stream type alone; the descriptor is
+ * for demuxers that look for the registered format instead. hls.js plays 0x81 (full build, when
+ * the browser decodes AC-3) and rejects E-AC-3 in MPEG-TS whatever we write.
  */
 export function describeAudio(config: MuxAudioConfig): StreamDescription {
   const pid = AUDIO_PID;
