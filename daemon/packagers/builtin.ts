@@ -11,6 +11,7 @@ import { segmentFileName } from '../plan/playlist.js';
 import { planSegments } from '../plan/segment-plan.js';
 import type { SegmentPlan } from '../plan/types.js';
 import { openFileReader, type FileRangeReader } from '../source/file-reader.js';
+import { ScratchPool } from '../source/scratch-pool.js';
 import { classifyCutCandidates } from './builtin/idr-probe.js';
 import { ParsedSources, type ParsedSource } from './builtin/parsed-sources.js';
 import { readSegmentInput } from './builtin/segment-input.js';
@@ -43,6 +44,7 @@ function checkUnchanged(src: SourceFile, reader: RangeReader): void {
 
 export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager {
   const sources = new ParsedSources(options.cacheLimits);
+  const scratch = new ScratchPool();
   const targetSec = options.segmentDurationSec;
   const openReader = options.openReader ?? openFileReader;
 
@@ -83,9 +85,13 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     if (!Number.isInteger(n) || !segment) {
       throw new CasterpakError('NOT_FOUND', `segment ${n} does not exist (the rendition has ${plan.segments.length})`, { n });
     }
-    const input = await readSegmentInput({ reader, movie: source.movie, marks: source.marks, plan }, segment, signal);
-    signal.throwIfAborted();
-    return muxSegment(input);
+    const { input, release } = await readSegmentInput({ reader, scratch, movie: source.movie, marks: source.marks, plan }, segment, signal);
+    try {
+      signal.throwIfAborted();
+      return muxSegment(input);
+    } finally {
+      release();
+    }
   };
 
   const segmentPlan = (src: SourceFile): Promise<SegmentPlan> =>
@@ -120,7 +126,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     async packageRendition(src, outDir, signal): Promise<SegmentList> {
       return withFileReader(src.absPath, async (reader) => {
         const { source, plan } = await planWith(src, reader);
-        const segmentSource = { reader, movie: source.movie, marks: source.marks, plan };
+        const segmentSource = { reader, scratch, movie: source.movie, marks: source.marks, plan };
         const readInput = (index: number) => {
           const input = readSegmentInput(segmentSource, plan.segments[index], signal);
           input.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
@@ -129,10 +135,16 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
         // Reading segment N+1 overlaps muxing and writing segment N; at most two segments are in memory.
         let next = readInput(0);
         for (let index = 0; index < plan.segments.length; index++) {
-          const input = await next;
+          const { input, release } = await next;
           if (index + 1 < plan.segments.length) next = readInput(index + 1);
-          signal.throwIfAborted();
-          await fs.writeFile(path.join(outDir, segmentFileName(index + 1)), muxSegment(input));
+          let bytes: Uint8Array;
+          try {
+            signal.throwIfAborted();
+            bytes = muxSegment(input);
+          } finally {
+            release();
+          }
+          await fs.writeFile(path.join(outDir, segmentFileName(index + 1)), bytes);
         }
         return { durationsSec: plan.segments.map((segment) => segment.durationSec) };
       });

@@ -5,6 +5,8 @@ import { mp4Error } from '../errors.js';
 import type { RangeReader } from '../mp4/types.js';
 
 export interface FileRangeReader extends RangeReader {
+  /** With `target` (exactly `length` bytes), reads into it instead of allocating, and returns it. */
+  read(offset: number, length: number, target?: Uint8Array): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -15,8 +17,8 @@ class FileHandleReader implements FileRangeReader {
     private readonly path: string,
   ) {}
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const buffer = new Uint8Array(length);
+  async read(offset: number, length: number, target?: Uint8Array): Promise<Uint8Array> {
+    const buffer = target && target.length === length ? target : new Uint8Array(length);
     let filled = 0;
     // pread may return fewer bytes than asked; loop until the range is complete or the file ends.
     while (filled < length) {

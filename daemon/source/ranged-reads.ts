@@ -52,16 +52,31 @@ async function forEachLimited<T>(items: readonly T[], concurrency: number, work:
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
+/** A reader that can fill a caller's buffer (FileRangeReader); others simply allocate. */
+type TargetReader = RangeReader & { read(offset: number, length: number, target?: Uint8Array): Promise<Uint8Array> };
+
 /** Reads every range; result[i] is a view of ranges[i]'s bytes (views share the coalesced buffers). */
-export async function readRanges(reader: RangeReader, ranges: readonly ByteRange[], options: ReadOptions): Promise<Uint8Array[]> {
+export async function readRanges(reader: TargetReader, ranges: readonly ByteRange[], options: ReadOptions, into?: Uint8Array): Promise<Uint8Array[]> {
   const result: Uint8Array[] = new Array(ranges.length);
-  await forEachLimited(coalesceRanges(ranges, options), options.concurrency, async (span) => {
+  const spans = coalesceRanges(ranges, options);
+  let intoOffset = 0;
+  const targets = spans.map((span) => {
+    const target = into?.subarray(intoOffset, intoOffset + span.length);
+    intoOffset += span.length;
+    return target;
+  });
+  await forEachLimited(spans.map((span, index) => ({ span, target: targets[index] })), options.concurrency, async ({ span, target }) => {
     options.signal?.throwIfAborted();
-    const bytes = await reader.read(span.offset, span.length);
+    const bytes = await reader.read(span.offset, span.length, target);
     for (const member of span.members) {
       const start = ranges[member].offset - span.offset;
       result[member] = bytes.subarray(start, start + ranges[member].length);
     }
   });
   return result;
+}
+
+/** Bytes a readRanges call reads (the coalesced spans, gaps included): the size of a buffer for `into`. */
+export function coalescedBytes(ranges: readonly ByteRange[], options: CoalesceOptions): number {
+  return coalesceRanges(ranges, options).reduce((sum, span) => sum + span.length, 0);
 }

@@ -4,7 +4,8 @@ import type { MuxAudioConfig, MuxSample, MuxSegmentInput, MuxVideoConfig } from 
 import type { AudioTrack, Movie, RangeReader, Track, VideoTrack } from '../../mp4/types.js';
 import { sampleTimes90k } from '../../plan/timeline.js';
 import { NOT_IDR, type IdrMarks, type PlannedSegment, type SampleRange, type SegmentPlan } from '../../plan/types.js';
-import { readRanges, type ByteRange } from '../../source/ranged-reads.js';
+import { coalescedBytes, readRanges, type ByteRange } from '../../source/ranged-reads.js';
+import type { ScratchPool } from '../../source/scratch-pool.js';
 
 /**
  * Samples of both tracks sit interleaved in the mdat, so a segment is usually one contiguous region;
@@ -13,7 +14,9 @@ import { readRanges, type ByteRange } from '../../source/ranged-reads.js';
 const SEGMENT_READ = { maxGapBytes: 64 * 1024, maxSpanBytes: 16 * 1024 * 1024, concurrency: 4 };
 
 export interface SegmentSource {
-  readonly reader: RangeReader;
+  readonly reader: RangeReader & { read(offset: number, length: number, target?: Uint8Array): Promise<Uint8Array> };
+  /** Where the sample bytes are read into; they must be given back once the segment is muxed. */
+  readonly scratch: ScratchPool;
   readonly movie: Movie;
   readonly marks: IdrMarks;
   readonly plan: SegmentPlan;
@@ -40,25 +43,46 @@ function audioConfig(audio: AudioTrack): MuxAudioConfig {
   return { codec: audio.codec, sampleRate: audio.sampleRate, channelCount: audio.channelCount, audioSpecificConfig: audio.audioSpecificConfig };
 }
 
+export interface SegmentInput {
+  readonly input: MuxSegmentInput;
+  /** Gives the sample bytes' buffer back to the pool; call once the input is muxed (or abandoned). */
+  readonly release: () => void;
+}
+
+export async function readSegmentInput(source: SegmentSource, segment: PlannedSegment, signal?: AbortSignal): Promise<SegmentInput> {
+  const ranges = [...rangesOf(source.movie.video, segment.video), ...rangesOf(source.movie.audio, segment.audio)];
+  const buffer = source.scratch.take(coalescedBytes(ranges, SEGMENT_READ));
+  const release = () => source.scratch.give(buffer);
+  try {
+    const data = await readRanges(source.reader, ranges, { ...SEGMENT_READ, signal }, buffer);
+    return { input: stampSegment(source, segment, data), release };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+function rangesOf(track: Track | undefined, range: SampleRange | undefined): ByteRange[] {
+  return track && range ? sampleRanges(track, range) : [];
+}
+
 /**
  * Every segment declares every track of the rendition (an empty list when a track has no samples in
  * it, e.g. audio that ends early), so the PMT is the same in all segments.
  */
-export async function readSegmentInput(source: SegmentSource, segment: PlannedSegment, signal?: AbortSignal): Promise<MuxSegmentInput> {
+function stampSegment(source: SegmentSource, segment: PlannedSegment, data: Uint8Array[]): MuxSegmentInput {
   const { movie, marks, plan } = source;
-  const videoRanges = movie.video && segment.video ? sampleRanges(movie.video, segment.video) : [];
-  const audioRanges = movie.audio && segment.audio ? sampleRanges(movie.audio, segment.audio) : [];
-  const data = await readRanges(source.reader, [...videoRanges, ...audioRanges], { ...SEGMENT_READ, signal });
+  const videoCount = segment.video ? segment.video.lastSample - segment.video.firstSample + 1 : 0;
   const input: { segmentNumber: number; video?: MuxSegmentInput['video']; audio?: MuxSegmentInput['audio'] } = { segmentNumber: segment.number };
   if (movie.video) {
     const video = movie.video;
     // A sync sample that was never classified is treated as a keyframe: repeating parameter sets before it is harmless.
     const isKey = (i: number) => video.samples.sync[i] === 1 && marks[i] !== NOT_IDR;
-    const samples = segment.video ? stamp(video, segment.video, data.slice(0, videoRanges.length), isKey, plan.shift90k) : [];
+    const samples = segment.video ? stamp(video, segment.video, data.slice(0, videoCount), isKey, plan.shift90k) : [];
     input.video = { config: videoConfig(video), samples };
   }
   if (movie.audio) {
-    const samples = segment.audio ? stamp(movie.audio, segment.audio, data.slice(videoRanges.length), () => true, plan.shift90k) : [];
+    const samples = segment.audio ? stamp(movie.audio, segment.audio, data.slice(videoCount), () => true, plan.shift90k) : [];
     input.audio = { config: audioConfig(movie.audio), samples };
   }
   return input;
