@@ -61,10 +61,17 @@ describe('the nginx harness', () => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const pids = await waitFor('the nginx pids', () => (out.includes('\n') ? (JSON.parse(out) as number[]) : undefined), 20_000);
-    expect(pids.length).toBeGreaterThanOrEqual(2);
-    expect(pids.every(isAlive)).toBe(true);
-    child.kill('SIGKILL');
-    await waitFor('nginx master and workers to be gone', () => (pids.some(isAlive) ? undefined : true), 5_000);
+    let pids: number[] = [];
+    try {
+      pids = await waitFor('the nginx pids', () => (out.includes('\n') ? (JSON.parse(out) as number[]) : undefined), 20_000);
+      expect(pids.length).toBeGreaterThanOrEqual(2);
+      expect(pids.every(isAlive)).toBe(true);
+      child.kill('SIGKILL');
+      await waitFor('nginx master and workers to be gone', () => (pids.some(isAlive) ? undefined : true), 5_000);
+    } finally {
+      // Whatever failed above, this test leaves nothing running.
+      child.kill('SIGKILL');
+      for (const pid of pids.filter(isAlive)) process.kill(pid, 'SIGKILL');
+    }
   });
 });
