@@ -24,6 +24,28 @@ export const SQL = {
     SET last_access_ms = max(coalesce(last_access_ms, 0), @accessMs), hits = hits + @hits
     WHERE path = @path`,
 
+  // The log tailer (daemon/tail/): its position in the current log file and in rotated files.
+  tailCursor: `SELECT * FROM tail_cursor WHERE id = 1`,
+  upsertTailCursor: `
+    INSERT INTO tail_cursor (id, log_path, dev, ino, offset, check_hash, size_seen, last_line_ms, updated_ms)
+    VALUES (1, @logPath, @dev, @ino, @offset, @checkHash, @sizeSeen, @lastLineMs, @updatedMs)
+    ON CONFLICT (id) DO UPDATE SET
+      log_path = excluded.log_path, dev = excluded.dev, ino = excluded.ino, offset = excluded.offset,
+      check_hash = excluded.check_hash, size_seen = excluded.size_seen,
+      last_line_ms = coalesce(excluded.last_line_ms, tail_cursor.last_line_ms), updated_ms = excluded.updated_ms`,
+  tailRotated: `SELECT * FROM tail_rotated ORDER BY rotated_ms`,
+  upsertTailRotated: `
+    INSERT INTO tail_rotated (dev, ino, offset, check_hash, size_seen, rotated_ms, updated_ms)
+    VALUES (@dev, @ino, @offset, @checkHash, @sizeSeen, @rotatedMs, @updatedMs)
+    ON CONFLICT (dev, ino) DO UPDATE SET
+      offset = excluded.offset, check_hash = excluded.check_hash, size_seen = excluded.size_seen,
+      rotated_ms = excluded.rotated_ms, updated_ms = excluded.updated_ms`,
+  deleteTailRotated: `DELETE FROM tail_rotated WHERE dev = @dev AND ino = @ino`,
+  addTailCounter: `
+    INSERT INTO tail_counters (name, value) VALUES (@name, @value)
+    ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
+  tailCounters: `SELECT name, value FROM tail_counters`,
+
   startGeneration: `INSERT OR REPLACE INTO generations (key, pid, started_ms) VALUES (@key, @pid, @startedMs)`,
   endGeneration: `DELETE FROM generations WHERE key = @key`,
   clearGenerationsOfPid: `DELETE FROM generations WHERE pid = @pid`,

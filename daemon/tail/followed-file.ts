@@ -1,0 +1,136 @@
+// One open log file, known by device + inode, read in whole lines from the last committed offset.
+
+import { open, type FileHandle } from 'node:fs/promises';
+import { CheckWindow } from './check-window.js';
+
+/** A line longer than this without a newline is not nginx's: it is dropped (counted as bad), not buffered forever. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+const NEWLINE = 0x0a;
+
+/** What one read produced; applied to the file with `accept` once its lines are committed. */
+export interface Chunk {
+  /** The complete lines read, joined by newlines, without the final newline; '' when none completed. */
+  readonly text: string;
+  /** The offset just after the last complete line: the position to commit. */
+  readonly endOffset: number;
+  /** The content check at `endOffset`. */
+  readonly window: CheckWindow;
+  /** Bytes of a line still being written, kept in memory and never committed (reliability rule 4). */
+  readonly pending: Buffer;
+  /** Bytes newly read from disk; 0 means the file had nothing more. */
+  readonly bytesRead: number;
+  /** Lines dropped for exceeding MAX_LINE_BYTES. */
+  readonly oversizedLines: number;
+}
+
+export class FollowedFile {
+  /** Committed offset: every byte before it has been counted. */
+  offset = 0;
+  window = CheckWindow.empty();
+  pending: Buffer = Buffer.alloc(0);
+  /** File size at the last stat: with `offset`, the lag in bytes. */
+  sizeSeen = 0;
+  /** When this file stopped being the one at the log path (rename rotation or truncation copy). */
+  rotatedAtMs: number | undefined;
+  /** When the last bytes were read from it. */
+  lastDataMs = 0;
+
+  private constructor(
+    readonly handle: FileHandle,
+    readonly dev: number,
+    readonly ino: number,
+    /** Where the file was found, for log lines only: a rotated file moves. */
+    readonly foundAt: string,
+  ) {}
+
+  /** Opens a file with its own descriptor, which keeps working after a rename or unlink; undefined if absent. */
+  static async open(filePath: string): Promise<FollowedFile | undefined> {
+    let handle: FileHandle;
+    try {
+      handle = await open(filePath, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const stat = await handle.stat();
+    const file = new FollowedFile(handle, stat.dev, stat.ino, filePath);
+    file.sizeSeen = stat.size;
+    return file;
+  }
+
+  sameIdentity(other: { dev: number; ino: number }): boolean {
+    return this.dev === other.dev && this.ino === other.ino;
+  }
+
+  /** Resumes at `offset` (a newline boundary), reading the content check there from disk. */
+  async resumeAt(offset: number): Promise<void> {
+    this.offset = offset;
+    this.window = await CheckWindow.read(this.handle, offset);
+    this.pending = Buffer.alloc(0);
+  }
+
+  /** Reads what follows the committed offset and the pending partial line, into `buffer` (reused by the caller). */
+  async readChunk(buffer: Buffer): Promise<Chunk> {
+    const position = this.offset + this.pending.length;
+    const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, position);
+    const fresh = buffer.subarray(0, bytesRead);
+    const data = this.pending.length > 0 ? Buffer.concat([this.pending, fresh]) : fresh;
+    const lastNewline = data.lastIndexOf(NEWLINE);
+    if (lastNewline === -1) {
+      if (data.length > MAX_LINE_BYTES) {
+        return { text: '', endOffset: this.offset + data.length, window: this.window.advance(data), pending: Buffer.alloc(0), bytesRead, oversizedLines: 1 };
+      }
+      return { text: '', endOffset: this.offset, window: this.window, pending: Buffer.from(data), bytesRead, oversizedLines: 0 };
+    }
+    const complete = data.subarray(0, lastNewline + 1);
+    return {
+      text: complete.toString('utf8', 0, lastNewline),
+      endOffset: this.offset + complete.length,
+      window: this.window.advance(complete),
+      pending: Buffer.from(data.subarray(lastNewline + 1)),
+      bytesRead,
+      oversizedLines: 0,
+    };
+  }
+
+  /** Moves the committed position once the chunk's lines are in the database. */
+  accept(chunk: Chunk, nowMs: number): void {
+    this.offset = chunk.endOffset;
+    this.window = chunk.window;
+    this.pending = chunk.pending;
+    if (chunk.bytesRead > 0) this.lastDataMs = nowMs;
+    this.sizeSeen = Math.max(this.sizeSeen, this.offset + this.pending.length);
+  }
+
+  /** Current size on disk; also refreshes `sizeSeen`. */
+  async size(): Promise<number> {
+    this.sizeSeen = (await this.handle.stat()).size;
+    return this.sizeSeen;
+  }
+
+  /**
+   * False when the bytes under the offset changed: the file was truncated (copytruncate), even if it has
+   * grown past the old offset again since (reliability rule 3).
+   */
+  async unchanged(): Promise<boolean> {
+    const size = await this.size();
+    if (size < this.offset + this.pending.length) return false;
+    return this.window.matches(this.handle, this.offset);
+  }
+
+  /** Starts the same file again from its first byte (after a truncation). */
+  restartFromZero(): void {
+    this.offset = 0;
+    this.window = CheckWindow.empty();
+    this.pending = Buffer.alloc(0);
+  }
+
+  bytesBehind(): number {
+    return Math.max(0, this.sizeSeen - this.offset);
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+  }
+}
