@@ -15,7 +15,7 @@ export const SQL = {
     VALUES (@path, @packageId, @kind, @bytes, @createdMs)
     ON CONFLICT (path) DO UPDATE SET
       package_id = excluded.package_id, kind = excluded.kind, bytes = excluded.bytes,
-      created_ms = excluded.created_ms, last_access_ms = NULL, hits = 0`,
+      created_ms = excluded.created_ms`,
   fileByPath: `SELECT * FROM cache_files WHERE path = @path`,
   deleteFile: `DELETE FROM cache_files WHERE path = @path`,
   /** Idempotent in time: replaying a line never moves last access backwards. */

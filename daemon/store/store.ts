@@ -40,6 +40,16 @@ export interface NewCacheFile {
   bytes: number;
 }
 
+export interface EnsuredPackage {
+  pkg: PackageRow;
+  /** Cache paths of a replaced package's files, to unlink. */
+  staleFiles: string[];
+}
+
+export function isSamePackage(row: PackageRow, src: SourceFile, packager: PackagerName): boolean {
+  return row.source_size === src.sizeBytes && row.source_mtime_ms === Math.trunc(src.mtimeMs) && row.packager === packager;
+}
+
 export interface Access {
   path: string;
   accessMs: number;
@@ -101,12 +111,21 @@ export class Store {
     return this.statement('packageBySource').get({ sourcePath }) as PackageRow | undefined;
   }
 
-  /** Creates the package row for a source, replacing a stale one (and its file rows) for the same path. */
-  createPackage(src: SourceFile, packager: PackagerName, granularity: Granularity, segmentCount: number | null): PackageRow {
+  /**
+   * The package row for this exact source (path, size, mtime, packager), created if needed. A row for the
+   * same path with another identity is stale: it is replaced, and the paths of its files are returned so
+   * the caller unlinks them (a replaced source never serves stale segments).
+   */
+  ensurePackage(src: SourceFile, packager: PackagerName, granularity: Granularity, segmentCount: number | null): EnsuredPackage {
     return this.write(() => {
-      const stale = this.packageBySource(src.relPath);
-      if (stale) this.statement('deletePackage').run({ id: stale.id });
-      return this.statement('insertPackage').get({
+      const existing = this.packageBySource(src.relPath);
+      if (existing && isSamePackage(existing, src, packager)) return { pkg: existing, staleFiles: [] };
+      let staleFiles: string[] = [];
+      if (existing) {
+        staleFiles = this.filesOfPackage(existing.id).map((f) => f.path);
+        this.statement('deletePackage').run({ id: existing.id });
+      }
+      const pkg = this.statement('insertPackage').get({
         sourcePath: src.relPath,
         sourceSize: src.sizeBytes,
         sourceMtimeMs: Math.trunc(src.mtimeMs),
@@ -115,7 +134,12 @@ export class Store {
         segmentCount,
         createdMs: Date.now(),
       }) as PackageRow;
+      return { pkg, staleFiles };
     });
+  }
+
+  setSegmentCount(id: number, segmentCount: number): void {
+    this.write(() => this.statement('setSegmentCount').run({ id, segmentCount }));
   }
 
   deletePackage(id: number): void {

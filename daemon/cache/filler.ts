@@ -1,0 +1,173 @@
+// A miss → the file in the cache: resolve the source, package once (single-flight, bounded), publish atomically, record.
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { CasterpakError } from '../errors.js';
+import type { RenditionRequest } from '../http/request-path.js';
+import type { Logger } from '../log.js';
+import type { Packager, SegmentList, SegmentPackager, SourceFile } from '../packagers/packager.js';
+import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../plan/playlist.js';
+import { resolveSource } from '../source/resolve.js';
+import { isSamePackage, type NewCacheFile, type Store } from '../store/store.js';
+import { cacheFileAbs, contentTypeOf } from './paths.js';
+import { newTmpPath, publishBytes, publishTmpFile, unlinkCacheFile } from './publish.js';
+import { Limiter, SingleFlight } from './single-flight.js';
+
+export interface FillResult {
+  readonly cachePath: string;
+  readonly absPath: string;
+  readonly contentType: string;
+  /** True when this request (or one it waited for) packaged the file; false when it was already there. */
+  readonly generated: boolean;
+}
+
+export interface MissStats {
+  misses: number;
+  packagerRuns: number;
+  packagingMs: number;
+  bytesWritten: number;
+}
+
+export interface FillerDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly packager: Packager;
+  readonly log: Logger;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(() => true, () => false);
+}
+
+export class CacheFiller {
+  private readonly flights = new SingleFlight<void>();
+  private readonly limiter: Limiter;
+  readonly stats: MissStats = { misses: 0, packagerRuns: 0, packagingMs: 0, bytesWritten: 0 };
+
+  constructor(private readonly deps: FillerDeps) {
+    this.limiter = new Limiter(deps.config.maxConcurrentPackaging);
+  }
+
+  get flightStats() {
+    return this.flights.stats;
+  }
+
+  /** Makes sure the requested file is in the cache, packaging it if needed. */
+  async fill(req: RenditionRequest): Promise<FillResult> {
+    const { config, store, packager } = this.deps;
+    const src = await resolveSource(config.mediaRoot, req.sourceRel);
+    const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
+    const result = (generated: boolean): FillResult => ({ cachePath: req.cachePath, absPath, contentType: contentTypeOf(req.cachePath), generated });
+
+    const row = store.packageBySource(src.relPath);
+    const current = row && isSamePackage(row, src, packager.name) ? row : undefined;
+    if (current && (await exists(absPath))) return result(false);
+    if (current?.segment_count != null && req.file.kind === 'segment' && req.file.n > current.segment_count) {
+      throw new CasterpakError('NOT_FOUND', 'no such segment', { n: req.file.n, segments: current.segment_count });
+    }
+    if (req.file.kind === 'master') throw new CasterpakError('NOT_FOUND', 'master playlists are not served yet', { cachePath: req.cachePath });
+
+    this.stats.misses += 1;
+    const identity = `${src.sizeBytes}:${src.mtimeMs}`;
+    const maxWaitMs = (config.packagingTimeoutSec + 5) * 1000;
+    if (packager.granularity === 'rendition') {
+      await this.flights.run(`pkg:${src.relPath}@${identity}`, () => this.packageRendition(src), maxWaitMs);
+      if (!(await exists(absPath))) throw new CasterpakError('NOT_FOUND', 'no such segment', { cachePath: req.cachePath });
+    } else {
+      await this.flights.run(`${req.cachePath}@${identity}`, () => this.packageOneFile(packager, src, req), maxWaitMs);
+    }
+    return result(true);
+  }
+
+  /** Runs `work` under the concurrency bound and the packaging timeout, claiming `key` in the database. */
+  private async generate<T>(key: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const { store, config } = this.deps;
+    return this.limiter.run(async () => {
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), config.packagingTimeoutSec * 1000);
+      const startedMs = performance.now();
+      store.startGeneration(key);
+      try {
+        return await work(abort.signal);
+      } catch (err) {
+        if (abort.signal.aborted) {
+          throw new CasterpakError('PACKAGER_TIMEOUT', `packaging took longer than ${config.packagingTimeoutSec}s`, { key });
+        }
+        throw err;
+      } finally {
+        clearTimeout(timer);
+        store.endGeneration(key);
+        this.stats.packagerRuns += 1;
+        this.stats.packagingMs += performance.now() - startedMs;
+      }
+    });
+  }
+
+  private renditionBase(src: SourceFile): string {
+    return `${this.deps.config.urlPrefix.slice(1)}${src.relPath}`;
+  }
+
+  private playlistText(src: SourceFile, list: SegmentList): string {
+    const { publicBaseUrl, urlPrefix, allowCache } = this.deps.config;
+    const base = publicBaseUrl === '' ? '' : `${publicBaseUrl}${urlPrefix}${src.relPath.split('/').map(encodeURIComponent).join('/')}/`;
+    return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + segmentFileName(n), allowCache });
+  }
+
+  private async publish(file: Omit<NewCacheFile, 'bytes'>, data: Uint8Array | string): Promise<NewCacheFile> {
+    const bytes = await publishBytes(this.deps.config.cacheDir, file.path, data);
+    this.stats.bytesWritten += bytes;
+    return { ...file, bytes };
+  }
+
+  /** Whole-rendition packagers: every segment is published before the playlist that names them. */
+  private packageRendition(src: SourceFile): Promise<void> {
+    const { store, config, packager, log } = this.deps;
+    return this.generate(`pkg:${src.relPath}`, async (signal) => {
+      const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'rendition', null);
+      await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
+      const workDir = await newTmpPath(config.cacheDir, 'rendition');
+      await fs.mkdir(workDir);
+      try {
+        const list = await packager.packageRendition(src, workDir, signal);
+        const base = this.renditionBase(src);
+        const files: NewCacheFile[] = [];
+        for (let n = 1; n <= list.durationsSec.length; n += 1) {
+          const cachePath = `${base}/${segmentFileName(n)}`;
+          const bytes = await publishTmpFile(config.cacheDir, path.join(workDir, segmentFileName(n)), cachePath);
+          this.stats.bytesWritten += bytes;
+          files.push({ path: cachePath, packageId: pkg.id, kind: 'segment', bytes });
+        }
+        files.push(await this.publish({ path: `${base}/${MEDIA_PLAYLIST_NAME}`, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list)));
+        store.recordFiles(files);
+        store.setSegmentCount(pkg.id, list.durationsSec.length);
+        log.info({ source: src.relPath, packager: packager.name, segments: list.durationsSec.length }, 'packaged rendition');
+      } catch (err) {
+        store.deletePackage(pkg.id);
+        throw err;
+      } finally {
+        await fs.rm(workDir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  /** Segment packagers: the playlist from the plan alone, or one segment muxed on its own. */
+  private packageOneFile(packager: SegmentPackager, src: SourceFile, req: RenditionRequest): Promise<void> {
+    const { store, config } = this.deps;
+    return this.generate(req.cachePath, async (signal) => {
+      const list = await packager.plan(src);
+      const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'segment', list.durationsSec.length);
+      await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
+      let file: NewCacheFile;
+      if (req.file.kind === 'segment') {
+        if (req.file.n > list.durationsSec.length) {
+          throw new CasterpakError('NOT_FOUND', 'no such segment', { n: req.file.n, segments: list.durationsSec.length });
+        }
+        file = await this.publish({ path: req.cachePath, packageId: pkg.id, kind: 'segment' }, await packager.segment(src, req.file.n, signal));
+      } else {
+        file = await this.publish({ path: req.cachePath, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list));
+      }
+      store.recordFiles([file]);
+    });
+  }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// `casterpakd`: the command line. Each command lives in commands/ and stays thin.
+
+import { Command } from 'commander';
+import { isCasterpakError } from '../errors.js';
+import { packageVersion } from '../package-root.js';
+import { registerCheck } from './commands/check.js';
+import { registerDemo } from './commands/demo.js';
+import { registerServe } from './commands/serve.js';
+
+const program = new Command('casterpakd')
+  .description('CasterPak: packages MP4 renditions into HLS on demand for nginx, and keeps only what viewers watch')
+  .version(packageVersion())
+  .showHelpAfterError();
+
+registerServe(program);
+registerCheck(program);
+registerDemo(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Config and start-up problems are the operator's to fix: one clear line, exit 1.
+  process.stderr.write(`casterpakd: ${isCasterpakError(err) ? err.message : (err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+// URL path → what is asked for (rendition + file), refusing anything that could escape the media root.
+
+import { CasterpakError } from '../errors.js';
+import { MEDIA_PLAYLIST_NAME } from '../plan/playlist.js';
+
+/** Renditions CasterPak packages; anything else under the prefix is a 404. */
+export const SOURCE_EXTENSIONS = ['.mp4', '.m4v', '.m4a', '.mov'] as const;
+
+export type RenditionFile = { kind: 'media-playlist' } | { kind: 'segment'; n: number } | { kind: 'master' };
+
+export interface RenditionRequest {
+  readonly type: 'rendition';
+  /** The source below media_root, decoded, forward slashes: `2022/clip.mp4`. */
+  readonly sourceRel: string;
+  readonly file: RenditionFile;
+  /** Where the answer lives below cache_dir (decoded URL path without the leading slash). */
+  readonly cachePath: string;
+}
+
+export type ParsedRequest = RenditionRequest;
+
+const SEGMENT_NAME = /^segment([1-9]\d{0,8})_0_av\.ts$/;
+const MASTER_NAME = 'master.m3u8';
+
+function badPath(message: string, rawPath: string): CasterpakError {
+  return new CasterpakError('BAD_PATH', message, { rawPath });
+}
+
+function notFound(rawPath: string): CasterpakError {
+  return new CasterpakError('NOT_FOUND', 'no such resource', { rawPath });
+}
+
+/**
+ * Decodes each path segment exactly once and refuses what could climb out of the media root:
+ * `..` and `.`, NUL, backslashes, and slashes that were percent-encoded inside a segment.
+ */
+export function decodeSegments(rawPath: string): string[] {
+  const segments = rawPath.split('/').slice(1);
+  return segments.map((raw) => {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      throw badPath('malformed percent-encoding in the path', rawPath);
+    }
+    if (segment === '' || segment === '.' || segment === '..') throw badPath('empty, "." or ".." path segment', rawPath);
+    if (segment.includes('/')) throw badPath('encoded slash in the path', rawPath);
+    if (segment.includes('\\')) throw badPath('backslash in the path', rawPath);
+    if (segment.includes('\0')) throw badPath('NUL byte in the path', rawPath);
+    return segment;
+  });
+}
+
+function renditionFile(name: string): RenditionFile | undefined {
+  if (name === MEDIA_PLAYLIST_NAME) return { kind: 'media-playlist' };
+  if (name === MASTER_NAME) return { kind: 'master' };
+  const segment = SEGMENT_NAME.exec(name);
+  return segment ? { kind: 'segment', n: Number(segment[1]) } : undefined;
+}
+
+function hasSourceExtension(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SOURCE_EXTENSIONS.some((ext) => lower.endsWith(ext) && lower.length > ext.length);
+}
+
+/**
+ * Parses a raw (still percent-encoded) URL path under `urlPrefix` (e.g. `/i/`).
+ * Throws BAD_PATH (400) for tricks, NOT_FOUND (404) for any other shape.
+ */
+export function parseRequestPath(rawPath: string, urlPrefix: string): ParsedRequest {
+  const prefixSegments = urlPrefix.split('/').filter(Boolean);
+  const segments = decodeSegments(rawPath);
+  const underPrefix = prefixSegments.every((p, i) => segments[i] === p);
+  if (!underPrefix || segments.length < prefixSegments.length + 2) throw notFound(rawPath);
+  const sourceSegments = segments.slice(prefixSegments.length, -1);
+  const fileName = segments[segments.length - 1];
+  const file = renditionFile(fileName);
+  if (!file || !hasSourceExtension(sourceSegments[sourceSegments.length - 1])) throw notFound(rawPath);
+  return {
+    type: 'rendition',
+    sourceRel: sourceSegments.join('/'),
+    file,
+    cachePath: segments.join('/'),
+  };
+}

@@ -1,0 +1,44 @@
+// Runs an external packager: argument vector only (no shell), bounded stderr, abortable.
+
+import { spawn } from 'node:child_process';
+import { CasterpakError } from '../errors.js';
+
+export interface ToolResult {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** The last few KiB of stderr, enough for the reason and never unbounded. */
+  readonly stderr: string;
+  readonly stdout: string;
+}
+
+const MAX_CAPTURE_BYTES = 16 * 1024;
+
+function keepTail(current: string, chunk: Buffer): string {
+  const next = current + chunk.toString('utf8');
+  return next.length > MAX_CAPTURE_BYTES ? next.slice(-MAX_CAPTURE_BYTES) : next;
+}
+
+/** Resolves with the result whatever the exit code; rejects PACKAGER_UNAVAILABLE when the program is missing. */
+export function runTool(command: string, args: readonly string[], signal?: AbortSignal): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGKILL' });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout = keepTail(stdout, chunk)));
+    child.stderr.on('data', (chunk: Buffer) => (stderr = keepTail(stderr, chunk)));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'EACCES') {
+        reject(new CasterpakError('PACKAGER_UNAVAILABLE', `cannot run ${command}: ${err.code}`, { command }));
+      } else if (err.name !== 'AbortError') {
+        reject(err);
+      }
+    });
+    child.on('close', (exitCode, exitSignal) => resolve({ exitCode, signal: exitSignal, stderr, stdout }));
+  });
+}
+
+/** The first non-empty line of a tool's output, trimmed (for version lines). */
+export function firstLine(text: string, pattern?: RegExp): string | undefined {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return pattern ? lines.find((l) => pattern.test(l)) : lines[0];
+}

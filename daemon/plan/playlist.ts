@@ -1,0 +1,47 @@
+// The media playlist text, in the original project's form (DESIGN.md), from segment durations alone.
+
+export interface MediaPlaylistOptions {
+  /** Segment durations in seconds, in order; segment N is durationsSec[N - 1]. */
+  readonly durationsSec: readonly number[];
+  /** The URI written for segment N (1-based): relative `segment1_0_av.ts` or absolute. */
+  readonly segmentUri: (n: number) => string;
+  /** `#EXT-X-ALLOW-CACHE:YES` (deprecated since protocol version 7, kept by default as the original project). */
+  readonly allowCache: boolean;
+}
+
+/** `segment<N>_0_av.ts`, the Akamai MSOD segment name, N from 1. */
+export function segmentFileName(n: number): string {
+  return `segment${n}_0_av.ts`;
+}
+
+export const MEDIA_PLAYLIST_NAME = 'index_0_av.m3u8';
+
+/** EXTINF text: the real duration with 3 decimals. */
+export function formatExtinf(durationSec: number): string {
+  return durationSec.toFixed(3);
+}
+
+/**
+ * RFC 8216 §4.3.3.1: every EXTINF, rounded to the nearest integer, must be <= TARGETDURATION.
+ * Round half up, from the same 3-decimal text that is printed, so the two can never disagree.
+ */
+export function targetDurationSec(durationsSec: readonly number[]): number {
+  let target = 0;
+  for (const duration of durationsSec) {
+    const printed = Number(formatExtinf(duration));
+    target = Math.max(target, Math.floor(printed + 0.5));
+  }
+  return Math.max(target, 1);
+}
+
+export function renderMediaPlaylist(options: MediaPlaylistOptions): string {
+  const { durationsSec } = options;
+  const lines = ['#EXTM3U', `#EXT-X-TARGETDURATION:${targetDurationSec(durationsSec)}`];
+  if (options.allowCache) lines.push('#EXT-X-ALLOW-CACHE:YES');
+  lines.push('#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-VERSION:3', '#EXT-X-MEDIA-SEQUENCE:1');
+  durationsSec.forEach((duration, index) => {
+    lines.push(`#EXTINF:${formatExtinf(duration)},`, options.segmentUri(index + 1));
+  });
+  lines.push('#EXT-X-ENDLIST', '');
+  return lines.join('\n');
+}

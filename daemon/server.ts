@@ -1,0 +1,70 @@
+// Starts `casterpakd serve`: directories, database, packager, HTTP listener; and stops it cleanly.
+
+import { chmodSync, promises as fs, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { CacheFiller } from './cache/filler.js';
+import { sweepTmp } from './cache/publish.js';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import type { Logger } from './log.js';
+import { createPackager } from './packagers/index.js';
+import { Store } from './store/store.js';
+
+export interface RunningDaemon {
+  /** `http://host:port` or `unix:/path`. */
+  readonly address: string;
+  readonly store: Store;
+  readonly filler: CacheFiller;
+  close(): Promise<void>;
+}
+
+export async function startDaemon(config: Config, log: Logger): Promise<RunningDaemon> {
+  await fs.mkdir(config.cacheDir, { recursive: true });
+  await fs.mkdir(config.stateDir, { recursive: true });
+  const swept = await sweepTmp(config.cacheDir);
+  if (swept > 0) log.info({ swept }, 'removed temporary files left by an earlier run');
+
+  const packager = createPackager(config);
+  const packagerVersion = await packager.probe();
+  const store = Store.open(config.stateDir);
+  store.clearGenerationsOfPid(process.pid);
+  const filler = new CacheFiller({ config, store, packager, log });
+  const { app } = createApp({ config, store, filler, log });
+
+  const server = createAdaptorServer({ fetch: app.fetch });
+  const address = await listen(server, config);
+  log.info({ address, mode: config.mode, packager: packager.name, packagerVersion, mediaRoot: config.mediaRoot, cacheDir: config.cacheDir }, 'casterpakd listening');
+
+  return {
+    address,
+    store,
+    filler,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.close();
+    },
+  };
+}
+
+type NodeServer = ReturnType<typeof createAdaptorServer>;
+
+function listen(server: NodeServer, config: Config): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    if (config.listen.kind === 'unix') {
+      const socketPath = config.listen.path;
+      rmSync(socketPath, { force: true });
+      server.listen(socketPath, () => {
+        // nginx's workers run as another user; the socket serves only what nginx already exposes.
+        chmodSync(socketPath, 0o666);
+        resolve(`unix:${socketPath}`);
+      });
+    } else {
+      server.listen(config.listen.port, config.listen.host, () => {
+        const { address, port } = server.address() as AddressInfo;
+        resolve(`http://${address.includes(':') ? `[${address}]` : address}:${port}`);
+      });
+    }
+  });
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { renderMediaPlaylist, segmentFileName, targetDurationSec } from '../../daemon/plan/playlist.js';
+
+describe('media playlist', () => {
+  it.each([
+    [[6.4], 6],
+    [[6.5], 7],
+    [[6.4999], 7], // printed as 6.500, and the printed text is what players round
+    [[10.0004], 10],
+    [[10, 10, 6.186], 10],
+    [[9.5, 10.49], 10],
+    [[0.2], 1],
+  ])('TARGETDURATION of %j is %i (round half up of the printed EXTINF)', (durations, expected) => {
+    expect(targetDurationSec(durations)).toBe(expected);
+  });
+
+  it('writes the tags in the original order, 3-decimal EXTINF, and 1-based segment names', () => {
+    const text = renderMediaPlaylist({ durationsSec: [10, 10, 6.1864], segmentUri: segmentFileName, allowCache: true });
+    expect(text).toBe(
+      [
+        '#EXTM3U',
+        '#EXT-X-TARGETDURATION:10',
+        '#EXT-X-ALLOW-CACHE:YES',
+        '#EXT-X-PLAYLIST-TYPE:VOD',
+        '#EXT-X-VERSION:3',
+        '#EXT-X-MEDIA-SEQUENCE:1',
+        '#EXTINF:10.000,',
+        'segment1_0_av.ts',
+        '#EXTINF:10.000,',
+        'segment2_0_av.ts',
+        '#EXTINF:6.186,',
+        'segment3_0_av.ts',
+        '#EXT-X-ENDLIST',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves out EXT-X-ALLOW-CACHE when switched off, and writes absolute URIs when asked', () => {
+    const text = renderMediaPlaylist({
+      durationsSec: [4],
+      segmentUri: (n) => `https://cdn.example/i/a.mp4/${segmentFileName(n)}`,
+      allowCache: false,
+    });
+    expect(text).not.toContain('ALLOW-CACHE');
+    expect(text).toContain('\nhttps://cdn.example/i/a.mp4/segment1_0_av.ts\n');
+  });
+});
