@@ -18,10 +18,20 @@ function keepTail(current: string, chunk: Buffer): string {
   return next.length > MAX_CAPTURE_BYTES ? next.slice(-MAX_CAPTURE_BYTES) : next;
 }
 
-/** Resolves with the result whatever the exit code; rejects PACKAGER_UNAVAILABLE when the program is missing. */
+/** Resolves with the result whatever the exit code; rejects PACKAGER_UNAVAILABLE when the program is missing. Aborting kills its process group. */
 export function runTool(command: string, args: readonly string[], signal?: AbortSignal): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGKILL' });
+    // Its own process group, so a timeout kills the tool and anything it started (a wrapper's children too).
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const killGroup = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    if (signal?.aborted) killGroup();
+    signal?.addEventListener('abort', killGroup, { once: true });
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout = keepTail(stdout, chunk)));
@@ -29,11 +39,14 @@ export function runTool(command: string, args: readonly string[], signal?: Abort
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT' || err.code === 'EACCES') {
         reject(new CasterpakError('PACKAGER_UNAVAILABLE', `cannot run ${command}: ${err.code}`, { command }));
-      } else if (err.name !== 'AbortError') {
+      } else {
         reject(err);
       }
     });
-    child.on('close', (exitCode, exitSignal) => resolve({ exitCode, signal: exitSignal, stderr, stdout }));
+    child.on('close', (exitCode, exitSignal) => {
+      signal?.removeEventListener('abort', killGroup);
+      resolve({ exitCode, signal: exitSignal, stderr, stdout });
+    });
   });
 }
 
