@@ -163,7 +163,7 @@ export class Tailer {
     await this.refresh();
     if (this.dirty || Date.now() - this.lastWriteMs >= (this.options.heartbeatMs ?? 5_000)) this.persist();
     const flush = new PendingFlush();
-    const flushBytes = this.options.flushBytes ?? 4 * 1024 * 1024;
+    const flushBytes = this.options.flushBytes ?? 2 * 1024 * 1024;
     let more = false;
     for (const file of this.files()) {
       while (!this.stopped && flush.bytes < flushBytes) {
