@@ -6,6 +6,7 @@ import { isCasterpakError } from '../errors.js';
 import { packageVersion } from '../package-root.js';
 import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
+import { registerNginxConfig } from './commands/nginx-config.js';
 import { registerServe } from './commands/serve.js';
 
 const program = new Command('casterpakd')
@@ -16,6 +17,7 @@ const program = new Command('casterpakd')
 registerServe(program);
 registerCheck(program);
 registerDemo(program);
+registerNginxConfig(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Config and start-up problems are the operator's to fix: one clear line, exit 1.
