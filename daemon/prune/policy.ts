@@ -96,7 +96,7 @@ function toUnit(group: Group, reason: EvictReason): EvictionUnit {
     key: group.key,
     pkg: group.pkg && { id: group.pkg.id, createdMs: group.pkg.created_ms },
     files,
-    lastUsedMs: group.files.reduce((newest, f) => Math.max(newest, f.last_access_ms ?? f.created_ms), group.pkg?.created_ms ?? 0),
+    lastUsedMs: group.files.length === 0 ? (group.pkg?.created_ms ?? 0) : group.files.reduce((newest, f) => Math.max(newest, f.last_access_ms ?? f.created_ms), 0),
     bytes: group.files.reduce((sum, f) => sum + f.bytes, 0),
     reason,
   };
