@@ -2,6 +2,7 @@
 // argv: <compiled root> <JSON {stateDir, logPath, context, options, http}>. Prints one JSON line when started.
 
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -14,11 +15,14 @@ const { Tailer } = await load('daemon/tail/tailer.js');
 const store = Store.open(args.stateDir);
 const tailer = new Tailer({ store, logPath: args.logPath, context: args.context, ...args.options });
 
+const eventLoopDelay = monitorEventLoopDelay({ resolution: 5 });
+eventLoopDelay.enable();
+
 let port = 0;
 if (args.http) {
   const server = http.createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(tailer.stats()));
+    res.end(JSON.stringify({ ...tailer.stats(), eventLoopDelayMaxMs: eventLoopDelay.max / 1e6, eventLoopDelayP99Ms: eventLoopDelay.percentile(99) / 1e6 }));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = server.address().port;
