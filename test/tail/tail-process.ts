@@ -17,12 +17,16 @@ export interface TailProcessArgs {
   options?: Partial<Omit<TailerOptions, 'store' | 'logPath' | 'context' | 'log'>>;
   /** Also serve HTTP (the tailer's stats as JSON) from the same process. */
   http?: boolean;
+  /** Also write a miss (generation + file row) this often, as the daemon does. */
+  missEveryMs?: number;
 }
 
 export interface TailProcess {
   readonly child: ChildProcess;
   /** The HTTP port when `http` was asked for. */
   readonly port: number;
+  /** What the process wrote to stderr (its warnings and errors). */
+  stderr(): string;
   stop(): Promise<void>;
   kill9(): Promise<void>;
 }
@@ -44,6 +48,7 @@ export async function startTailProcess(args: TailProcessArgs): Promise<TailProce
   return {
     child,
     port: started.port,
+    stderr: () => stderr,
     async stop() {
       if (!(await signalAndWait(child, 'SIGTERM', 10_000))) throw new Error(`tail process did not stop: ${stderr}`);
     },
