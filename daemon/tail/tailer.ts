@@ -2,6 +2,7 @@
 
 import type { FSWatcher } from 'chokidar';
 import { pino } from 'pino';
+import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { BadLineLog, type TailLogger } from './bad-line-log.js';
 import type { Chunk, FollowedFile } from './followed-file.js';
@@ -212,4 +213,10 @@ export class Tailer {
     this.files.persisted();
     this.lastWriteMs = Date.now();
   }
+}
+
+/** The daemon's tailer: in nginx mode it follows `access_log`; in standalone mode the daemon records accesses itself. */
+export function accessLogTailer(config: Config, store: Store, log?: TailLogger): Tailer | undefined {
+  if (config.mode !== 'nginx') return undefined;
+  return new Tailer({ store, logPath: config.accessLog, context: config, log });
 }
