@@ -35,6 +35,7 @@ export class LogFileSet {
     const restored = await restoreFiles(store, this.logPath, this.log);
     this.current = restored.current;
     this.rotated = restored.rotated;
+    this.retiredPending.push(...restored.lost);
     this.confirmedMs = Date.now();
     this.dirty = true;
   }

@@ -1,4 +1,4 @@
-import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -97,5 +97,27 @@ describe('tailer on log files written by the test', () => {
     await waitFor('the rotated file to be closed', () => (tailer.stats().filesOpen === 1 ? true : undefined));
     expect(store.db.prepare('SELECT count(*) AS n FROM tail_rotated').get()).toEqual({ n: 0 });
     await tailer.stop();
+  });
+
+  it('forgets a rotated file that vanished while stopped, so that it does not count as lag forever', async () => {
+    const { config, store, paths } = setup();
+    writeFileSync(config.accessLog, accessLine(paths[0], Date.now()));
+    let tailer = new Tailer({ store, logPath: config.accessLog, context: config, watch: false, rotateGraceMs: 60_000 });
+    await tailer.start();
+    await tailer.catchUp();
+    renameSync(config.accessLog, `${config.accessLog}.1`);
+    writeFileSync(config.accessLog, '');
+    await tailer.catchUp();
+    await tailer.stop();
+    expect(store.db.prepare('SELECT count(*) AS n FROM tail_rotated').get()).toEqual({ n: 1 });
+    // Unread lines in it, then logrotate compresses it away.
+    appendFileSync(`${config.accessLog}.1`, accessLine(paths[0], Date.now()));
+    rmSync(`${config.accessLog}.1`);
+    tailer = new Tailer({ store, logPath: config.accessLog, context: config, watch: false });
+    await tailer.start();
+    await tailer.catchUp();
+    await tailer.stop();
+    expect(store.db.prepare('SELECT count(*) AS n FROM tail_rotated').get()).toEqual({ n: 0 });
+    expect((await measureLag(store, config.accessLog)).bytesBehind).toBe(0);
   });
 });
