@@ -4,12 +4,17 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
-import type { RenditionRequest } from '../http/request-path.js';
+import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../http/request-path.js';
 import type { Logger } from '../log.js';
+import type { BitrateTerm } from '../master/bitrate-filter.js';
+import { createMoviePlanner } from '../packagers/index.js';
 import type { Packager, SegmentList, SegmentPackager, SourceFile } from '../packagers/packager.js';
 import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../plan/playlist.js';
 import { resolveSource } from '../source/resolve.js';
 import { isSamePackage, type NewCacheFile, type Store } from '../store/store.js';
+import { IframeFiller } from './iframe-filler.js';
+import { MasterFiller } from './master-filler.js';
+import type { MoviePlanner } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { newTmpPath, publishBytes, publishTmpFile, unlinkCacheFile } from './publish.js';
 import { Limiter, SingleFlight } from './single-flight.js';
@@ -33,6 +38,8 @@ export interface FillerDeps {
   readonly config: Config;
   readonly store: Store;
   readonly packager: Packager;
+  /** Reads moovs and plans for master playlists; by default the one createMoviePlanner picks for the packager. */
+  readonly planner?: MoviePlanner;
   readonly log: Logger;
 }
 
@@ -43,10 +50,30 @@ async function exists(file: string): Promise<boolean> {
 export class CacheFiller {
   private readonly flights = new SingleFlight<void>();
   private readonly limiter: Limiter;
+  private readonly masters: MasterFiller;
+  private readonly iframes: IframeFiller;
   readonly stats: MissStats = { misses: 0, packagerRuns: 0, packagingMs: 0, bytesWritten: 0 };
 
   constructor(private readonly deps: FillerDeps) {
     this.limiter = new Limiter(deps.config.maxConcurrentPackaging);
+    const { config, store, packager, log } = deps;
+    const planner = deps.planner ?? createMoviePlanner(config, packager);
+    const maxWaitMs = this.maxWaitMs();
+    this.masters = new MasterFiller({
+      config, store, packager, planner, log, maxWaitMs,
+      flights: this.flights,
+      generate: (key, work) => this.generate(key, work),
+    });
+    this.iframes = new IframeFiller({ config, store, packager, log, maxWaitMs, flights: this.flights, fillRendition: (req) => this.fill(req) });
+  }
+
+  private maxWaitMs(): number {
+    return (this.deps.config.packagingTimeoutSec + 5) * 1000;
+  }
+
+  /** A master playlist narrowed by Akamai's `?b=` filter, as text (never cached: see MasterFiller.filtered). */
+  filteredMaster(req: MasterRequest, terms: readonly BitrateTerm[]): Promise<string> {
+    return this.masters.filtered(req, terms);
   }
 
   get flightStats() {
@@ -54,7 +81,13 @@ export class CacheFiller {
   }
 
   /** Makes sure the requested file is in the cache, packaging it if needed. */
-  async fill(req: RenditionRequest): Promise<FillResult> {
+  async fill(req: ParsedRequest): Promise<FillResult> {
+    if (isMasterRequest(req)) return this.masters.fill(req);
+    if (req.file.kind === 'iframe-playlist') return this.iframes.fill(req);
+    return this.fillRenditionFile(req);
+  }
+
+  private async fillRenditionFile(req: RenditionRequest): Promise<FillResult> {
     const { config, store, packager } = this.deps;
     const src = await resolveSource(config.mediaRoot, req.sourceRel);
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
@@ -66,11 +99,10 @@ export class CacheFiller {
     if (current?.segment_count != null && req.file.kind === 'segment' && req.file.n > current.segment_count) {
       throw new CasterpakError('NOT_FOUND', 'no such segment', { n: req.file.n, segments: current.segment_count });
     }
-    if (req.file.kind === 'master') throw new CasterpakError('NOT_FOUND', 'master playlists are not served yet', { cachePath: req.cachePath });
 
     this.stats.misses += 1;
     const identity = `${src.sizeBytes}:${src.mtimeMs}`;
-    const maxWaitMs = (config.packagingTimeoutSec + 5) * 1000;
+    const maxWaitMs = this.maxWaitMs();
     if (packager.granularity === 'rendition') {
       await this.flights.run(`pkg:${src.relPath}@${identity}`, () => this.packageRendition(src), maxWaitMs);
       if (!(await exists(absPath))) throw new CasterpakError('NOT_FOUND', 'no such segment', { cachePath: req.cachePath });

@@ -3,14 +3,15 @@
 import { constants, promises as fs } from 'node:fs';
 import { Hono } from 'hono';
 import type { CacheFiller } from '../cache/filler.js';
-import { xAccelRedirectUri } from '../cache/paths.js';
+import { contentTypeOf, xAccelRedirectUri } from '../cache/paths.js';
 import type { Config } from '../config.js';
 import { isCasterpakError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { parseBitrateFilter } from '../master/bitrate-filter.js';
 import type { Store } from '../store/store.js';
 import { mountPlayer } from './player.js';
-import { parseRequestPath } from './request-path.js';
-import { sendFile } from './send-file.js';
+import { isMasterRequest, parseRequestPath } from './request-path.js';
+import { cacheControlFor, sendFile } from './send-file.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -29,6 +30,14 @@ function rawPathOf(c: { env: unknown; req: { url: string } }): string {
   const incoming = (c.env as { incoming?: { url?: string } } | undefined)?.incoming;
   const target = incoming?.url ?? new URL(c.req.url).pathname;
   return target.split('?')[0];
+}
+
+/** Headers of a playlist the daemon answers with itself; in nginx mode the drop-in adds the CORS header. */
+function uncachedPlaylistHeaders(config: Config, cachePath: string): Record<string, string> {
+  const contentType = contentTypeOf(cachePath);
+  const headers: Record<string, string> = { 'Content-Type': contentType, 'Cache-Control': cacheControlFor(contentType) };
+  if (config.mode === 'standalone') headers['Access-Control-Allow-Origin'] = '*';
+  return headers;
 }
 
 export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
@@ -56,6 +65,12 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
 
   app.on(['GET', 'HEAD'], `${config.urlPrefix}*`, async (c) => {
     const request = parseRequestPath(rawPathOf(c), config.urlPrefix);
+    const bitrateFilter = c.req.query('b');
+    if (bitrateFilter && isMasterRequest(request)) {
+      // Akamai's ?b=: nginx sends these here (try_files never sees a query); answered directly, never cached.
+      const text = await filler.filteredMaster(request, parseBitrateFilter(bitrateFilter));
+      return c.body(text, 200, uncachedPlaylistHeaders(config, request.cachePath));
+    }
     const filled = await filler.fill(request);
     if (config.mode === 'standalone') {
       store.recordAccesses([{ path: filled.cachePath, accessMs: Date.now(), hits: 1 }]);
