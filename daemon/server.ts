@@ -10,6 +10,7 @@ import { createApp } from './http/app.js';
 import type { Logger } from './log.js';
 import { createPackager } from './packagers/index.js';
 import { Store } from './store/store.js';
+import { accessLogTailer } from './tail/tailer.js';
 
 export interface RunningDaemon {
   /** `http://host:port` or `unix:/path`. */
@@ -29,6 +30,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
   const packagerVersion = await packager.probe();
   const store = Store.open(config.stateDir);
   store.clearGenerationsOfPid(process.pid);
+  // nginx serves hits without the daemon: its access log is the only witness (nginx mode only).
+  const tailer = accessLogTailer(config, store, log);
+  await tailer?.start();
   const filler = new CacheFiller({ config, store, packager, log });
   const { app } = createApp({ config, store, filler, log });
 
@@ -42,6 +46,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
     filler,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await tailer?.stop();
       store.close();
     },
   };

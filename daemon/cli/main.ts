@@ -7,7 +7,9 @@ import { packageVersion } from '../package-root.js';
 import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerNginxConfig } from './commands/nginx-config.js';
+import { registerPrune } from './commands/prune.js';
 import { registerServe } from './commands/serve.js';
+import { registerStatus } from './commands/status.js';
 
 const program = new Command('casterpakd')
   .description('CasterPak: packages MP4 renditions into HLS on demand for nginx, and keeps only what viewers watch')
@@ -18,6 +20,8 @@ registerServe(program);
 registerCheck(program);
 registerDemo(program);
 registerNginxConfig(program);
+registerPrune(program);
+registerStatus(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Config and start-up problems are the operator's to fix: one clear line, exit 1.

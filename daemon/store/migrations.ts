@@ -56,4 +56,22 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX master_members_by_source ON master_members(source_path);
   `,
+  // 3: the tailer's rotated files still being drained, and its lifetime line counters.
+  `
+  CREATE TABLE tail_rotated (
+    dev          INTEGER NOT NULL,
+    ino          INTEGER NOT NULL,
+    offset       INTEGER NOT NULL,
+    check_hash   TEXT    NOT NULL,           -- as tail_cursor.check_hash: finds the file again after a restart
+    size_seen    INTEGER NOT NULL,
+    rotated_ms   INTEGER NOT NULL,           -- when it stopped being the file at the log path
+    updated_ms   INTEGER NOT NULL,
+    PRIMARY KEY (dev, ino)
+  );
+
+  CREATE TABLE tail_counters (
+    name  TEXT    PRIMARY KEY,               -- lines | hits | misses | ignored | bad | unmatched
+    value INTEGER NOT NULL
+  );
+  `,
 ];

@@ -31,6 +31,53 @@ export const SQL = {
   membersOfMaster: `SELECT * FROM master_members WHERE master_path = @masterPath ORDER BY source_path`,
   mastersOfSource: `SELECT DISTINCT master_path FROM master_members WHERE source_path = @sourcePath`,
 
+  // The log tailer (daemon/tail/): its position in the current log file and in rotated files.
+  tailCursor: `SELECT * FROM tail_cursor WHERE id = 1`,
+  upsertTailCursor: `
+    INSERT INTO tail_cursor (id, log_path, dev, ino, offset, check_hash, size_seen, last_line_ms, updated_ms)
+    VALUES (1, @logPath, @dev, @ino, @offset, @checkHash, @sizeSeen, @lastLineMs, @updatedMs)
+    ON CONFLICT (id) DO UPDATE SET
+      log_path = excluded.log_path, dev = excluded.dev, ino = excluded.ino, offset = excluded.offset,
+      check_hash = excluded.check_hash, size_seen = excluded.size_seen,
+      last_line_ms = coalesce(excluded.last_line_ms, tail_cursor.last_line_ms), updated_ms = excluded.updated_ms`,
+  tailRotated: `SELECT * FROM tail_rotated ORDER BY rotated_ms`,
+  upsertTailRotated: `
+    INSERT INTO tail_rotated (dev, ino, offset, check_hash, size_seen, rotated_ms, updated_ms)
+    VALUES (@dev, @ino, @offset, @checkHash, @sizeSeen, @rotatedMs, @updatedMs)
+    ON CONFLICT (dev, ino) DO UPDATE SET
+      offset = excluded.offset, check_hash = excluded.check_hash, size_seen = excluded.size_seen,
+      rotated_ms = excluded.rotated_ms, updated_ms = excluded.updated_ms`,
+  deleteTailRotated: `DELETE FROM tail_rotated WHERE dev = @dev AND ino = @ino`,
+  addTailCounter: `
+    INSERT INTO tail_counters (name, value) VALUES (@name, @value)
+    ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
+  tailCounters: `SELECT name, value FROM tail_counters`,
+
+  // Prune (daemon/prune/): reconcile, evict only what nobody touched since the plan, and report.
+  allPackages: `SELECT * FROM packages`,
+  allFiles: `SELECT * FROM cache_files`,
+  /** Generations started since @sinceMs: an older one outlived the packaging timeout, its process died. */
+  generationKeys: `SELECT key FROM generations WHERE started_ms >= @sinceMs`,
+  fileUse: `SELECT created_ms, last_access_ms FROM cache_files WHERE path = @path`,
+  /** A file regenerated since the plan has a new created_ms and is left alone. */
+  deleteFileIfUnchanged: `DELETE FROM cache_files WHERE path = @path AND created_ms = @createdMs`,
+  deletePackageIfUnchanged: `DELETE FROM packages WHERE id = @id AND created_ms = @createdMs`,
+  /** A file found on disk with no row: a fresh inactivity window, never immediate deletion. */
+  adoptFile: `
+    INSERT INTO cache_files (path, package_id, kind, bytes, created_ms)
+    VALUES (@path, @packageId, @kind, @bytes, @createdMs)
+    ON CONFLICT (path) DO NOTHING`,
+  cacheTotals: `
+    SELECT count(*) AS files, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(hits), 0) AS hits,
+      min(coalesce(last_access_ms, created_ms)) AS oldest_use_ms, max(last_access_ms) AS newest_access_ms
+    FROM cache_files`,
+  packageCount: `SELECT count(*) AS packages FROM packages`,
+  topRenditions: `
+    SELECT p.source_path, p.packager, count(f.path) AS files, coalesce(sum(f.bytes), 0) AS bytes,
+      coalesce(sum(f.hits), 0) AS hits, max(f.last_access_ms) AS last_access_ms
+    FROM packages p LEFT JOIN cache_files f ON f.package_id = p.id
+    GROUP BY p.id ORDER BY hits DESC, p.source_path LIMIT @limit`,
+
   startGeneration: `INSERT OR REPLACE INTO generations (key, pid, started_ms) VALUES (@key, @pid, @startedMs)`,
   endGeneration: `DELETE FROM generations WHERE key = @key`,
   clearGenerationsOfPid: `DELETE FROM generations WHERE pid = @pid`,

@@ -3,9 +3,10 @@
 import { builtinBench } from './builtin.js';
 import { hitsBench } from './hits.js';
 import { formatTable, type BenchModule, type BenchRow } from './table.js';
+import { tailBench } from './tail.js';
 
 /** Each module measures its figures side by side with its reference, in the same run. */
-const MODULES: BenchModule[] = [hitsBench, builtinBench];
+const MODULES: BenchModule[] = [hitsBench, builtinBench, tailBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
