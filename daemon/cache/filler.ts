@@ -52,12 +52,14 @@ export class CacheFiller {
   private readonly limiter: Limiter;
   private readonly masters: MasterFiller;
   private readonly iframes: IframeFiller;
+  private readonly planner: MoviePlanner;
   readonly stats: MissStats = { misses: 0, packagerRuns: 0, packagingMs: 0, bytesWritten: 0 };
 
   constructor(private readonly deps: FillerDeps) {
     this.limiter = new Limiter(deps.config.maxConcurrentPackaging);
     const { config, store, packager, log } = deps;
     const planner = deps.planner ?? createMoviePlanner(config, packager);
+    this.planner = planner;
     const maxWaitMs = this.maxWaitMs();
     this.masters = new MasterFiller({
       config, store, packager, planner, log, maxWaitMs,
@@ -115,7 +117,7 @@ export class CacheFiller {
   /** Runs `work` under the concurrency bound and the packaging timeout, claiming `key` in the database. */
   private async generate<T>(key: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { store, config } = this.deps;
-    return this.limiter.run(async () => {
+    return this.limiter.run(this.maxWaitMs(), async () => {
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), config.packagingTimeoutSec * 1000);
       const startedMs = performance.now();
@@ -156,6 +158,9 @@ export class CacheFiller {
   private packageRendition(src: SourceFile): Promise<void> {
     const { store, config, packager, log } = this.deps;
     return this.generate(`pkg:${src.relPath}`, async (signal) => {
+      // The builtin reader vets the source first (a 422 with its reason): ffmpeg exits 0 on a truncated
+      // mdat and mp42hls writes 0-second packages for several broken inputs.
+      await this.planner.plannedMovie(src);
       const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'rendition', null);
       await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
       const workDir = await newTmpPath(config.cacheDir, 'rendition');

@@ -40,15 +40,16 @@ function withDeadline<T>(promise: Promise<T>, ms: number, key: string): Promise<
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** Bounds how many generations run at once (config `max_concurrent_packaging`). */
+/** Bounds how many generations run at once (config `max_concurrent_packaging`); a queued task waits a bounded time. */
 export class Limiter {
   private active = 0;
   private readonly queue: Array<() => void> = [];
 
   constructor(private readonly max: number) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.queue.push(resolve));
+  /** Runs `task` when a slot is free; gives up with BUSY (503) after `maxQueueMs` in the queue (rule 12). */
+  async run<T>(maxQueueMs: number, task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await this.waitForSlot(maxQueueMs);
     this.active += 1;
     try {
       return await task();
@@ -56,6 +57,20 @@ export class Limiter {
       this.active -= 1;
       this.queue.shift()?.();
     }
+  }
+
+  private waitForSlot(maxQueueMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.queue.splice(this.queue.indexOf(wake), 1);
+        reject(new CasterpakError('BUSY', 'too many packaging jobs queued, try again', { waitedMs: maxQueueMs, running: this.active }));
+      }, maxQueueMs);
+      this.queue.push(wake);
+    });
   }
 
   get running(): number {

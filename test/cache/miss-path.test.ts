@@ -68,8 +68,8 @@ describe.each(['ffmpeg', 'mp42hls'])('the miss path with the %s packager', (pack
     const daemon = make();
     writeFileSync(path.join(daemon.mediaRoot, 'bad.mp4'), Buffer.alloc(4096, 7));
     const response = await daemon.request('/i/bad.mp4/index_0_av.m3u8');
-    expect([422, 502]).toContain(response.status);
-    expect(await response.text()).toMatch(/\w+: .+/);
+    expect(response.status).toBe(422);
+    expect(await response.text()).toMatch(/^MP4_\w+: .+/);
     expect(filesUnder(daemon.cacheDir)).toEqual([]);
     expect(daemon.store.counts()).toEqual({ packages: 0, files: 0, bytes: 0 });
   });

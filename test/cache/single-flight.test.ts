@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { Limiter, SingleFlight } from '../../daemon/cache/single-flight.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('single flight', () => {
+  it('runs one generation per key and hands its result to every waiter', async () => {
+    const flights = new SingleFlight<number>();
+    let runs = 0;
+    const generate = async () => {
+      runs += 1;
+      await sleep(30);
+      return 42;
+    };
+    const results = await Promise.all(Array.from({ length: 10 }, () => flights.run('k', generate, 1_000)));
+    expect(results).toEqual(Array(10).fill(42));
+    expect(runs).toBe(1);
+    expect(flights.stats.waits).toBe(9);
+    expect(flights.keys()).toEqual([]);
+  });
+
+  it('lets a waiter give up with BUSY while the generation goes on', async () => {
+    const flights = new SingleFlight<string>();
+    const first = flights.run('k', async () => (await sleep(200), 'done'), 1_000);
+    await expect(flights.run('k', async () => 'never', 20)).rejects.toMatchObject({ code: 'BUSY', status: 503 });
+    await expect(first).resolves.toBe('done');
+  });
+});
+
+describe('limiter', () => {
+  it('never runs more tasks at once than its bound', async () => {
+    const limiter = new Limiter(2);
+    let active = 0;
+    let peak = 0;
+    const task = async () => {
+      active += 1;
+      peak = Math.max(peak, active);
+      await sleep(10);
+      active -= 1;
+    };
+    await Promise.all(Array.from({ length: 8 }, () => limiter.run(1_000, task)));
+    expect(peak).toBe(2);
+    expect(limiter.running).toBe(0);
+  });
+
+  it('refuses a task queued longer than its bound with BUSY, and runs the next one afterwards', async () => {
+    const limiter = new Limiter(1);
+    const long = limiter.run(1_000, () => sleep(100));
+    await expect(limiter.run(20, async () => 'late')).rejects.toMatchObject({ code: 'BUSY' });
+    expect(limiter.waiting).toBe(0);
+    await long;
+    await expect(limiter.run(20, async () => 'next')).resolves.toBe('next');
+  });
+});
