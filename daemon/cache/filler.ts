@@ -12,6 +12,7 @@ import { resolveSource } from '../source/resolve.js';
 import { isSamePackage, type NewCacheFile, type Store } from '../store/store.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { newTmpPath, publishBytes, publishTmpFile, unlinkCacheFile } from './publish.js';
+import { RecentMisses, type MissRecord } from './recent-misses.js';
 import { Limiter, SingleFlight } from './single-flight.js';
 
 export interface FillResult {
@@ -36,6 +37,20 @@ export interface FillerDeps {
   readonly log: Logger;
 }
 
+/** The generations-table key of a whole-rendition packaging run (segment runs use the cache path). */
+export function packageGenerationKey(sourceRel: string): string {
+  return `pkg:${sourceRel}`;
+}
+
+/** What a packaging run is for: its generation key, the request that started it, the source. */
+interface Run {
+  readonly key: string;
+  readonly cachePath: string;
+  readonly src: SourceFile;
+}
+
+export type MissListener = (record: MissRecord) => void;
+
 async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(() => true, () => false);
 }
@@ -44,6 +59,8 @@ export class CacheFiller {
   private readonly flights = new SingleFlight<void>();
   private readonly limiter: Limiter;
   readonly stats: MissStats = { misses: 0, packagerRuns: 0, packagingMs: 0, bytesWritten: 0 };
+  readonly recentMisses = new RecentMisses();
+  private readonly listeners = new Set<MissListener>();
 
   constructor(private readonly deps: FillerDeps) {
     this.limiter = new Limiter(deps.config.maxConcurrentPackaging);
@@ -51,6 +68,16 @@ export class CacheFiller {
 
   get flightStats() {
     return this.flights.stats;
+  }
+
+  get packagerName(): Packager['name'] {
+    return this.deps.packager.name;
+  }
+
+  /** Calls `listener` after every packaging run, successful or not; returns the unsubscribe function. */
+  onPackaged(listener: MissListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Makes sure the requested file is in the cache, packaging it if needed. */
@@ -72,7 +99,7 @@ export class CacheFiller {
     const identity = `${src.sizeBytes}:${src.mtimeMs}`;
     const maxWaitMs = (config.packagingTimeoutSec + 5) * 1000;
     if (packager.granularity === 'rendition') {
-      await this.flights.run(`pkg:${src.relPath}@${identity}`, () => this.packageRendition(src), maxWaitMs);
+      await this.flights.run(`pkg:${src.relPath}@${identity}`, () => this.packageRendition(src, req.cachePath), maxWaitMs);
       if (!(await exists(absPath))) throw new CasterpakError('NOT_FOUND', 'no such segment', { cachePath: req.cachePath });
     } else {
       await this.flights.run(`${req.cachePath}@${identity}`, () => this.packageOneFile(packager, src, req), maxWaitMs);
@@ -80,28 +107,55 @@ export class CacheFiller {
     return result(true);
   }
 
-  /** Runs `work` under the concurrency bound and the packaging timeout, claiming `key` in the database. */
-  private async generate<T>(key: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` under the concurrency bound and the packaging timeout, claiming the run's key in the database,
+   * and reports the run: one log line, the recent-misses ring, the listeners (metrics).
+   */
+  private async generate(run: Run, work: (signal: AbortSignal) => Promise<NewCacheFile[]>): Promise<void> {
     const { store, config } = this.deps;
     return this.limiter.run(async () => {
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), config.packagingTimeoutSec * 1000);
       const startedMs = performance.now();
-      store.startGeneration(key);
+      let files: NewCacheFile[] = [];
+      let outcome = 'ok';
+      store.startGeneration(run.key);
       try {
-        return await work(abort.signal);
+        files = await work(abort.signal);
       } catch (err) {
-        if (abort.signal.aborted) {
-          throw new CasterpakError('PACKAGER_TIMEOUT', `packaging took longer than ${config.packagingTimeoutSec}s`, { key });
-        }
-        throw err;
+        const thrown = abort.signal.aborted
+          ? new CasterpakError('PACKAGER_TIMEOUT', `packaging took longer than ${config.packagingTimeoutSec}s`, { key: run.key })
+          : err;
+        outcome = thrown instanceof CasterpakError ? thrown.code : 'INTERNAL';
+        throw thrown;
       } finally {
         clearTimeout(timer);
-        store.endGeneration(key);
-        this.stats.packagerRuns += 1;
-        this.stats.packagingMs += performance.now() - startedMs;
+        store.endGeneration(run.key);
+        this.report(run, performance.now() - startedMs, files, outcome);
       }
     });
+  }
+
+  private report(run: Run, durationMs: number, files: readonly NewCacheFile[], outcome: string): void {
+    const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
+    this.stats.packagerRuns += 1;
+    this.stats.packagingMs += durationMs;
+    const record: MissRecord = {
+      atMs: Date.now(),
+      cachePath: run.cachePath,
+      sourceRel: run.src.relPath,
+      packager: this.deps.packager.name,
+      durationMs: Math.round(durationMs * 10) / 10,
+      files: files.length,
+      bytes,
+      outcome,
+    };
+    this.recentMisses.add(record);
+    // Failures are logged with their reason where they are answered (the HTTP error handler, the CLI).
+    if (outcome === 'ok') {
+      this.deps.log.info({ path: run.cachePath, source: run.src.relPath, packager: record.packager, durationMs: record.durationMs, bytes, files: files.length }, 'packaged on a miss');
+    }
+    for (const listener of this.listeners) listener(record);
   }
 
   private renditionBase(src: SourceFile): string {
@@ -121,9 +175,9 @@ export class CacheFiller {
   }
 
   /** Whole-rendition packagers: every segment is published before the playlist that names them. */
-  private packageRendition(src: SourceFile): Promise<void> {
-    const { store, config, packager, log } = this.deps;
-    return this.generate(`pkg:${src.relPath}`, async (signal) => {
+  private packageRendition(src: SourceFile, cachePath: string): Promise<void> {
+    const { store, config, packager } = this.deps;
+    return this.generate({ key: packageGenerationKey(src.relPath), cachePath, src }, async (signal) => {
       const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'rendition', null);
       await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
       const workDir = await newTmpPath(config.cacheDir, 'rendition');
@@ -141,7 +195,7 @@ export class CacheFiller {
         files.push(await this.publish({ path: `${base}/${MEDIA_PLAYLIST_NAME}`, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list)));
         store.recordFiles(files);
         store.setSegmentCount(pkg.id, list.durationsSec.length);
-        log.info({ source: src.relPath, packager: packager.name, segments: list.durationsSec.length }, 'packaged rendition');
+        return files;
       } catch (err) {
         store.deletePackage(pkg.id);
         throw err;
@@ -154,7 +208,7 @@ export class CacheFiller {
   /** Segment packagers: the playlist from the plan alone, or one segment muxed on its own. */
   private packageOneFile(packager: SegmentPackager, src: SourceFile, req: RenditionRequest): Promise<void> {
     const { store, config } = this.deps;
-    return this.generate(req.cachePath, async (signal) => {
+    return this.generate({ key: req.cachePath, cachePath: req.cachePath, src }, async (signal) => {
       const list = await packager.plan(src);
       const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'segment', list.durationsSec.length);
       await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
@@ -168,6 +222,7 @@ export class CacheFiller {
         file = await this.publish({ path: req.cachePath, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list));
       }
       store.recordFiles([file]);
+      return [file];
     });
   }
 }

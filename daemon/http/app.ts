@@ -1,4 +1,4 @@
-// The Hono app: the prefix route (miss → package → X-Accel-Redirect or the file itself) and /healthz. Thin.
+// The Hono app: the prefix route (miss → package → X-Accel-Redirect or the file itself), /healthz, and the operator's routes. Thin.
 
 import { constants, promises as fs } from 'node:fs';
 import { Hono } from 'hono';
@@ -7,16 +7,24 @@ import { xAccelRedirectUri } from '../cache/paths.js';
 import type { Config } from '../config.js';
 import { isCasterpakError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { createObservability, type Observability } from '../metrics/observability.js';
+import { routeLabel } from '../metrics/route-label.js';
+import type { TailerLagSource } from '../metrics/tailer-lag.js';
 import type { Store } from '../store/store.js';
 import { mountPlayer } from './player.js';
+import { rawPathOf } from './raw-path.js';
 import { parseRequestPath } from './request-path.js';
-import { sendFile } from './send-file.js';
+import { serveItself } from './serve-itself.js';
+import { mountStatus } from './status-routes.js';
 
 export interface AppDeps {
   readonly config: Config;
   readonly store: Store;
   readonly filler: CacheFiller;
   readonly log: Logger;
+  /** Shared with the server; made here when absent (in-process tests). */
+  readonly observability?: Observability;
+  readonly tailerLag?: TailerLagSource;
 }
 
 export interface RequestStats {
@@ -24,15 +32,9 @@ export interface RequestStats {
   byStatus: Record<number, number>;
 }
 
-/** The raw, still percent-encoded path: decoding happens exactly once, in parseRequestPath. */
-function rawPathOf(c: { env: unknown; req: { url: string } }): string {
-  const incoming = (c.env as { incoming?: { url?: string } } | undefined)?.incoming;
-  const target = incoming?.url ?? new URL(c.req.url).pathname;
-  return target.split('?')[0];
-}
-
-export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
+export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; observability: Observability } {
   const { config, store, filler, log } = deps;
+  const observability = deps.observability ?? createObservability({ config, store, filler, tailerLag: deps.tailerLag });
   const stats: RequestStats = { requests: 0, byStatus: {} };
   const app = new Hono();
 
@@ -40,6 +42,7 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
     stats.requests += 1;
     await next();
     stats.byStatus[c.res.status] = (stats.byStatus[c.res.status] ?? 0) + 1;
+    observability.metrics.observeRequest(routeLabel(rawPathOf(c), config.urlPrefix), c.res.status);
   });
 
   app.get('/healthz', async (c) => {
@@ -52,15 +55,12 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
     return c.json({ status: 'ok', mode: config.mode, requests: stats.requests, misses: filler.stats.misses, packagerRuns: filler.stats.packagerRuns });
   });
 
-  mountPlayer(app);
+  mountPlayer(app, { config, store, filler });
+  mountStatus(app, { config, store, filler, observability });
 
   app.on(['GET', 'HEAD'], `${config.urlPrefix}*`, async (c) => {
-    const request = parseRequestPath(rawPathOf(c), config.urlPrefix);
-    const filled = await filler.fill(request);
-    if (config.mode === 'standalone') {
-      store.recordAccesses([{ path: filled.cachePath, accessMs: Date.now(), hits: 1 }]);
-      return sendFile(filled.absPath, filled.contentType, c.req.raw);
-    }
+    if (config.mode === 'standalone') return serveItself({ config, store, filler }, rawPathOf(c), c.req.raw);
+    const filled = await filler.fill(parseRequestPath(rawPathOf(c), config.urlPrefix));
     // rule 15: 200 with an empty body; nginx keeps Content-Type and serves the file from the internal location.
     return c.body(null, 200, {
       'X-Accel-Redirect': xAccelRedirectUri(config.internalPrefix, filled.cachePath),
@@ -81,5 +81,5 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
     return c.text('internal error\n', 500);
   });
 
-  return { app, stats };
+  return { app, stats, observability };
 }
