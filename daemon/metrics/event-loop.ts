@@ -13,9 +13,13 @@ export interface EventLoopDelay {
 
 const NS_PER_SEC = 1e9;
 
-function figures(histogram: IntervalHistogram, windowSec: number): EventLoopDelay {
-  // An empty histogram reports NaN/huge values: no sample means no delay seen.
-  const pick = (ns: number) => (histogram.count > 0 && Number.isFinite(ns) ? ns / NS_PER_SEC : 0);
+/**
+ * The histogram records the whole time between two timer ticks, which is at least the resolution on an idle
+ * loop; the delay is what exceeds it. An empty histogram reports NaN or huge values: no sample, no delay seen.
+ */
+function figures(histogram: IntervalHistogram, resolutionMs: number, windowSec: number): EventLoopDelay {
+  const resolutionNs = resolutionMs * 1e6;
+  const pick = (ns: number) => (histogram.count > 0 && Number.isFinite(ns) ? Math.max(0, ns - resolutionNs) / NS_PER_SEC : 0);
   return {
     p50Sec: pick(histogram.percentile(50)),
     p90Sec: pick(histogram.percentile(90)),
@@ -35,7 +39,10 @@ export class EventLoopMonitor {
   private last: EventLoopDelay | undefined;
   private windowStartedMs = Date.now();
 
-  constructor(private readonly windowMs = 15_000, resolutionMs = 10) {
+  constructor(
+    windowMs = 15_000,
+    private readonly resolutionMs = 10,
+  ) {
     this.histogram = monitorEventLoopDelay({ resolution: resolutionMs });
     this.histogram.enable();
     this.timer = setInterval(() => this.rotate(), windowMs);
@@ -43,14 +50,14 @@ export class EventLoopMonitor {
   }
 
   private rotate(): void {
-    this.last = figures(this.histogram, (Date.now() - this.windowStartedMs) / 1000);
+    this.last = figures(this.histogram, this.resolutionMs, (Date.now() - this.windowStartedMs) / 1000);
     this.histogram.reset();
     this.windowStartedMs = Date.now();
   }
 
   /** The last complete window, or the current one until the first window ends. */
   read(): EventLoopDelay {
-    return this.last ?? figures(this.histogram, (Date.now() - this.windowStartedMs) / 1000);
+    return this.last ?? figures(this.histogram, this.resolutionMs, (Date.now() - this.windowStartedMs) / 1000);
   }
 
   stop(): void {
