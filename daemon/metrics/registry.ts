@@ -3,7 +3,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheFiller } from '../cache/filler.js';
 import type { Config } from '../config.js';
-import { accessCounts, cacheTotals, pruneTotals } from '../store/operator-queries.js';
+import { accessCounts, cacheTotals, pruneTotals, type CacheTotals, type PruneTotals } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
 import type { EventLoopMonitor } from './event-loop.js';
 import type { RouteLabel } from './route-label.js';
@@ -50,9 +50,13 @@ export class DaemonMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'route' | 'status'>;
   private readonly unsubscribe: () => void;
+  private readonly store: Store;
+  /** The SQLite figures of the scrape in progress: one query per scrape, shared by its gauges. */
+  private scrape: { totals: CacheTotals; prune: PruneTotals } | undefined;
 
   constructor(deps: MetricsDeps) {
     const { registry } = this;
+    this.store = deps.store;
     collectDefaultMetrics({ register: registry });
     this.requests = new Counter({
       name: 'casterpak_http_requests_total',
@@ -81,15 +85,13 @@ export class DaemonMetrics {
     totalCounter(r, 'casterpak_singleflight_waits_total', 'Misses that waited for a packaging run of the same file instead of starting one.', () => filler.flightStats.waits);
   }
 
+  private figures(): { totals: CacheTotals; prune: PruneTotals } {
+    return (this.scrape ??= { totals: cacheTotals(this.store), prune: pruneTotals(this.store) });
+  }
+
   private storeMetrics({ store, config }: MetricsDeps): void {
     const r = this.registry;
-    // One query per scrape for the cache figures, shared by the gauges of that scrape.
-    let scraped: { atMs: number; totals: ReturnType<typeof cacheTotals> } | undefined;
-    const totals = () => {
-      const nowMs = Date.now();
-      if (!scraped || nowMs - scraped.atMs > 1000) scraped = { atMs: nowMs, totals: cacheTotals(store) };
-      return scraped.totals;
-    };
+    const totals = () => this.figures().totals;
     gauge(r, 'casterpak_cache_size_bytes', 'On-disk bytes of the files in the cache, as recorded in SQLite.', () => totals().bytes);
     gauge(r, 'casterpak_cache_files', 'Files in the cache, as recorded in SQLite.', () => totals().files);
     gauge(r, 'casterpak_cache_packages', 'Renditions with a package in the cache.', () => totals().packages);
@@ -109,7 +111,7 @@ export class DaemonMetrics {
         this.inc({ result: 'miss' }, counts.misses);
       },
     });
-    const prune = () => pruneTotals(store);
+    const prune = () => this.figures().prune;
     totalCounter(r, 'casterpak_prune_runs_total', 'Runs of casterpakd prune that could delete (dry runs excluded).', () => prune().runs);
     totalCounter(r, 'casterpak_prune_evicted_bytes_total', 'On-disk bytes deleted by casterpakd prune.', () => prune().bytesEvicted);
     totalCounter(r, 'casterpak_prune_evicted_files_total', 'Files deleted by casterpakd prune.', () => prune().filesEvicted);
@@ -147,8 +149,13 @@ export class DaemonMetrics {
     return this.registry.contentType;
   }
 
-  render(): Promise<string> {
-    return this.registry.metrics();
+  async render(): Promise<string> {
+    this.scrape = undefined;
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.scrape = undefined;
+    }
   }
 
   stop(): void {
