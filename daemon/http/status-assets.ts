@@ -11,10 +11,10 @@ h1 { margin: 0; font-size: 1.5rem; }
 h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
 a { color: var(--accent); }
 .meta, .sub, .empty { color: var(--muted); margin: .25rem 0; font-size: .9rem; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .75rem; margin-top: 1rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); gap: .75rem; margin-top: 1rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: .75rem 1rem; min-width: 0; }
 .card h2 { margin: 0 0 .25rem; font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
-.card > strong { font-size: 1.6rem; font-variant-numeric: tabular-nums; }
+.card > strong { display: block; font-size: 1.6rem; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .card .sub strong { font-weight: 600; }
 meter { width: 100%; height: .6rem; }
 #player form { display: flex; gap: .5rem; margin-bottom: .75rem; }
@@ -31,7 +31,7 @@ th { color: var(--muted); font-weight: 600; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 td.path { white-space: normal; overflow-wrap: anywhere; min-width: 10rem; }
 main { padding-bottom: 2rem; }
-@media (max-width: 600px) { .wide { display: none; } .card > strong { font-size: 1.35rem; } }
+@media (max-width: 600px) { .wide { display: none; } td.path { min-width: 7rem; } .card { padding: .6rem .75rem; } .card > strong { font-size: 1.3rem; } }
 `;
 
 /**

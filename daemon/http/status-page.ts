@@ -12,6 +12,10 @@ function percent(fraction: number | undefined): string {
   return fraction === undefined ? '–' : `${(fraction * 100).toFixed(1)} %`;
 }
 
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function ago(ms: number | null, nowMs: number): SafeHtml {
   if (ms === null) return html`never`;
   return html`<time datetime="${new Date(ms).toISOString()}">${formatAgeSec(Math.max(0, (nowMs - ms) / 1000))} ago</time>`;
@@ -24,7 +28,7 @@ function figure(id: string, value: number | undefined, text: string): SafeHtml {
 
 function cacheCard(s: StatusSnapshot): SafeHtml {
   const cap = s.cache.maxSizeBytes;
-  const of = cap === undefined ? html`<span class="sub">no size cap set</span>` : html`<span class="sub">of ${formatBytes(cap)} (${percent(s.cache.bytes / cap)})</span>`;
+  const of = cap === undefined ? html`<p class="sub">no size cap set</p>` : html`<p class="sub">of ${formatBytes(cap)} (${percent(s.cache.bytes / cap)})</p>`;
   const meter = cap === undefined ? '' : html`<meter id="cache-meter" min="0" max="${cap}" high="${cap * 0.9}" value="${Math.min(s.cache.bytes, cap)}"></meter>`;
   return html`<article class="card"><h2>Cache</h2>${figure('cache-bytes', s.cache.bytes, formatBytes(s.cache.bytes))}${of}${meter}
 <p class="sub">${figure('cache-files', s.cache.files, String(s.cache.files))} files · ${figure('cache-packages', s.cache.packages, String(s.cache.packages))} renditions</p></article>`;
@@ -49,19 +53,19 @@ function tailerCard(s: StatusSnapshot): SafeHtml {
 function packagingCard(s: StatusSnapshot): SafeHtml {
   const p = s.packaging;
   const mean = p.meanMs === undefined ? '–' : `${Math.round(p.meanMs)} ms`;
-  return html`<article class="card"><h2>Packaging</h2>${figure('packaging-runs', p.runs, `${p.runs} runs`)}
-<p class="sub">mean ${mean} · ${formatBytes(p.bytesWritten)} written · ${p.singleFlightWaits} waits · since start</p></article>`;
+  return html`<article class="card"><h2>Packaging</h2>${figure('packaging-runs', p.runs, count(p.runs, 'run'))}
+<p class="sub">mean ${mean} · ${formatBytes(p.bytesWritten)} written · ${count(p.singleFlightWaits, 'wait')} · since start</p></article>`;
 }
 
 function pruneCard(s: StatusSnapshot): SafeHtml {
-  return html`<article class="card"><h2>Prune</h2>${figure('prune-evicted-bytes', s.prune.bytesEvicted, `${formatBytes(s.prune.bytesEvicted)} evicted`)}
-<p class="sub">${figure('prune-runs', s.prune.runs, String(s.prune.runs))} runs · last ${ago(s.prune.lastRunMs, s.generatedMs)}</p></article>`;
+  return html`<article class="card"><h2>Prune evicted</h2>${figure('prune-evicted-bytes', s.prune.bytesEvicted, formatBytes(s.prune.bytesEvicted))}
+<p class="sub">in ${figure('prune-runs', s.prune.runs, String(s.prune.runs))} ${s.prune.runs === 1 ? 'run' : 'runs'} · last ${ago(s.prune.lastRunMs, s.generatedMs)}</p></article>`;
 }
 
 function eventLoopCard(s: StatusSnapshot): SafeHtml {
   const ms = (sec: number) => `${(sec * 1000).toFixed(1)} ms`;
-  return html`<article class="card"><h2>Event loop</h2>${figure('event-loop-p99', s.eventLoop.p99Sec, `${ms(s.eventLoop.p99Sec)} p99`)}
-<p class="sub">p50 ${ms(s.eventLoop.p50Sec)} · max ${ms(s.eventLoop.maxSec)}</p></article>`;
+  return html`<article class="card"><h2>Event-loop delay</h2>${figure('event-loop-p99', s.eventLoop.p99Sec, ms(s.eventLoop.p99Sec))}
+<p class="sub">p99 · p50 ${ms(s.eventLoop.p50Sec)} · max ${ms(s.eventLoop.maxSec)} over ${formatAgeSec(s.eventLoop.windowSec)}</p></article>`;
 }
 
 function playLink(s: StatusSnapshot, sourceRel: string): SafeHtml {
@@ -80,12 +84,12 @@ function topTable(s: StatusSnapshot): SafeHtml {
 
 function missRow(s: StatusSnapshot, m: MissRecord): SafeHtml {
   const outcome = m.outcome === 'ok' ? html`<td>ok</td>` : html`<td class="bad">${m.outcome}</td>`;
-  return html`<tr><td>${ago(m.atMs, s.generatedMs)}</td><td class="path">${m.cachePath}</td><td class="num" data-value="${m.durationMs}">${Math.round(m.durationMs)} ms</td><td class="num">${formatBytes(m.bytes)}</td><td class="wide">${m.packager}</td>${outcome}</tr>`;
+  return html`<tr><td>${ago(m.atMs, s.generatedMs)}</td><td class="path">${m.cachePath}</td><td class="num" data-value="${m.durationMs}">${Math.round(m.durationMs)} ms</td><td class="num wide">${formatBytes(m.bytes)}</td><td class="wide">${m.packager}</td>${outcome}</tr>`;
 }
 
 function missesTable(s: StatusSnapshot): SafeHtml {
   if (s.recentMisses.length === 0) return html`<p class="empty">No misses since the daemon started.</p>`;
-  return html`<div class="table-wrap"><table id="recent-misses"><thead><tr><th>When</th><th>Path</th><th class="num">Packaging</th><th class="num">Written</th><th class="wide">Packager</th><th>Result</th></tr></thead>
+  return html`<div class="table-wrap"><table id="recent-misses"><thead><tr><th>When</th><th>Path</th><th class="num">Packaging</th><th class="num wide">Written</th><th class="wide">Packager</th><th>Result</th></tr></thead>
 <tbody>${s.recentMisses.map((m) => missRow(s, m))}</tbody></table></div>`;
 }
 
@@ -102,6 +106,7 @@ export function renderStatusPage(s: StatusSnapshot): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>CasterPak status</title>
 <link rel="stylesheet" href="/_casterpak/status.css">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <header><h1>CasterPak</h1><p class="meta">${s.version} · ${s.mode} mode · packager ${s.packager} · up ${formatAgeSec(s.uptimeSec)} · <a href="${STATUS_PATH}">refresh</a> · <a href="/metrics">metrics</a> · <a href="/_casterpak/status.json">json</a></p></header>
