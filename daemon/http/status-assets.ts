@@ -82,7 +82,7 @@ export const STATUS_JS = `'use strict';
     if (window.Hls && window.Hls.isSupported()) {
       var hls = new window.Hls();
       hls.on(window.Hls.Events.ERROR, function (_event, data) {
-        player.errors.push({ type: data.type, details: data.details, fatal: data.fatal });
+        player.errors.push({ type: data.type, details: data.details, fatal: data.fatal, reason: data.reason || (data.error && data.error.message) || '' });
         if (data.fatal) show('error: ' + data.details, true);
       });
       hls.on(window.Hls.Events.MANIFEST_PARSED, function () { video.play().catch(function () {}); });

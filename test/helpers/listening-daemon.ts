@@ -13,6 +13,8 @@ export interface ListeningDaemon {
   /** `http://127.0.0.1:<port>` */
   readonly baseUrl: string;
   readonly mediaRoot: string;
+  /** The same config with `listen` set to the address the daemon got: what nginx's drop-in must point at. */
+  readonly configForNginx: Config;
   stop(): Promise<void>;
 }
 
@@ -26,13 +28,16 @@ export async function startListeningDaemon(raw: Record<string, unknown> = {}): P
     access_log: path.join(top, 'log', 'casterpak.access.log'),
   };
   for (const dir of [dirs.media_root, dirs.cache_dir, dirs.state_dir, path.dirname(dirs.access_log)]) mkdirSync(dir, { recursive: true });
-  const config = validateConfig({ ...dirs, mode: 'standalone', listen: '127.0.0.1:0', ...raw });
+  const keys = { ...dirs, mode: 'standalone', listen: '127.0.0.1:0', ...raw };
+  const config = validateConfig(keys);
   const daemon = await startDaemon(config, silentLogger);
+  const configForNginx = validateConfig({ ...keys, listen: daemon.address.replace(/^http:\/\//, '') });
   return {
     config,
     daemon,
     baseUrl: daemon.address,
     mediaRoot: config.mediaRoot,
+    configForNginx,
     async stop() {
       await daemon.close();
       rmSync(top, { recursive: true, force: true });
