@@ -8,6 +8,7 @@ import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInvalidate } from './commands/invalidate.js';
 import { registerLs } from './commands/ls.js';
+import { registerNginxConfig } from './commands/nginx-config.js';
 import { registerServe } from './commands/serve.js';
 import { registerWarm } from './commands/warm.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -23,6 +24,7 @@ const program = new Command('casterpakd')
 registerServe(program);
 registerCheck(program);
 registerDemo(program);
+registerNginxConfig(program);
 registerWarm(program);
 registerInvalidate(program);
 registerLs(program);

@@ -1,10 +1,10 @@
 // Fills the nginx drop-in templates (the repository's nginx/ folder) with the current config's paths and address.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config, Listen } from '../config.js';
 import { CasterpakError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 
 export const HTTP_TEMPLATE = 'casterpak-http.conf';
 export const SERVER_TEMPLATE = 'casterpak-server.conf';
@@ -96,13 +96,9 @@ export function fillTemplate(template: string, values: TemplateValues): string {
   });
 }
 
-/** The repository's nginx/ folder: ../../nginx from daemon/nginx/, ../../../nginx from dist/daemon/nginx/. */
+/** The package's nginx/ folder, next to package.json (the same from daemon/ and from dist/daemon/). */
 export function templateDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.resolve(here, '../../nginx'), path.resolve(here, '../../../nginx')];
-  const found = candidates.find((dir) => existsSync(path.join(dir, SERVER_TEMPLATE)));
-  if (!found) throw new Error(`nginx templates not found in ${candidates.join(' or ')}`);
-  return found;
+  return path.join(packageRoot(), 'nginx');
 }
 
 export function renderNginxConfig(config: Config): RenderedNginxConfig {

@@ -71,7 +71,7 @@ describe('cache hits', () => {
     expect(res.text()).toBe('#EXTM3U\n');
     expect(res.headers['content-type']).toBe('application/vnd.apple.mpegurl');
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    expect(res.headers['cache-control']).toBe('public, max-age=300');
+    expect(res.headers['cache-control']).toBe('public, max-age=60');
     expect(seen).toEqual([]);
   });
 

@@ -1,11 +1,13 @@
 // `nginx -t` (Debian's nginx) accepts the rendered drop-in inside a generated nginx.conf.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../daemon/config.js';
-import { nginxTest, writeNginxConf, type GeneratedConf } from '../helpers/nginx.js';
+import { CLI_MAIN } from '../helpers/daemon.js';
+import { NGINX_BIN, nginxTest, writeNginxConf, type GeneratedConf } from '../helpers/nginx.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'casterpak-nginx-t-'));
 const generated: GeneratedConf[] = [];
@@ -48,5 +50,33 @@ describe('nginx -t', () => {
     const result = nginxTest(conf);
     expect(result.ok).toBe(false);
     expect(result.output).toMatch(/unknown directive "no_such_directive"/);
+  });
+});
+
+describe('casterpakd nginx-config', () => {
+  it('writes files that nginx -t accepts when included the way Debian includes conf.d and snippets', () => {
+    const etc = path.join(scratch, 'etc-nginx');
+    const configPath = path.join(scratch, 'casterpakd.toml');
+    writeFileSync(configPath, `cache_dir = "${path.join(scratch, 'cache')}"\nlisten = "unix:${path.join(scratch, 'd.sock')}"\naccess_log = "${path.join(scratch, 'cli.log')}"\n`);
+    const cli = spawnSync(process.execPath, [CLI_MAIN, 'nginx-config', '--config', configPath, '--out-dir', etc], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    expect(cli.stderr).toBe('');
+    expect(cli.status).toBe(0);
+    expect(readFileSync(path.join(etc, 'conf.d/casterpak.conf'), 'utf8')).toMatch(/server unix:.*d\.sock;/);
+    mkdirSync(path.join(etc, 'temp'), { recursive: true });
+    const nginxConf = path.join(etc, 'nginx.conf');
+    writeFileSync(
+      nginxConf,
+      `pid ${etc}/nginx.pid;\nevents {}\nhttp {\n  include /etc/nginx/mime.types;\n  client_body_temp_path ${etc}/temp;\n  proxy_temp_path ${etc}/temp;\n` +
+        `  include ${etc}/conf.d/*.conf;\n  server {\n    listen 127.0.0.1:8;\n    include ${etc}/snippets/casterpak-server.conf;\n  }\n}\n`,
+    );
+    const result = spawnSync(NGINX_BIN, ['-t', '-p', etc, '-c', nginxConf, '-e', path.join(etc, 'error.log')], { encoding: 'utf8' });
+    expect(`${result.stdout}${result.stderr}`).toMatch(/test is successful/);
+  });
+
+  it('refuses a config value that would break nginx, naming the key, and exits non-zero', () => {
+    const cli = spawnSync(process.execPath, [CLI_MAIN, 'nginx-config', '--config', '/dev/null', '--cache-dir', '/var/cache/a;b'], { encoding: 'utf8' });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toMatch(/cache_dir: .*";"/);
+    expect(cli.stdout).toBe('');
   });
 });

@@ -1,0 +1,50 @@
+// `casterpakd nginx-config`: the nginx drop-in filled in with this config's paths, prefixes and address.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { CasterpakError } from '../../errors.js';
+import { renderNginxConfig } from '../../nginx/render.js';
+import { configFromOptions, withConfigOptions } from '../config-options.js';
+
+/** Where Debian's nginx.conf picks each part up, relative to /etc/nginx. */
+export const NGINX_FILES = {
+  http: 'conf.d/casterpak.conf',
+  server: 'snippets/casterpak-server.conf',
+} as const;
+
+type Part = keyof typeof NGINX_FILES;
+
+function writeParts(outDir: string, parts: Record<Part, string>): string[] {
+  return (Object.keys(NGINX_FILES) as Part[]).map((part) => {
+    const file = path.join(outDir, NGINX_FILES[part]);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, parts[part]);
+    return file;
+  });
+}
+
+export function registerNginxConfig(program: Command): void {
+  const command = program
+    .command('nginx-config')
+    .description(`print the nginx drop-in for this config: ${NGINX_FILES.http} (http level) and ${NGINX_FILES.server} (inside a server block)`)
+    .option('--part <part>', 'print only one part: http or server')
+    .option('--out-dir <dir>', `write both parts under <dir> (e.g. /etc/nginx) as ${NGINX_FILES.http} and ${NGINX_FILES.server}`);
+  withConfigOptions(command).action((options: Record<string, unknown>) => {
+    const rendered = renderNginxConfig(configFromOptions(options));
+    const parts: Record<Part, string> = { http: rendered.httpConf, server: rendered.serverConf };
+    const part = options.part as string | undefined;
+    if (part !== undefined && part !== 'http' && part !== 'server') {
+      throw new CasterpakError('CONFIG_INVALID', `--part must be http or server, got ${JSON.stringify(part)}`, { part });
+    }
+    if (typeof options.outDir === 'string') {
+      for (const file of writeParts(options.outDir, parts)) process.stdout.write(`wrote ${file}\n`);
+      return;
+    }
+    if (part) {
+      process.stdout.write(parts[part]);
+      return;
+    }
+    process.stdout.write(`# ---- ${NGINX_FILES.http} ----\n${parts.http}\n# ---- ${NGINX_FILES.server} ----\n${parts.server}`);
+  });
+}

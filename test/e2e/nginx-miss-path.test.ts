@@ -1,0 +1,186 @@
+// End to end through Debian's nginx and the daemon in nginx mode: first request, hits, concurrency, replaced sources, names.
+
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePath } from '../helpers/http.js';
+import { decodeErrors, makeClip, playlistSegments, videoFacts } from '../helpers/media.js';
+import { e2ePackagers } from '../helpers/packagers.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+const SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'casterpak-e2e-media-'));
+const clip = path.join(scratch, 'clip.mp4');
+const otherClip = path.join(scratch, 'other.mp4');
+
+beforeAll(async () => {
+  await Promise.all([makeClip(clip, { durationSec: 6 }), makeClip(otherClip, { durationSec: 4, width: 256, height: 144 })]);
+});
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe.each(e2ePackagers())('the miss path through nginx, packager %s', (packager) => {
+  let stack: Stack;
+
+  /** Puts a copy of a test clip into media_root at `rel`. */
+  function addSource(rel: string, from = clip): void {
+    const target = path.join(stack.daemon.mediaRoot, rel);
+    rmSync(target, { force: true });
+    copyFileSync(from, target);
+  }
+
+  /** Fetches a rendition's playlist and every segment through nginx; returns the playlist text. */
+  async function fetchAll(base: string): Promise<string> {
+    const playlist = await stack.get(`${base}/index_0_av.m3u8`);
+    expect(playlist.status, playlist.text()).toBe(200);
+    for (const { uri } of playlistSegments(playlist.text())) expect((await stack.get(`${base}/${uri}`)).status).toBe(200);
+    return playlist.text();
+  }
+
+  beforeAll(async () => {
+    stack = await startStack({ packager, segmentDurationSec: 2 });
+  });
+
+  afterAll(async () => {
+    await stack?.dispose();
+  });
+
+  it('packages on the first playlist request and nginx serves the new file through X-Accel-Redirect', async () => {
+    addSource('first.mp4');
+    const before = await stack.daemon.healthz();
+    const res = await stack.get('/i/first.mp4/index_0_av.m3u8');
+    expect(res.status, res.text()).toBe(200);
+    expect(res.headers['content-type']).toBe('application/vnd.apple.mpegurl');
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.all('cache-control')).toEqual(['public, max-age=60']);
+    expect(res.text()).toMatch(/^#EXTM3U\n[\s\S]*#EXT-X-ENDLIST\n?$/);
+    expect(res.text()).toBe(readFileSync(path.join(stack.daemon.cacheDir, 'i/first.mp4/index_0_av.m3u8'), 'utf8'));
+    const after = await stack.daemon.healthz();
+    expect(after.misses - before.misses).toBe(1);
+    // The log shows nginx answering from the internal location, for what the player asked.
+    const line = stack.logLines().find((l) => l.request_uri === '/i/first.mp4/index_0_av.m3u8');
+    expect(line).toMatchObject({ status: '200', uri: '/casterpak-internal/i/first.mp4/index_0_av.m3u8' });
+    expect(line?.upstream_addr).not.toBe('');
+  });
+
+  it('answers the daemon side of a miss with an empty 200 and the encoded redirect, and no Cache-Control', async () => {
+    addSource('direct é.mp4');
+    const res = await stack.daemon.get(`/i/${encodePath('direct é.mp4')}/index_0_av.m3u8`);
+    expect(res.status).toBe(200);
+    expect(res.body.length).toBe(0);
+    expect(res.headers['x-accel-redirect']).toBe('/casterpak-internal/i/direct%20%C3%A9.mp4/index_0_av.m3u8');
+    expect(res.headers['content-type']).toBe('application/vnd.apple.mpegurl');
+    expect(res.headers['cache-control']).toBeUndefined();
+  });
+
+  it('serves segments that all decode without an error, adding up to the source duration within one frame', async () => {
+    addSource('decode.mp4');
+    const text = await fetchAll('/i/decode.mp4');
+    const segments = playlistSegments(text);
+    expect(segments.length).toBeGreaterThanOrEqual(3);
+    const source = await videoFacts(clip);
+    const totalSec = segments.reduce((sum, s) => sum + s.durationSec, 0);
+    expect(Math.abs(totalSec - source.durationSec)).toBeLessThanOrEqual(source.frameSec);
+    for (const { uri } of segments) {
+      const res = await stack.get(`/i/decode.mp4/${uri}`);
+      expect(res.headers['content-type']).toBe('video/mp2t');
+      expect(res.all('cache-control')).toEqual([SEGMENT_CACHE_CONTROL]);
+      const file = path.join(scratch, `${packager}-${uri}`);
+      writeFileSync(file, res.body);
+      expect(await decodeErrors(file)).toBe('');
+    }
+    const url = `${stack.nginx.baseUrl}/i/decode.mp4/index_0_av.m3u8`;
+    expect(await decodeErrors(url)).toBe('');
+    expect((await videoFacts(url)).frames).toBe(source.frames);
+  });
+
+  it('serves repeated requests from disk without reaching the daemon', async () => {
+    addSource('repeat.mp4');
+    await fetchAll('/i/repeat.mp4');
+    const before = await stack.daemon.healthz();
+    const logged = stack.logLines().length;
+    for (let round = 0; round < 3; round += 1) await fetchAll('/i/repeat.mp4');
+    const after = await stack.daemon.healthz();
+    // The only request the daemon saw in between is the second /healthz itself.
+    expect(after.requests - before.requests).toBe(1);
+    expect(after.packagerRuns).toBe(before.packagerRuns);
+    const hits = stack.logLines().slice(logged);
+    expect(hits.length).toBeGreaterThanOrEqual(3 * 4);
+    expect(hits.every((l) => l.upstream_addr === '' && l.status === '200' && l.uri === l.request_uri)).toBe(true);
+  });
+
+  it('packages once for 50 concurrent first requests and gives every client the same complete playlist', async () => {
+    addSource('crowd.mp4');
+    const before = await stack.daemon.healthz();
+    const answers = await Promise.all(Array.from({ length: 50 }, () => stack.get('/i/crowd.mp4/index_0_av.m3u8')));
+    const after = await stack.daemon.healthz();
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
+    const texts = new Set(answers.map((a) => a.text()));
+    expect(texts.size).toBe(1);
+    expect(after.packagerRuns - before.packagerRuns).toBe(1);
+    const [text] = texts;
+    expect(text).toMatch(/#EXT-X-ENDLIST/);
+    for (const { uri } of playlistSegments(text)) expect((await stack.get(`/i/crowd.mp4/${uri}`)).status).toBe(200);
+  });
+
+  it('serves the new content on the next miss after a source is replaced', async () => {
+    addSource('replaced.mp4');
+    await fetchAll('/i/replaced.mp4');
+    const runs = (await stack.daemon.healthz()).packagerRuns;
+    addSource('replaced.mp4', otherClip);
+    // A different size and mtime: a new package. Prune drops a package's playlist first; do the same.
+    utimesSync(path.join(stack.daemon.mediaRoot, 'replaced.mp4'), new Date(), new Date(Date.now() + 5_000));
+    rmSync(path.join(stack.daemon.cacheDir, 'i/replaced.mp4/index_0_av.m3u8'));
+    const text = await fetchAll('/i/replaced.mp4');
+    const totalSec = playlistSegments(text).reduce((sum, s) => sum + s.durationSec, 0);
+    expect(totalSec).toBeCloseTo(4, 1);
+    const segment = path.join(scratch, `${packager}-replaced-1.ts`);
+    writeFileSync(segment, (await stack.get('/i/replaced.mp4/segment1_0_av.ts')).body);
+    expect(await videoFacts(segment)).toMatchObject({ width: 256, height: 144 });
+    expect((await stack.daemon.healthz()).packagerRuns).toBeGreaterThan(runs);
+  });
+
+  it.each([
+    ['spaces and non-ASCII letters', 'dir with space/clip été 日本.mp4'],
+    ['percent, hash, question mark and plus signs', 'odd/100% #1? a+b.mp4'],
+  ])('serves names with %s, on a miss and then as a hit', async (_what, rel) => {
+    mkdirSync(path.join(stack.daemon.mediaRoot, path.dirname(rel)), { recursive: true });
+    addSource(rel);
+    const base = `/i/${encodePath(rel)}`;
+    const text = await fetchAll(base);
+    const first = playlistSegments(text)[0].uri;
+    const segment = await stack.get(`${base}/${first}`);
+    const file = path.join(scratch, `${packager}-named.ts`);
+    writeFileSync(file, segment.body);
+    expect(await decodeErrors(file)).toBe('');
+    const before = await stack.daemon.healthz();
+    expect((await stack.get(`${base}/index_0_av.m3u8`)).text()).toBe(text);
+    expect((await stack.daemon.healthz()).requests - before.requests).toBe(1);
+  });
+});
+
+describe('the miss path through nginx to a daemon on a unix socket', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ packager: e2ePackagers()[0], listen: 'unix', segmentDurationSec: 2 });
+  });
+
+  afterAll(async () => {
+    await stack?.dispose();
+  });
+
+  it('packages a miss through the socket and serves the repeat from disk', async () => {
+    copyFileSync(clip, path.join(stack.daemon.mediaRoot, 'socket.mp4'));
+    const first = await stack.get('/i/socket.mp4/index_0_av.m3u8');
+    expect(first.status, first.text()).toBe(200);
+    expect(stack.logLines().at(-1)?.upstream_addr).toMatch(/^unix:/);
+    const segment = await stack.get('/i/socket.mp4/segment1_0_av.ts');
+    expect(segment.status).toBe(200);
+    const before = await stack.daemon.healthz();
+    expect((await stack.get('/i/socket.mp4/index_0_av.m3u8')).text()).toBe(first.text());
+    expect((await stack.get('/i/socket.mp4/segment1_0_av.ts')).body.equals(segment.body)).toBe(true);
+    expect((await stack.daemon.healthz()).requests - before.requests).toBe(1);
+  });
+});

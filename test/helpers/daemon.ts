@@ -1,0 +1,156 @@
+// Starts the built daemon (`node dist/daemon/cli/main.js serve --config …`) on temp directories, and stops it.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Config } from '../../daemon/config.js';
+import { request, type HttpResponse } from './http.js';
+import { freePort, killTrackedGroup, signalAndWait, trackGroup, waitFor } from './processes.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI_MAIN = path.join(REPO_ROOT, 'dist/daemon/cli/main.js');
+
+export interface DaemonOptions {
+  mode?: 'nginx' | 'standalone';
+  packager?: 'builtin' | 'mp42hls' | 'ffmpeg';
+  /** `tcp` (a free loopback port) or `unix` (a socket in the temp root). */
+  listen?: 'tcp' | 'unix';
+  segmentDurationSec?: number;
+  /** Further config keys, written to the TOML file as given (`packaging_timeout: '30s'`). */
+  extra?: Record<string, string | number | boolean>;
+}
+
+export interface Healthz {
+  status: string;
+  requests: number;
+  misses: number;
+  packagerRuns: number;
+  [key: string]: unknown;
+}
+
+export interface RunningDaemon {
+  /** The temp directory holding media/, cache/, state/, log/ and the config file. */
+  root: string;
+  mediaRoot: string;
+  cacheDir: string;
+  stateDir: string;
+  configPath: string;
+  /** The config exactly as the daemon loads it (no CASTERPAK_* variables). */
+  config: Config;
+  /** GET on the daemon itself (TCP or unix socket), bypassing nginx. */
+  get(rawPath: string, headers?: Record<string, string>): Promise<HttpResponse>;
+  healthz(): Promise<Healthz>;
+  /** Everything the daemon wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after 5 s; the directories stay. */
+  stop(): Promise<void>;
+  /** Starts it again on the same config and directories. */
+  restart(): Promise<void>;
+  /** Stops it and removes the temp directory. */
+  dispose(): Promise<void>;
+}
+
+function tomlValue(value: string | number | boolean): string {
+  // JSON string escapes are valid TOML basic-string escapes.
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** An environment without CASTERPAK_* variables, so that only the config file speaks. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('CASTERPAK_')));
+}
+
+async function writeConfig(root: string, options: DaemonOptions): Promise<string> {
+  const listen = options.listen === 'unix' ? `unix:${path.join(root, 'casterpakd.sock')}` : `127.0.0.1:${await freePort()}`;
+  const keys: Record<string, string | number | boolean> = {
+    media_root: path.join(root, 'media'),
+    cache_dir: path.join(root, 'cache'),
+    state_dir: path.join(root, 'state'),
+    access_log: path.join(root, 'log', 'casterpak.access.log'),
+    listen,
+    mode: options.mode ?? 'nginx',
+    packager: options.packager ?? 'ffmpeg',
+    segment_duration: options.segmentDurationSec ?? 2,
+    log_level: 'info',
+    ...options.extra,
+  };
+  const configPath = path.join(root, 'casterpakd.toml');
+  writeFileSync(configPath, Object.entries(keys).map(([k, v]) => `${k} = ${tomlValue(v)}\n`).join(''));
+  return configPath;
+}
+
+function spawnDaemon(configPath: string, sink: { text: string }): ChildProcess {
+  const child = spawn(process.execPath, [CLI_MAIN, 'serve', '--config', configPath], {
+    env: cleanEnv(),
+    // Its own process group: a packager it started (ffmpeg) goes down with it.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (sink.text += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (sink.text += d.toString()));
+  if (child.pid !== undefined) trackGroup(child.pid);
+  return child;
+}
+
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child) return;
+  if (!(await signalAndWait(child, 'SIGTERM', 5_000))) child.kill('SIGKILL');
+  if (child.pid !== undefined) killTrackedGroup(child.pid);
+}
+
+/** Creates the temp directories and config, starts the daemon, and resolves when /healthz answers 200. */
+export async function startDaemon(options: DaemonOptions = {}): Promise<RunningDaemon> {
+  if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` first`);
+  const root = mkdtempSync(path.join(os.tmpdir(), 'casterpak-daemon-'));
+  for (const dir of ['media', 'cache', 'state', 'log']) mkdirSync(path.join(root, dir));
+  const configPath = await writeConfig(root, options);
+  const config = loadConfig({ configPath, env: {} });
+  const target = config.listen.kind === 'unix' ? { socketPath: config.listen.path } : { port: config.listen.port };
+  const sink = { text: '' };
+  let child: ChildProcess | undefined;
+
+  const get = (rawPath: string, headers?: Record<string, string>) => request({ ...target, path: rawPath, headers });
+  const healthz = async (): Promise<Healthz> => {
+    const res = await get('/healthz');
+    if (res.status !== 200) throw new Error(`/healthz answered ${res.status}: ${res.text()}`);
+    return JSON.parse(res.text()) as Healthz;
+  };
+  const start = async () => {
+    child = spawnDaemon(configPath, sink);
+    const started = child;
+    await waitFor(`the daemon's /healthz (output: ${sink.text})`, async () => {
+      if (started.exitCode !== null || started.signalCode !== null) throw new Error(`the daemon exited: ${sink.text}`);
+      return healthz();
+    }, 20_000);
+  };
+
+  const daemon: RunningDaemon = {
+    root,
+    mediaRoot: config.mediaRoot,
+    cacheDir: config.cacheDir,
+    stateDir: config.stateDir,
+    configPath,
+    config,
+    get,
+    healthz,
+    output: () => sink.text,
+    stop: () => stopChild(child),
+    async restart() {
+      await stopChild(child);
+      await start();
+    },
+    async dispose() {
+      await stopChild(child);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    await start();
+  } catch (err) {
+    await daemon.dispose();
+    throw err;
+  }
+  return daemon;
+}
