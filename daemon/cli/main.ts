@@ -9,7 +9,9 @@ import { registerDemo } from './commands/demo.js';
 import { registerInvalidate } from './commands/invalidate.js';
 import { registerLs } from './commands/ls.js';
 import { registerNginxConfig } from './commands/nginx-config.js';
+import { registerPrune } from './commands/prune.js';
 import { registerServe } from './commands/serve.js';
+import { registerStatus } from './commands/status.js';
 import { registerWarm } from './commands/warm.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
@@ -25,6 +27,8 @@ registerServe(program);
 registerCheck(program);
 registerDemo(program);
 registerNginxConfig(program);
+registerPrune(program);
+registerStatus(program);
 registerWarm(program);
 registerInvalidate(program);
 registerLs(program);

@@ -2,7 +2,6 @@
 
 import type { MissRecord } from '../cache/recent-misses.js';
 import type { StatusSnapshot } from '../metrics/status-snapshot.js';
-import type { RenditionSummary } from '../store/operator-queries.js';
 import { formatAgeSec, formatBytes } from '../units.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -28,15 +27,24 @@ function figure(id: string, value: number | undefined, text: string): SafeHtml {
 
 function cacheCard(s: StatusSnapshot): SafeHtml {
   const cap = s.cache.maxSizeBytes;
-  const of = cap === undefined ? html`<p class="sub">no size cap set</p>` : html`<p class="sub">of ${formatBytes(cap)} (${percent(s.cache.bytes / cap)})</p>`;
+  const free = s.cache.freeBytes === undefined ? '' : html` · ${formatBytes(s.cache.freeBytes)} free on disk`;
+  const of = cap === undefined ? html`<p class="sub">no size cap set${free}</p>` : html`<p class="sub">of ${formatBytes(cap)} (${percent(s.cache.bytes / cap)})${free}</p>`;
   const meter = cap === undefined ? '' : html`<meter id="cache-meter" min="0" max="${cap}" high="${cap * 0.9}" value="${Math.min(s.cache.bytes, cap)}"></meter>`;
   return html`<article class="card"><h2>Cache</h2>${figure('cache-bytes', s.cache.bytes, formatBytes(s.cache.bytes))}${of}${meter}
 <p class="sub">${figure('cache-files', s.cache.files, String(s.cache.files))} files · ${figure('cache-packages', s.cache.packages, String(s.cache.packages))} renditions</p></article>`;
 }
 
+const BASIS_TEXT: Record<StatusSnapshot['hits']['basis'], string> = {
+  'access-log': 'from the access log',
+  served: 'as the daemon served them',
+  'cache-files': 'on the files cached now',
+};
+
 function hitCard(s: StatusSnapshot): SafeHtml {
-  return html`<article class="card"><h2>Hit ratio</h2>${figure('hit-ratio', s.access.hitRatio, percent(s.access.hitRatio))}
-<p class="sub">${figure('hits', s.access.hits, String(s.access.hits))} hits · ${figure('misses', s.access.misses, String(s.access.misses))} misses</p></article>`;
+  const h = s.hits;
+  const ratio = h.ratio ?? undefined;
+  return html`<article class="card"><h2>Hit ratio</h2>${figure('hit-ratio', ratio, percent(ratio))}
+<p class="sub">${figure('hits', h.hits, String(h.hits))} hits · ${figure('misses', h.misses, String(h.misses))} misses, ${BASIS_TEXT[h.basis]}</p></article>`;
 }
 
 function tailerCard(s: StatusSnapshot): SafeHtml {
@@ -68,12 +76,12 @@ function eventLoopCard(s: StatusSnapshot): SafeHtml {
 <p class="sub">p99 · p50 ${ms(s.eventLoop.p50Sec)} · max ${ms(s.eventLoop.maxSec)} over ${formatAgeSec(s.eventLoop.windowSec)}</p></article>`;
 }
 
-function playLink(s: StatusSnapshot, sourceRel: string): SafeHtml {
+function playLink(sourceRel: string): SafeHtml {
   return html`<a href="${STATUS_PATH}?play=${encodeURIComponent(sourceRel)}#player" data-play="${sourceRel}">${sourceRel}</a>`;
 }
 
-function topRow(s: StatusSnapshot, r: RenditionSummary): SafeHtml {
-  return html`<tr><td class="path">${playLink(s, r.source_path)}</td><td class="num" data-value="${r.hits}">${r.hits}</td><td class="num">${formatBytes(r.bytes)}</td><td class="num wide">${r.files}</td><td class="wide">${ago(r.last_access_ms, s.generatedMs)}</td></tr>`;
+function topRow(s: StatusSnapshot, r: StatusSnapshot['topRenditions'][number]): SafeHtml {
+  return html`<tr><td class="path">${playLink(r.source)}</td><td class="num" data-value="${r.hits}">${r.hits}</td><td class="num">${formatBytes(r.bytes)}</td><td class="num wide">${r.files}</td><td class="wide">${ago(r.lastAccessMs, s.generatedMs)}</td></tr>`;
 }
 
 function topTable(s: StatusSnapshot): SafeHtml {

@@ -33,8 +33,8 @@ export function mountStatus(app: Hono, deps: SnapshotDeps): void {
   const { metrics } = deps.observability;
   app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' }));
   app.get('/_casterpak', (c) => c.redirect(STATUS_PATH, 301));
-  app.get(STATUS_PATH, (c) => c.html(renderStatusPage(statusSnapshot(deps)), 200, PAGE_HEADERS));
-  app.get('/_casterpak/status.json', (c) => c.json(statusSnapshot(deps), 200, { 'Cache-Control': 'no-store' }));
+  app.get(STATUS_PATH, async (c) => c.html(renderStatusPage(await statusSnapshot(deps)), 200, PAGE_HEADERS));
+  app.get('/_casterpak/status.json', async (c) => c.json(await statusSnapshot(deps), 200, { 'Cache-Control': 'no-store' }));
   app.get('/_casterpak/status.css', (c) => c.body(STATUS_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache' }));
   app.get('/_casterpak/status.js', (c) => c.body(STATUS_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }));
 }

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { EventLoopMonitor } from './event-loop.js';
 import { DaemonMetrics } from './registry.js';
-import { lagFromCommitted, type TailerLagSource } from './tailer-lag.js';
+import { committedLagSource, type TailerLagSource } from './tailer-lag.js';
 
 export interface ObservabilityDeps {
   readonly config: Config;
@@ -25,7 +25,7 @@ export interface Observability {
 
 /** Standalone mode has no nginx log to tail: no lag to show. */
 function defaultLagSource(config: Config, store: Store): TailerLagSource {
-  return config.mode === 'nginx' ? () => lagFromCommitted(store, config.accessLog) : () => undefined;
+  return config.mode === 'nginx' ? committedLagSource(store, config.accessLog) : async () => undefined;
 }
 
 export function createObservability(deps: ObservabilityDeps): Observability {

@@ -7,7 +7,7 @@ import { accessCounts, cacheTotals, pruneTotals, type CacheTotals, type PruneTot
 import type { Store } from '../store/store.js';
 import type { EventLoopMonitor } from './event-loop.js';
 import type { RouteLabel } from './route-label.js';
-import type { TailerLagSource } from './tailer-lag.js';
+import type { TailerLag, TailerLagSource } from './tailer-lag.js';
 
 export interface MetricsDeps {
   readonly config: Config;
@@ -21,6 +21,12 @@ export interface MetricsDeps {
 const PACKAGING_BUCKETS_SEC = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 const MS_PER_SEC = 1000;
+
+interface ScrapeFigures {
+  readonly totals: CacheTotals;
+  readonly prune: PruneTotals;
+  readonly lag: TailerLag | undefined;
+}
 
 /** A counter whose value is a running total kept elsewhere (the filler, SQLite), set at each scrape. */
 function totalCounter(registry: Registry, name: string, help: string, total: () => number): Counter {
@@ -51,12 +57,15 @@ export class DaemonMetrics {
   private readonly requests: Counter<'route' | 'status'>;
   private readonly unsubscribe: () => void;
   private readonly store: Store;
-  /** The SQLite figures of the scrape in progress: one query per scrape, shared by its gauges. */
-  private scrape: { totals: CacheTotals; prune: PruneTotals } | undefined;
+  private readonly tailerLag: TailerLagSource;
+  /** The figures of the scrape in progress, measured once (SQLite, the log file) and shared by its gauges. */
+  private scrape: ScrapeFigures | undefined;
+  private rendering: Promise<unknown> = Promise.resolve();
 
   constructor(deps: MetricsDeps) {
     const { registry } = this;
     this.store = deps.store;
+    this.tailerLag = deps.tailerLag;
     collectDefaultMetrics({ register: registry });
     this.requests = new Counter({
       name: 'casterpak_http_requests_total',
@@ -74,7 +83,7 @@ export class DaemonMetrics {
     this.unsubscribe = deps.filler.onPackaged((run) => packaging.observe({ packager: run.packager, outcome: run.outcome }, run.durationMs / MS_PER_SEC));
     this.fillerMetrics(deps);
     this.storeMetrics(deps);
-    this.tailerMetrics(deps);
+    this.tailerMetrics();
     this.eventLoopMetrics(deps);
   }
 
@@ -85,8 +94,13 @@ export class DaemonMetrics {
     totalCounter(r, 'casterpak_singleflight_waits_total', 'Misses that waited for a packaging run of the same file instead of starting one.', () => filler.flightStats.waits);
   }
 
-  private figures(): { totals: CacheTotals; prune: PruneTotals } {
-    return (this.scrape ??= { totals: cacheTotals(this.store), prune: pruneTotals(this.store) });
+  private async measure(): Promise<ScrapeFigures> {
+    return { totals: cacheTotals(this.store), prune: pruneTotals(this.store), lag: await this.tailerLag() };
+  }
+
+  /** Outside render() (a direct registry read) the lag is not measured: it needs an await. */
+  private figures(): ScrapeFigures {
+    return (this.scrape ??= { totals: cacheTotals(this.store), prune: pruneTotals(this.store), lag: undefined });
   }
 
   private storeMetrics({ store, config }: MetricsDeps): void {
@@ -118,11 +132,12 @@ export class DaemonMetrics {
     gauge(r, 'casterpak_prune_last_run_timestamp_seconds', 'When casterpakd prune last finished (0: never).', () => (prune().lastRunMs ?? 0) / MS_PER_SEC);
   }
 
-  private tailerMetrics({ tailerLag }: MetricsDeps): void {
+  private tailerMetrics(): void {
     const r = this.registry;
-    gauge(r, 'casterpak_tailer_active', '1 when the access-log tailer has a position in the log, else 0 (then the lag gauges mean nothing).', () => (tailerLag() ? 1 : 0));
-    gauge(r, 'casterpak_tailer_lag_bytes', 'Bytes of the access log not counted yet.', () => tailerLag()?.bytesBehind ?? 0);
-    gauge(r, 'casterpak_tailer_lag_seconds', 'Age of the newest log line read while behind; 0 when caught up.', () => tailerLag()?.secondsBehind ?? 0);
+    const lag = () => this.figures().lag;
+    gauge(r, 'casterpak_tailer_active', '1 when the access-log tailer has a position in the log, else 0 (then the lag gauges mean nothing).', () => (lag() ? 1 : 0));
+    gauge(r, 'casterpak_tailer_lag_bytes', 'Bytes of the access log not counted yet.', () => lag()?.bytesBehind ?? 0);
+    gauge(r, 'casterpak_tailer_lag_seconds', 'How long the oldest uncounted log line has waited; 0 when caught up.', () => lag()?.secondsBehind ?? 0);
   }
 
   private eventLoopMetrics({ eventLoop }: MetricsDeps): void {
@@ -149,13 +164,18 @@ export class DaemonMetrics {
     return this.registry.contentType;
   }
 
-  async render(): Promise<string> {
-    this.scrape = undefined;
-    try {
-      return await this.registry.metrics();
-    } finally {
-      this.scrape = undefined;
-    }
+  /** One scrape at a time: the shared figures belong to the scrape in progress. */
+  render(): Promise<string> {
+    const next = this.rendering.then(async () => {
+      this.scrape = await this.measure();
+      try {
+        return await this.registry.metrics();
+      } finally {
+        this.scrape = undefined;
+      }
+    });
+    this.rendering = next.catch(() => undefined);
+    return next;
   }
 
   stop(): void {

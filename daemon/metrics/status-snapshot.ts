@@ -1,10 +1,11 @@
-// One consistent picture of the daemon for the status page and status.json: SQLite figures plus this process's own.
+// One picture of the daemon for the status page and status.json: `casterpakd status`'s figures plus this process's own.
 
 import type { CacheFiller } from '../cache/filler.js';
 import type { MissRecord } from '../cache/recent-misses.js';
 import type { Config } from '../config.js';
 import { packageVersion } from '../package-root.js';
-import { accessCounts, cacheTotals, hitRatio, pruneTotals, topRenditionsByHits, type AccessCounts, type PruneTotals, type RenditionSummary } from '../store/operator-queries.js';
+import { cacheStatus, type CacheStatus } from '../status/cache-status.js';
+import { pruneTotals, type PruneTotals } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
 import type { EventLoopDelay } from './event-loop.js';
 import type { Observability } from './observability.js';
@@ -19,16 +20,14 @@ export interface StatusSnapshot {
   readonly packager: Config['packager'];
   readonly urlPrefix: string;
   readonly uptimeSec: number;
-  readonly cache: {
-    readonly bytes: number;
-    readonly files: number;
-    readonly packages: number;
-    /** prune.max_size, when set. */
-    readonly maxSizeBytes?: number;
-    readonly oldestAccessMs: number | null;
-    readonly newestAccessMs: number | null;
-  };
-  readonly access: AccessCounts & { readonly hitRatio?: number };
+  /** Size against the cap, files, packages, free space: as `casterpakd status` shows them. */
+  readonly cache: CacheStatus['cache'];
+  /** Hits, misses, the ratio and where the counts come from. */
+  readonly hits: CacheStatus['hits'];
+  readonly access: CacheStatus['access'];
+  /** Undefined while nothing is tailed (standalone mode, or the tailer has no position yet). */
+  readonly tailer?: TailerLag;
+  /** What this process packaged since it started. */
   readonly packaging: {
     readonly misses: number;
     readonly runs: number;
@@ -36,11 +35,9 @@ export interface StatusSnapshot {
     readonly bytesWritten: number;
     readonly singleFlightWaits: number;
   };
-  /** Undefined when nothing is tailed (standalone mode, or the tailer has not started). */
-  readonly tailer?: TailerLag;
   readonly prune: PruneTotals;
   readonly eventLoop: EventLoopDelay;
-  readonly topRenditions: readonly RenditionSummary[];
+  readonly topRenditions: CacheStatus['topRenditions'];
   readonly recentMisses: readonly MissRecord[];
 }
 
@@ -51,10 +48,9 @@ export interface SnapshotDeps {
   readonly observability: Observability;
 }
 
-export function statusSnapshot(deps: SnapshotDeps, nowMs = Date.now()): StatusSnapshot {
+export async function statusSnapshot(deps: SnapshotDeps, nowMs = Date.now()): Promise<StatusSnapshot> {
   const { config, store, filler, observability } = deps;
-  const totals = cacheTotals(store);
-  const counts = accessCounts(store);
+  const [status, tailer] = await Promise.all([cacheStatus(config, { top: TOP_RENDITIONS_SHOWN }, store), observability.tailerLag()]);
   const { stats } = filler;
   return {
     generatedMs: nowMs,
@@ -63,15 +59,10 @@ export function statusSnapshot(deps: SnapshotDeps, nowMs = Date.now()): StatusSn
     packager: config.packager,
     urlPrefix: config.urlPrefix,
     uptimeSec: Math.max(0, (nowMs - observability.startedMs) / 1000),
-    cache: {
-      bytes: totals.bytes,
-      files: totals.files,
-      packages: totals.packages,
-      maxSizeBytes: config.prune.maxSizeBytes,
-      oldestAccessMs: totals.oldest_access_ms,
-      newestAccessMs: totals.newest_access_ms,
-    },
-    access: { ...counts, hitRatio: hitRatio(counts) },
+    cache: status.cache,
+    hits: status.hits,
+    access: status.access,
+    tailer,
     packaging: {
       misses: stats.misses,
       runs: stats.packagerRuns,
@@ -79,10 +70,9 @@ export function statusSnapshot(deps: SnapshotDeps, nowMs = Date.now()): StatusSn
       bytesWritten: stats.bytesWritten,
       singleFlightWaits: filler.flightStats.waits,
     },
-    tailer: observability.tailerLag(),
     prune: pruneTotals(store),
     eventLoop: observability.eventLoop.read(),
-    topRenditions: topRenditionsByHits(store, TOP_RENDITIONS_SHOWN),
+    topRenditions: status.topRenditions,
     recentMisses: filler.recentMisses.list(),
   };
 }

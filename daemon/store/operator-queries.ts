@@ -18,12 +18,9 @@ export interface RenditionSummary {
 
 export interface CacheTotals {
   files: number;
+  /** On-disk bytes. */
   bytes: number;
   packages: number;
-  /** Sum of cache_files.hits: every counted access, hits and misses alike. */
-  hits: number;
-  oldest_access_ms: number | null;
-  newest_access_ms: number | null;
 }
 
 /** Requests for cache files as the access log (or the daemon itself, in standalone mode) counted them. */
@@ -58,12 +55,10 @@ export function renditionSummaries(store: Store): RenditionSummary[] {
   return store.statement('renditionSummaries').all() as RenditionSummary[];
 }
 
-export function topRenditionsByHits(store: Store, limit: number): RenditionSummary[] {
-  return store.statement('topRenditionsByHits').all({ limit }) as RenditionSummary[];
-}
-
 export function cacheTotals(store: Store): CacheTotals {
-  return store.statement('cacheTotals').get() as CacheTotals;
+  const { files, bytes } = store.statement('cacheTotals').get() as { files: number; bytes: number };
+  const { packages } = store.statement('packageCount').get() as { packages: number };
+  return { files, bytes, packages };
 }
 
 export function accessCounts(store: Store): AccessCounts {
@@ -72,12 +67,6 @@ export function accessCounts(store: Store): AccessCounts {
     if (row.name === 'hits' || row.name === 'misses') counts[row.name] = row.value;
   }
   return counts;
-}
-
-/** hits / (hits + misses), or undefined before the first counted request. */
-export function hitRatio(counts: AccessCounts): number | undefined {
-  const total = counts.hits + counts.misses;
-  return total === 0 ? undefined : counts.hits / total;
 }
 
 /**

@@ -54,6 +54,30 @@ export const SQL = {
     ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
   tailCounters: `SELECT name, value FROM tail_counters`,
 
+  // Prune (daemon/prune/): reconcile, evict only what nobody touched since the plan, and report.
+  allPackages: `SELECT * FROM packages`,
+  allFiles: `SELECT * FROM cache_files`,
+  generationKeys: `SELECT key FROM generations`,
+  fileUse: `SELECT created_ms, last_access_ms FROM cache_files WHERE path = @path`,
+  /** A file regenerated since the plan has a new created_ms and is left alone. */
+  deleteFileIfUnchanged: `DELETE FROM cache_files WHERE path = @path AND created_ms = @createdMs`,
+  deletePackageIfUnchanged: `DELETE FROM packages WHERE id = @id AND created_ms = @createdMs`,
+  /** A file found on disk with no row: a fresh inactivity window, never immediate deletion. */
+  adoptFile: `
+    INSERT INTO cache_files (path, package_id, kind, bytes, created_ms)
+    VALUES (@path, @packageId, @kind, @bytes, @createdMs)
+    ON CONFLICT (path) DO NOTHING`,
+  cacheTotals: `
+    SELECT count(*) AS files, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(hits), 0) AS hits,
+      min(coalesce(last_access_ms, created_ms)) AS oldest_use_ms, max(last_access_ms) AS newest_access_ms
+    FROM cache_files`,
+  packageCount: `SELECT count(*) AS packages FROM packages`,
+  topRenditions: `
+    SELECT p.source_path, p.packager, count(f.path) AS files, coalesce(sum(f.bytes), 0) AS bytes,
+      coalesce(sum(f.hits), 0) AS hits, max(f.last_access_ms) AS last_access_ms
+    FROM packages p LEFT JOIN cache_files f ON f.package_id = p.id
+    GROUP BY p.id ORDER BY hits DESC, p.source_path LIMIT @limit`,
+
   startGeneration: `INSERT OR REPLACE INTO generations (key, pid, started_ms) VALUES (@key, @pid, @startedMs)`,
   endGeneration: `DELETE FROM generations WHERE key = @key`,
   clearGenerationsOfPid: `DELETE FROM generations WHERE pid = @pid`,
@@ -66,12 +90,6 @@ export const SQL = {
 
   // Operator views (daemon/store/operator-queries.ts): `ls`, `invalidate`, the status page and /metrics.
   renditionSummaries: `${RENDITION_SUMMARY} ORDER BY p.source_path`,
-  topRenditionsByHits: `${RENDITION_SUMMARY} ORDER BY hits DESC, last_access_ms DESC, p.source_path LIMIT @limit`,
-  cacheTotals: `
-    SELECT count(*) AS files, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(hits), 0) AS hits,
-           min(last_access_ms) AS oldest_access_ms, max(last_access_ms) AS newest_access_ms,
-           (SELECT count(*) FROM packages) AS packages
-    FROM cache_files`,
   /** Files below a folder of the cache; substr, not LIKE, so `%` and `_` in names match only themselves. */
   filesUnder: `SELECT * FROM cache_files WHERE substr(path, 1, length(@prefix)) = @prefix`,
   generationsUnder: `SELECT * FROM generations WHERE substr(key, 1, length(@prefix)) = @prefix OR key = @packageKey`,

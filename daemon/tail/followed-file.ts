@@ -25,7 +25,7 @@ export interface Chunk {
 }
 
 export class FollowedFile {
-  /** Committed offset: every byte before it has been counted. */
+  /** Consumed offset: lines before it have been read (and are committed, or in the flush being built). */
   offset = 0;
   window = CheckWindow.empty();
   pending: Buffer = Buffer.alloc(0);
@@ -35,6 +35,9 @@ export class FollowedFile {
   rotatedAtMs: number | undefined;
   /** When the last bytes were read from it. */
   lastDataMs = 0;
+
+  /** The position last written to SQLite: where a restart resumes, and where a failed commit rolls back to. */
+  private committed = { offset: 0, window: CheckWindow.empty() };
 
   private constructor(
     readonly handle: FileHandle,
@@ -65,16 +68,60 @@ export class FollowedFile {
 
   /** Resumes at `offset` (a newline boundary), reading the content check there from disk. */
   async resumeAt(offset: number): Promise<void> {
+    this.readAhead = undefined;
     this.offset = offset;
     this.window = await CheckWindow.read(this.handle, offset);
     this.pending = Buffer.alloc(0);
+    this.markCommitted();
   }
 
-  /** Reads what follows the committed offset and the pending partial line, into `buffer` (reused by the caller). */
-  async readChunk(buffer: Buffer): Promise<Chunk> {
-    const position = this.offset + this.pending.length;
-    const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, position);
-    const fresh = buffer.subarray(0, bytesRead);
+  get committedOffset(): number {
+    return this.committed.offset;
+  }
+
+  /** Records that the consumed position is now in SQLite. */
+  markCommitted(): void {
+    this.committed = { offset: this.offset, window: this.window };
+  }
+
+  /** Forgets what was consumed since the last commit: it will be read again. */
+  rollback(): void {
+    this.readAhead = undefined;
+    this.offset = this.committed.offset;
+    this.window = this.committed.window;
+    this.pending = Buffer.alloc(0);
+  }
+
+  /** The next read, started while the previous chunk is parsed: the disk works while JavaScript does. */
+  private readAhead: { position: number; length: number; bytes: Promise<Buffer | undefined> } | undefined;
+
+  private startRead(position: number, length: number): Promise<Buffer | undefined> {
+    const buffer = Buffer.allocUnsafe(length);
+    // A failed read-ahead is not an error: the read is simply done again when it is needed.
+    return this.handle.read(buffer, 0, length, position).then(
+      ({ bytesRead }) => buffer.subarray(0, bytesRead),
+      () => undefined,
+    );
+  }
+
+  private async readAt(position: number, length: number): Promise<Buffer> {
+    const ahead = this.readAhead;
+    this.readAhead = undefined;
+    let fresh = ahead && ahead.position === position && ahead.length === length ? await ahead.bytes : undefined;
+    if (fresh === undefined) {
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await this.handle.read(buffer, 0, length, position);
+      fresh = buffer.subarray(0, bytesRead);
+    }
+    // A full read means the file probably has more: fetch it now.
+    if (fresh.length === length) this.readAhead = { position: position + length, length, bytes: this.startRead(position + length, length) };
+    return fresh;
+  }
+
+  /** Reads up to `length` bytes following the consumed offset and the pending partial line. */
+  async readChunk(length: number): Promise<Chunk> {
+    const fresh = await this.readAt(this.offset + this.pending.length, length);
+    const bytesRead = fresh.length;
     const data = this.pending.length > 0 ? Buffer.concat([this.pending, fresh]) : fresh;
     const lastNewline = data.lastIndexOf(NEWLINE);
     if (lastNewline === -1) {
@@ -94,7 +141,7 @@ export class FollowedFile {
     };
   }
 
-  /** Moves the committed position once the chunk's lines are in the database. */
+  /** Moves the consumed position past the chunk's lines (committed later, with them). */
   accept(chunk: Chunk, nowMs: number): void {
     this.offset = chunk.endOffset;
     this.window = chunk.window;
@@ -121,16 +168,20 @@ export class FollowedFile {
 
   /** Starts the same file again from its first byte (after a truncation). */
   restartFromZero(): void {
+    this.readAhead = undefined;
     this.offset = 0;
     this.window = CheckWindow.empty();
     this.pending = Buffer.alloc(0);
   }
 
+  /** Bytes not yet committed, as of the last stat. */
   bytesBehind(): number {
-    return Math.max(0, this.sizeSeen - this.offset);
+    return Math.max(0, this.sizeSeen - this.committed.offset);
   }
 
   async close(): Promise<void> {
+    await this.readAhead?.bytes;
+    this.readAhead = undefined;
     await this.handle.close().catch(() => undefined);
   }
 }

@@ -1,6 +1,6 @@
 // A run of log lines → per-file access totals and counters, ready to commit in one transaction (pure).
 
-import { parseLogLine, type LineContext } from './log-line.js';
+import { parseLogLine, type CachePathMemo, type LineContext } from './log-line.js';
 import { zeroCounters, type AccessTotal, type Counters } from './tail-state.js';
 
 export interface LineBatch {
@@ -16,7 +16,7 @@ export interface LineBatch {
  * Aggregates newline-separated lines. Repeated requests for one file collapse into one row update (hits summed,
  * latest time kept); misses answered by the daemon move the last access but are not hits.
  */
-export function batchLines(text: string, context: LineContext): LineBatch {
+export function batchLines(text: string, context: LineContext, memo?: CachePathMemo): LineBatch {
   const accesses = new Map<string, AccessTotal>();
   const counters = zeroCounters();
   let lastLineMs: number | null = null;
@@ -24,7 +24,7 @@ export function batchLines(text: string, context: LineContext): LineBatch {
   if (text === '') return { accesses, counters, lastLineMs };
   for (const line of text.split('\n')) {
     counters.lines += 1;
-    const result = parseLogLine(line, context);
+    const result = parseLogLine(line, context, memo);
     if (result.kind === 'bad') {
       counters.bad += 1;
       badSample ??= { line: line.slice(0, 200), reason: result.reason };

@@ -7,10 +7,11 @@ import type { Store } from '../store/store.js';
 import { BadLineLog, type TailLogger } from './bad-line-log.js';
 import { FollowedFile, type Chunk } from './followed-file.js';
 import { batchLines } from './line-batch.js';
-import type { LineContext } from './log-line.js';
+import { CachePathMemo, type LineContext } from './log-line.js';
 import { findUnread, listChain, locate, UNREAD_SLACK_MS } from './log-chain.js';
 import { restoreFiles } from './restore.js';
-import { commitFlush, zeroCounters, type Counters, type Flush } from './tail-state.js';
+import { PendingFlush } from './pending-flush.js';
+import { commitFlush, zeroCounters, type Counters } from './tail-state.js';
 import { watchLogDirectory } from './watch.js';
 
 export interface TailerOptions {
@@ -23,8 +24,10 @@ export interface TailerOptions {
   readonly pollIntervalMs?: number;
   /** How long a rotated file keeps being read after its last new line (nginx workers reopen "almost immediately"). */
   readonly rotateGraceMs?: number;
-  /** Bytes read per batch (one transaction each); the event loop gets a turn between batches. */
-  readonly batchBytes?: number;
+  /** Bytes per read; the event loop gets a turn between reads. */
+  readonly readBytes?: number;
+  /** Bytes of lines per transaction (several reads): fewer row updates per line on a backlog. */
+  readonly flushBytes?: number;
   /** How often an idle tailer still stamps its cursor, so `status` and `prune` can tell it is alive. */
   readonly heartbeatMs?: number;
   /** Watch the directory with chokidar for prompt wake-ups (the poll alone also works). */
@@ -68,14 +71,16 @@ export class Tailer {
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
-  private readonly buffer: Buffer;
+  private readonly readBytes: number;
+  private readonly memo: CachePathMemo;
   private readonly log: TailLogger;
   private readonly badLines: BadLineLog;
 
   constructor(private readonly options: TailerOptions) {
     this.log = options.log ?? pino({ level: 'silent' });
     this.badLines = new BadLineLog(this.log);
-    this.buffer = Buffer.alloc(options.batchBytes ?? 512 * 1024);
+    this.readBytes = options.readBytes ?? 256 * 1024;
+    this.memo = new CachePathMemo(options.context.urlPrefix);
   }
 
   async start(): Promise<void> {
@@ -150,19 +155,62 @@ export class Tailer {
     } while (this.again && !this.stopped);
   }
 
-  /** One bounded batch from each file; true when any file gave new bytes (there may be more). */
+  /**
+   * Reads each file in bounded reads, with a turn of the event loop between reads (reliability rule 8), and
+   * commits what it read in one transaction. True when a file may hold more.
+   */
   private async pass(): Promise<boolean> {
     await this.refresh();
     if (this.dirty || Date.now() - this.lastWriteMs >= (this.options.heartbeatMs ?? 5_000)) this.persist();
+    const flush = new PendingFlush();
+    const flushBytes = this.options.flushBytes ?? 2 * 1024 * 1024;
     let more = false;
     for (const file of this.files()) {
-      if (this.stopped) break;
-      more = (await this.readBatch(file)) || more;
+      while (!this.stopped && flush.bytes < flushBytes) {
+        const chunk = await file.readChunk(this.readBytes);
+        if (chunk.endOffset > file.offset) this.gather(flush, file, chunk);
+        file.accept(chunk, Date.now());
+        if (chunk.bytesRead < this.readBytes) break;
+        more = true;
+        await yieldToEventLoop();
+      }
     }
+    this.commit(flush);
     await this.retireDrained();
     const bytesBehind = this.files().reduce((sum, f) => sum + f.bytesBehind(), 0);
     if (bytesBehind > 0 && this.lastLineMs !== null) this.lagSec = Math.max(0, (Date.now() - this.lastLineMs) / 1000);
     return more;
+  }
+
+  private gather(flush: PendingFlush, file: FollowedFile, chunk: Chunk): void {
+    const batch = batchLines(chunk.text, this.options.context, this.memo);
+    batch.counters.bad += chunk.oversizedLines;
+    flush.add(batch, file, chunk.endOffset - file.offset);
+    this.badLines.note(batch.counters.bad, batch.badSample ?? (chunk.oversizedLines ? { line: '', reason: 'line too long' } : undefined), Date.now());
+  }
+
+  /** Accesses, counters and every moved position in one transaction; on failure the files go back to the last commit. */
+  private commit(flush: PendingFlush): void {
+    if (flush.files.size === 0) return;
+    const files = [...flush.files];
+    const position = (f: FollowedFile) => ({ dev: f.dev, ino: f.ino, offset: f.offset, checkHash: f.window.hash(), sizeSeen: Math.max(f.sizeSeen, f.offset + f.pending.length) });
+    try {
+      commitFlush(this.options.store, {
+        accesses: flush.accesses,
+        counters: flush.counters,
+        cursor: this.current && flush.files.has(this.current) ? { ...position(this.current), logPath: this.options.logPath, lastLineMs: flush.lastLineMs } : undefined,
+        rotated: files.filter((f) => f !== this.current).map((f) => ({ ...position(f), rotatedMs: f.rotatedAtMs ?? Date.now() })),
+        updatedMs: this.confirmedMs,
+      });
+    } catch (err) {
+      for (const file of files) file.rollback();
+      throw err;
+    }
+    for (const file of files) file.markCommitted();
+    for (const [name, value] of Object.entries(flush.counters)) this.counters[name as keyof Counters] += value;
+    if (flush.lastLineMs !== null && (this.lastLineMs === null || flush.lastLineMs > this.lastLineMs)) this.lastLineMs = flush.lastLineMs;
+    this.batches += 1;
+    this.lastWriteMs = Date.now();
   }
 
   /** Compares the log path with the file being read: rename rotation, truncation, or a log that appeared. */
@@ -217,30 +265,6 @@ export class Tailer {
     this.log.info({ logPath: this.options.logPath, copyFound: Boolean(copy) }, 'access log: truncated; reading it again from the start');
   }
 
-  private async readBatch(file: FollowedFile): Promise<boolean> {
-    const chunk = await file.readChunk(this.buffer);
-    if (chunk.endOffset === file.offset) {
-      file.accept(chunk, Date.now());
-      return chunk.bytesRead > 0;
-    }
-    const batch = batchLines(chunk.text, this.options.context);
-    batch.counters.bad += chunk.oversizedLines;
-    commitFlush(this.options.store, { accesses: batch.accesses, counters: batch.counters, ...this.positionFlush(file, chunk, batch.lastLineMs) });
-    file.accept(chunk, Date.now());
-    this.lastWriteMs = Date.now();
-    this.batches += 1;
-    for (const [name, value] of Object.entries(batch.counters)) this.counters[name as keyof Counters] += value;
-    if (batch.lastLineMs !== null && (this.lastLineMs === null || batch.lastLineMs > this.lastLineMs)) this.lastLineMs = batch.lastLineMs;
-    this.badLines.note(batch.counters.bad, batch.badSample ?? (chunk.oversizedLines ? { line: '', reason: 'line too long' } : undefined), Date.now());
-    return true;
-  }
-
-  private positionFlush(file: FollowedFile, chunk: Chunk, lastLineMs: number | null): Pick<Flush, 'cursor' | 'rotated' | 'updatedMs'> {
-    const position = { dev: file.dev, ino: file.ino, offset: chunk.endOffset, checkHash: chunk.window.hash(), sizeSeen: Math.max(file.sizeSeen, chunk.endOffset + chunk.pending.length) };
-    if (file === this.current) return { cursor: { ...position, logPath: this.options.logPath, lastLineMs }, updatedMs: this.confirmedMs };
-    return { rotated: [{ ...position, rotatedMs: file.rotatedAtMs ?? Date.now() }], updatedMs: this.confirmedMs };
-  }
-
   /** Writes every position as it is in memory: after a rotation, a truncation, and as a heartbeat. */
   private persist(): void {
     const current = this.current;
@@ -251,6 +275,7 @@ export class Tailer {
       counters: { bad: this.unsavedBad },
       updatedMs: this.confirmedMs,
     });
+    for (const file of this.files()) file.markCommitted();
     this.retiredPending = [];
     this.unsavedBad = 0;
     this.dirty = false;

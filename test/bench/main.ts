@@ -2,9 +2,10 @@
 
 import { hitsBench } from './hits.js';
 import { formatTable, type BenchModule, type BenchRow } from './table.js';
+import { tailBench } from './tail.js';
 
 /** Each module measures its figures side by side with its reference, in the same run. */
-const MODULES: BenchModule[] = [hitsBench];
+const MODULES: BenchModule[] = [hitsBench, tailBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -54,6 +54,15 @@ describe('log line parser', () => {
     expect(parseLogLine(text, context)).toMatchObject({ cachePath: 'i/quote"and\\back.mp4/index_0_av.m3u8' });
   });
 
+  it('reads fields in any order, as numbers too, and ignores fields it does not know', () => {
+    const reordered = '{"uri":"/i/a.mp4/index_0_av.m3u8","extra":"x","request_uri":"/i/a.mp4/index_0_av.m3u8","status":200,"msec":1700000000.5}';
+    expect(parseLogLine(reordered, context)).toEqual({ kind: 'access', cachePath: 'i/a.mp4/index_0_av.m3u8', accessMs: 1_700_000_000_500, hit: true });
+  });
+
+  it('does not take a key name written inside a value for the key', () => {
+    expect(parseLogLine(JSON.stringify({ msec: '1700000000.000', status: '200', request_uri: '/i/"status":"500".ts', uri: '/i/x' }), context)).toMatchObject({ kind: 'access', cachePath: 'i/"status":"500".ts' });
+  });
+
   it('gives the line time of valid lines only', () => {
     expect(lineAccessMs(line({ msec: '1700000001.5' }))).toBe(1_700_000_001_500);
     expect(lineAccessMs('garbage')).toBeUndefined();
@@ -77,6 +86,6 @@ describe('line batch', () => {
     });
     expect(batch.counters).toEqual({ lines: 6, hits: 3, misses: 1, ignored: 1, bad: 1, unmatched: 0 });
     expect(batch.lastLineMs).toBe(1_700_000_000_300);
-    expect(batch.badSample).toEqual({ line: 'garbage', reason: 'not JSON' });
+    expect(batch.badSample).toEqual({ line: 'garbage', reason: 'not a JSON object' });
   });
 });

@@ -1,0 +1,172 @@
+// `casterpakd prune`, the whole run: look (disk, database, tailer, sources), plan, then act unless --dry-run.
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { recordPruneRun } from '../store/operator-queries.js';
+import type { CacheFileRow, PackageRow } from '../store/store.js';
+import { Store } from '../store/store.js';
+import { measureLag, type TailLag } from '../tail/lag.js';
+import { prefixDir, scanCache } from './disk-scan.js';
+import { evictUnits } from './evict.js';
+import { planEviction, type EvictReason } from './policy.js';
+import { generationDirs, reconcile } from './reconcile.js';
+import { checkSources } from './source-check.js';
+import { adoptFiles, dropRows, removeEmptyDirs, removeTmpEntries } from './tidy.js';
+
+export interface PruneOptions {
+  readonly dryRun?: boolean;
+  /** Apply the TTL even while the tailer is behind or stale. */
+  readonly force?: boolean;
+  /** Override `prune.ttl` for this run. */
+  readonly ttlSec?: number;
+  /** Override `prune.max_size` for this run. */
+  readonly maxSizeBytes?: number;
+  /** Empty folders younger than this are left (a generation may be about to fill them). */
+  readonly emptyDirMinAgeSec?: number;
+}
+
+export interface PruneReport {
+  readonly dryRun: boolean;
+  readonly ttl: { readonly sec: number; readonly applied: boolean; readonly refusedBecause?: string };
+  readonly tailer?: TailLag;
+  readonly evicted: {
+    readonly files: { readonly path: string; readonly bytes: number; readonly reason: EvictReason }[];
+    readonly fileCount: number;
+    readonly bytes: number;
+    readonly packages: number;
+  };
+  readonly reconciled: { readonly adopted: string[]; readonly droppedRows: string[]; readonly tmpRemoved: string[]; readonly dirsRemoved: string[] };
+  readonly skipped: { readonly generating: number; readonly touched: number };
+  readonly cache: { readonly bytesBefore: number; readonly bytesAfter: number; readonly maxSizeBytes?: number; readonly freeBytes?: number; readonly minFreeBytes: number };
+}
+
+/** TTL eviction trusts last accesses; refuse it while accesses may be missing from them (rule 23). */
+export function ttlRefusal(config: Config, lag: TailLag | undefined): string | undefined {
+  if (config.mode !== 'nginx' || !lag?.logExists) return undefined;
+  if (!lag.hasCursor) return `the access log ${config.accessLog} has never been read by casterpakd serve`;
+  if (lag.secondsBehind > config.prune.maxTailerLagSec) {
+    return `the access log tailer is ${Math.round(lag.secondsBehind)} s behind (${lag.bytesBehind} bytes unread; limit prune.max_tailer_lag = ${config.prune.maxTailerLagSec} s)`;
+  }
+  return undefined;
+}
+
+async function freeBytesOf(dir: string): Promise<number | undefined> {
+  const st = await fs.statfs(dir).catch(() => undefined);
+  return st ? st.bavail * st.bsize : undefined;
+}
+
+/** Folders that generations in flight write into, and their parents: never removed, even when empty. */
+function busyDirs(store: Store, config: Config): Set<string> {
+  const keys = new Set((store.statement('generationKeys').all() as { key: string }[]).map((r) => r.key));
+  const dirs = new Set<string>();
+  for (const rel of generationDirs(keys, config.urlPrefix)) {
+    const parts = rel.split('/');
+    for (let depth = parts.length; depth > 0; depth -= 1) dirs.add(path.join(config.cacheDir, ...parts.slice(0, depth)));
+  }
+  return dirs;
+}
+
+export async function runPrune(config: Config, options: PruneOptions = {}, openStore?: Store): Promise<PruneReport> {
+  const store = openStore ?? Store.open(config.stateDir);
+  const startedMs = Date.now();
+  try {
+    const report = await prune(config, options, store);
+    // For /metrics and the status page, which live in the daemon's process.
+    recordPruneRun(store, {
+      startedMs,
+      finishedMs: Date.now(),
+      dryRun: report.dryRun,
+      outcome: report.ttl.applied ? 'ok' : 'refused',
+      filesEvicted: report.evicted.fileCount,
+      bytesEvicted: report.evicted.bytes,
+      reason: report.ttl.refusedBecause,
+    });
+    return report;
+  } catch (err) {
+    const failed = { startedMs, finishedMs: Date.now(), dryRun: options.dryRun ?? false, outcome: 'failed' as const, filesEvicted: 0, bytesEvicted: 0, reason: (err as Error).message };
+    // The run's own error matters more than a failure to record it.
+    try {
+      recordPruneRun(store, failed);
+    } catch {
+      /* the database itself may be what failed */
+    }
+    throw err;
+  } finally {
+    if (!openStore) store.close();
+  }
+}
+
+async function prune(config: Config, options: PruneOptions, store: Store): Promise<PruneReport> {
+  const nowMs = Date.now();
+  const dryRun = options.dryRun ?? false;
+  const ttlSec = options.ttlSec ?? config.prune.ttlSec;
+  const maxSizeBytes = options.maxSizeBytes ?? config.prune.maxSizeBytes;
+  const lag = config.mode === 'nginx' ? await measureLag(store, config.accessLog, nowMs) : undefined;
+  const refusedBecause = ttlRefusal(config, lag);
+  const ttlApplied = refusedBecause === undefined || options.force === true;
+
+  const scan = await scanCache(config.cacheDir, config.urlPrefix);
+  const packages = store.statement('allPackages').all() as PackageRow[];
+  const rows = store.statement('allFiles').all() as CacheFileRow[];
+  const generating = new Set((store.statement('generationKeys').all() as { key: string }[]).map((r) => r.key));
+  const found = reconcile({
+    rows,
+    packages,
+    scan,
+    urlPrefix: config.urlPrefix,
+    nowMs,
+    staleTmpSec: 2 * config.packagingTimeoutSec,
+    emptyDirMinAgeSec: options.emptyDirMinAgeSec ?? 60,
+    generating,
+  });
+  const freeBytes = await freeBytesOf(config.cacheDir);
+  const adoptedRows = found.adopt.map((a) => ({ path: a.path, package_id: a.packageId, kind: a.kind, bytes: a.bytes, created_ms: nowMs, last_access_ms: null, hits: 0, ino: scan.files.get(a.path)!.ino }));
+  const plan = planEviction({
+    nowMs,
+    ttlSec,
+    maxSizeBytes,
+    minFreeBytes: config.prune.minFreeBytes,
+    lowWater: config.prune.lowWater,
+    ttlAllowed: ttlApplied,
+    packages,
+    files: [...found.present, ...adoptedRows],
+    adopted: new Set(found.adopt.map((a) => a.path)),
+    sources: await checkSources(config.mediaRoot, packages),
+    generating,
+    freeBytes,
+  });
+
+  const report = (evicted: PruneReport['evicted'], reconciled: PruneReport['reconciled'], skipped: PruneReport['skipped']): PruneReport => ({
+    dryRun,
+    ttl: { sec: ttlSec, applied: ttlApplied, refusedBecause },
+    tailer: lag,
+    evicted,
+    reconciled,
+    skipped,
+    cache: { bytesBefore: plan.cacheBytes, bytesAfter: plan.cacheBytes - evicted.bytes, maxSizeBytes, freeBytes, minFreeBytes: config.prune.minFreeBytes },
+  });
+  const reconciledPaths = {
+    adopted: found.adopt.map((a) => a.path),
+    droppedRows: found.missing.map((r) => r.path),
+    tmpRemoved: found.staleTmp.map((e) => e.absPath),
+    dirsRemoved: found.emptyDirs.map((d) => d.absPath),
+  };
+
+  if (dryRun) {
+    const files = plan.evictions.flatMap((u) => u.files.map((f) => ({ path: f.path, bytes: f.bytes, reason: u.reason })));
+    const evicted = { files, fileCount: files.length, bytes: files.reduce((s, f) => s + f.bytes, 0), packages: plan.evictions.filter((u) => u.pkg).length };
+    return report(evicted, reconciledPaths, { generating: plan.skippedGenerating, touched: 0 });
+  }
+
+  adoptFiles(store, found.adopt, nowMs);
+  dropRows(store, found.missing);
+  const result = await evictUnits(store, config.cacheDir, plan.evictions);
+  const tmpRemoved = await removeTmpEntries(found.staleTmp.map((e) => e.absPath));
+  const top = path.join(config.cacheDir, ...prefixDir(config.urlPrefix).split('/'));
+  const busy = busyDirs(store, config);
+  const emptied = new Set([...found.emptyDirs.map((d) => d.absPath), ...result.evicted.map((f) => path.dirname(path.join(config.cacheDir, ...f.path.split('/'))))]);
+  const dirsRemoved = await removeEmptyDirs(emptied, top, busy);
+  const evicted = { files: result.evicted, fileCount: result.evicted.length, bytes: result.evicted.reduce((s, f) => s + f.bytes, 0), packages: result.packagesDeleted };
+  return report(evicted, { ...reconciledPaths, tmpRemoved, dirsRemoved }, { generating: plan.skippedGenerating + result.skippedGenerating, touched: result.skippedTouched });
+}

@@ -1,0 +1,81 @@
+// The cache at a glance, from SQLite and the disk: size against the cap, hit ratio, tailer lag, top renditions.
+
+import { promises as fs } from 'node:fs';
+import type { Config } from '../config.js';
+import { Store } from '../store/store.js';
+import { measureLag, type TailLag } from '../tail/lag.js';
+import { loadCounters, type Counters } from '../tail/tail-state.js';
+
+export interface RenditionStatus {
+  readonly source: string;
+  readonly packager: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly hits: number;
+  readonly lastAccessMs: number | null;
+}
+
+export interface CacheStatus {
+  readonly cache: {
+    readonly bytes: number;
+    readonly maxSizeBytes?: number;
+    readonly files: number;
+    readonly packages: number;
+    readonly freeBytes?: number;
+    readonly minFreeBytes: number;
+  };
+  readonly hits: {
+    readonly hits: number;
+    readonly misses: number;
+    /** hits ÷ (hits + misses), or null before any request. */
+    readonly ratio: number | null;
+    /**
+     * `access-log`: lifetime counts of the log tailer (hits nginx served alone, misses it sent to the daemon).
+     * `served`: lifetime counts of the requests the daemon served itself (standalone mode, the status page's player).
+     * `cache-files`: hits recorded on the files cached now, each file's creation counted as its miss.
+     */
+    readonly basis: 'access-log' | 'served' | 'cache-files';
+  };
+  readonly tailer?: TailLag & { readonly counters: Counters };
+  readonly access: { readonly oldestUseMs: number | null; readonly newestAccessMs: number | null };
+  readonly topRenditions: RenditionStatus[];
+}
+
+interface Totals {
+  files: number;
+  bytes: number;
+  hits: number;
+  oldest_use_ms: number | null;
+  newest_access_ms: number | null;
+}
+
+function ratio(hits: number, misses: number): number | null {
+  return hits + misses === 0 ? null : hits / (hits + misses);
+}
+
+export async function cacheStatus(config: Config, options: { top?: number } = {}, openStore?: Store): Promise<CacheStatus> {
+  const store = openStore ?? Store.open(config.stateDir);
+  try {
+    const totals = store.statement('cacheTotals').get() as Totals;
+    const { packages } = store.statement('packageCount').get() as { packages: number };
+    const renditions = store.statement('topRenditions').all({ limit: options.top ?? 10 }) as { source_path: string; packager: string; files: number; bytes: number; hits: number; last_access_ms: number | null }[];
+    const counters = loadCounters(store);
+    const lag = config.mode === 'nginx' ? await measureLag(store, config.accessLog) : undefined;
+    const statfs = await fs.statfs(config.cacheDir).catch(() => undefined);
+    const fromLog = config.mode === 'nginx' && counters.lines > 0;
+    const counted = fromLog || counters.hits + counters.misses > 0;
+    const basis = fromLog ? 'access-log' : counted ? 'served' : 'cache-files';
+    const misses = counted ? counters.misses : totals.files;
+    // Without counts, each request the daemon served is on its file, the one that created it included.
+    const hits = counted ? counters.hits : config.mode === 'standalone' ? Math.max(0, totals.hits - totals.files) : totals.hits;
+    return {
+      cache: { bytes: totals.bytes, maxSizeBytes: config.prune.maxSizeBytes, files: totals.files, packages, freeBytes: statfs && statfs.bavail * statfs.bsize, minFreeBytes: config.prune.minFreeBytes },
+      hits: { hits, misses, ratio: ratio(hits, misses), basis },
+      tailer: lag && { ...lag, counters },
+      access: { oldestUseMs: totals.oldest_use_ms, newestAccessMs: totals.newest_access_ms },
+      topRenditions: renditions.map((r) => ({ source: r.source_path, packager: r.packager, files: r.files, bytes: r.bytes, hits: r.hits, lastAccessMs: r.last_access_ms })),
+    };
+  } finally {
+    if (!openStore) store.close();
+  }
+}

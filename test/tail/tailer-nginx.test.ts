@@ -1,0 +1,197 @@
+import { appendFileSync, copyFileSync, existsSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadCursor } from '../../daemon/tail/tail-state.js';
+import { tailFixture, type TailFixture } from './tail-fixture.js';
+
+let fixture: TailFixture | undefined;
+
+afterEach(async () => {
+  await fixture?.close();
+  fixture = undefined;
+});
+
+/** A tailer that only reads when asked: the file system changes between two of its looks. */
+const slowLook = { watch: false, pollIntervalMs: 60_000 };
+
+describe('tailer with real nginx writing the access log', () => {
+  it('puts hits served by nginx alone into SQLite within 2 seconds', async () => {
+    fixture = await tailFixture();
+    const tailer = fixture.tailer({ pollIntervalMs: 500 });
+    await tailer.start();
+    await fixture.fetchAll(5);
+    const servedAt = Date.now();
+    await fixture.waitForExactHits(2_000);
+    expect(Date.now() - servedAt - 600).toBeLessThan(2_000);
+    const file = fixture.store.fileByPath(fixture.paths[0])!;
+    expect(file.last_access_ms).toBeGreaterThan(servedAt - 10_000);
+    expect(file.last_access_ms).toBeLessThanOrEqual(servedAt + 1_000);
+  });
+
+  it('counts every request once across a rename rotation with writes to both files (create + USR1)', async () => {
+    fixture = await tailFixture();
+    const tailer = fixture.tailer();
+    await tailer.start();
+    await fixture.fetchAll(2);
+    renameSync(fixture.logPath, `${fixture.logPath}.1`);
+    // Until USR1 reaches them, workers still write to the renamed file.
+    await fixture.fetchAll(2);
+    await fixture.nginx.reopenLogs();
+    await fixture.fetchAll(3);
+    await fixture.waitForExactHits();
+    expect(tailer.stats().rotations).toBe(1);
+  });
+
+  it('counts every request once across two rotations in quick succession, the middle file never seen at the log path', async () => {
+    fixture = await tailFixture();
+    const tailer = fixture.tailer(slowLook);
+    await tailer.start();
+    await fixture.fetchAll(1);
+    await tailer.catchUp();
+    await fixture.fetchAll(1);
+    renameSync(fixture.logPath, `${fixture.logPath}.1`);
+    await fixture.nginx.reopenLogs();
+    await fixture.fetchAll(2);
+    renameSync(`${fixture.logPath}.1`, `${fixture.logPath}.2`);
+    renameSync(fixture.logPath, `${fixture.logPath}.1`);
+    await fixture.nginx.reopenLogs();
+    await fixture.fetchAll(1);
+    await tailer.catchUp();
+    await fixture.waitForExactHits();
+    // One change seen at the log path, three files read: the middle one was found among the rotations.
+    expect(tailer.stats().rotations).toBe(1);
+  });
+
+  it('counts every request once across two quick rotations while watching', async () => {
+    fixture = await tailFixture();
+    const tailer = fixture.tailer();
+    await tailer.start();
+    for (let rotation = 0; rotation < 2; rotation += 1) {
+      await fixture.fetchAll(1);
+      if (existsSync(`${fixture.logPath}.1`)) renameSync(`${fixture.logPath}.1`, `${fixture.logPath}.2`);
+      renameSync(fixture.logPath, `${fixture.logPath}.1`);
+      await fixture.nginx.reopenLogs();
+    }
+    await fixture.fetchAll(1);
+    await fixture.waitForExactHits();
+  });
+
+  it('survives copytruncate, reading the lines it had not reached from the copy', async () => {
+    fixture = await tailFixture();
+    const tailer = fixture.tailer(slowLook);
+    await tailer.start();
+    await fixture.fetchAll(2);
+    await tailer.catchUp();
+    await fixture.fetchAll(2);
+    // logrotate copytruncate: copy, then truncate in place; nginx keeps appending to the same inode.
+    copyFileSync(fixture.logPath, `${fixture.logPath}.1`);
+    truncateSync(fixture.logPath, 0);
+    await fixture.fetchAll(1);
+    await tailer.catchUp();
+    await fixture.waitForExactHits();
+    expect(tailer.stats().truncations).toBe(1);
+  });
+
+  it('survives copytruncate while following closely', async () => {
+    fixture = await tailFixture();
+    const tailer = fixture.tailer();
+    await tailer.start();
+    await fixture.fetchAll(2);
+    copyFileSync(fixture.logPath, `${fixture.logPath}.1`);
+    truncateSync(fixture.logPath, 0);
+    await fixture.fetchAll(3);
+    await fixture.waitForExactHits();
+  });
+
+  it.each([
+    ['shorter', 1],
+    ['longer', 6],
+  ])('reads the log from the start after it was truncated while stopped and rewritten %s than the old offset', async (_, rounds) => {
+    fixture = await tailFixture();
+    let tailer = fixture.tailer();
+    await tailer.start();
+    await fixture.fetchAll(3);
+    await fixture.waitForExactHits();
+    await tailer.stop();
+    const offsetBefore = loadCursor(fixture.store)!.offset;
+    truncateSync(fixture.logPath, 0);
+    await fixture.fetchAll(rounds);
+    tailer = fixture.tailer();
+    await tailer.start();
+    await fixture.waitForExactHits();
+    expect(loadCursor(fixture.store)!.offset > offsetBefore).toBe(rounds > 3);
+  });
+
+  it('drains the old file first after a rotation while stopped', async () => {
+    fixture = await tailFixture();
+    let tailer = fixture.tailer();
+    await tailer.start();
+    await fixture.fetchAll(1);
+    await fixture.waitForExactHits();
+    await tailer.stop();
+    await fixture.fetchAll(2); // unread lines in the file about to be rotated
+    renameSync(fixture.logPath, `${fixture.logPath}.1`);
+    await fixture.nginx.reopenLogs();
+    await fixture.fetchAll(1);
+    tailer = fixture.tailer();
+    await tailer.start();
+    await fixture.waitForExactHits();
+  });
+
+  it('reads the log from the start when its inode was reused by a new file while stopped', async () => {
+    fixture = await tailFixture();
+    let tailer = fixture.tailer();
+    await tailer.start();
+    await fixture.fetchAll(2);
+    await fixture.waitForExactHits();
+    await tailer.stop();
+    const cursor = loadCursor(fixture.store)!;
+    // nginx holds the log open: only after it reopens is the old inode free for a new file.
+    unlinkSync(fixture.logPath);
+    await fixture.nginx.reopenLogs();
+    const reused = fileWithInode(path.dirname(fixture.logPath), cursor.ino);
+    renameSync(reused, fixture.logPath);
+    await fixture.nginx.reopenLogs();
+    expect(statSync(fixture.logPath).ino).toBe(cursor.ino);
+    await fixture.fetchAll(4); // longer than before: the offset alone would look valid
+    expect(statSync(fixture.logPath).size).toBeGreaterThan(cursor.offset);
+    tailer = fixture.tailer();
+    await tailer.start();
+    await fixture.waitForExactHits();
+  });
+
+  it('counts a line once when it was half written before a restart and completed after', async () => {
+    fixture = await tailFixture();
+    let tailer = fixture.tailer();
+    await tailer.start();
+    await fixture.fetchAll(1);
+    await fixture.waitForExactHits();
+    const line = `${JSON.stringify({ msec: (Date.now() / 1000).toFixed(3), status: '200', request_uri: `/${fixture.paths[0]}`, uri: `/${fixture.paths[0]}` })}\n`;
+    appendFileSync(fixture.logPath, line.slice(0, 40));
+    await tailer.catchUp();
+    await tailer.stop();
+    appendFileSync(fixture.logPath, line.slice(40));
+    fixture.served.set(fixture.paths[0], fixture.served.get(fixture.paths[0])! + 1);
+    tailer = fixture.tailer();
+    await tailer.start();
+    await fixture.fetchAll(1);
+    await fixture.waitForExactHits();
+    expect(tailer.stats().bad).toBe(0);
+  });
+});
+
+/** Creates files in `dir` until one gets inode `ino` (ext4 hands a freed inode out again at once); returns its path. */
+function fileWithInode(dir: string, ino: number): string {
+  const tries: string[] = [];
+  try {
+    for (let i = 0; i < 5_000; i += 1) {
+      const candidate = path.join(dir, `reuse-${i}`);
+      writeFileSync(candidate, '');
+      if (statSync(candidate).ino === ino) return candidate;
+      tries.push(candidate);
+    }
+  } finally {
+    for (const file of tries) rmSync(file, { force: true });
+  }
+  throw new Error(`the file system did not reuse inode ${ino}`);
+}
