@@ -12,12 +12,12 @@ import { startNginx, type RunningNginx } from '../helpers/nginx.js';
 
 const CLIP = { durationSec: 5, fps: 25 };
 
-/** CASTERPAK_TEST_PACKAGERS=builtin,ffmpeg picks; by default every packager this build can run. */
+/** CASTERPAK_E2E_PACKAGERS=builtin,ffmpeg picks (as for the other end-to-end tests); by default every packager that runs here. */
 async function packagersToTest(): Promise<string[]> {
-  const asked = process.env.CASTERPAK_TEST_PACKAGERS?.split(',').filter(Boolean);
+  const asked = process.env.CASTERPAK_E2E_PACKAGERS?.split(',').map((p) => p.trim()).filter(Boolean);
   if (asked) return asked;
   const usable: string[] = [];
-  for (const packager of ['builtin', 'ffmpeg']) {
+  for (const packager of ['builtin', 'ffmpeg', 'mp42hls']) {
     try {
       await createPackager(validateConfig({ packager })).probe();
       usable.push(packager);

@@ -1,48 +1,20 @@
-// The compiled command line (dist/), built once when the sources are newer, and run as a child process.
+// The compiled command line (a tsc build of the current sources), run as a child process.
 
-import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { compiledDaemon } from './compiled.js';
 
-export const CLI_MAIN = path.resolve('dist/daemon/cli/main.js');
+let cliMain: string | undefined;
 
-function newestSourceMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSourceMs(full) : entry.name.endsWith('.ts') ? statSync(full).mtimeMs : 0);
-  }
-  return newest;
+/** Builds the sources once per content hash (shared with the other tests that need a compiled daemon). */
+export async function ensureBuilt(): Promise<string> {
+  cliMain ??= path.join(await compiledDaemon(), 'daemon', 'cli', 'main.js');
+  return cliMain;
 }
 
-function isFresh(): boolean {
-  try {
-    return statSync(CLI_MAIN).mtimeMs >= newestSourceMs(path.resolve('daemon'));
-  } catch {
-    return false;
-  }
-}
-
-/** Runs `tsc -p tsconfig.json` unless dist/ is newer than daemon/; one build at a time across test workers. */
-export async function ensureBuilt(): Promise<void> {
-  const lock = path.join(tmpdir(), `casterpak-build-${createHash('sha1').update(process.cwd()).digest('hex').slice(0, 12)}.lock`);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`build lock ${lock} held for too long`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  try {
-    if (!isFresh()) execFileSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'pipe' });
-  } finally {
-    rmdirSync(lock);
-  }
+function built(): string {
+  if (!cliMain) throw new Error('call ensureBuilt() first (in beforeAll)');
+  return cliMain;
 }
 
 export interface CliResult {
@@ -51,10 +23,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** `casterpakd <args>` with no config file of the machine's (`--config /dev/null` unless given). */
+/** `casterpakd <args>`, with the caller's environment plus `env`. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [built(), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -64,9 +36,9 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
   });
 }
 
-/** The same, on a pseudo-terminal made by util-linux `script`, so the command believes a person watches. */
+/** The same on a pseudo-terminal made by util-linux `script`, so the command believes a person watches; stdout and stderr arrive mixed. */
 export function runCliOnTerminal(args: readonly string[]): Promise<CliResult> {
-  const quoted = [process.execPath, CLI_MAIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const quoted = [process.execPath, built(), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', quoted, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, COLUMNS: '100' } });
     let stdout = '';
