@@ -27,6 +27,25 @@ describe('the status page, server side', () => {
     expect(page).toContain('<script src="/_casterpak/hls.min.js"></script>');
   });
 
+  it("plays from the daemon itself in nginx mode, where the public route answers with X-Accel-Redirect", async () => {
+    const daemon = inProcessDaemon({ packager: 'ffmpeg', segment_duration: 2, mode: 'nginx' });
+    makeClip(path.join(daemon.mediaRoot, 'clip.mp4'), { durationSec: 3 });
+    const redirected = await daemon.request('/i/clip.mp4/index_0_av.m3u8');
+    expect(redirected.headers.get('x-accel-redirect')).toBe('/casterpak-internal/i/clip.mp4/index_0_av.m3u8');
+    expect(await redirected.text()).toBe('');
+    const preview = await daemon.request('/_casterpak/play/i/clip.mp4/index_0_av.m3u8');
+    expect(preview.status).toBe(200);
+    expect(preview.headers.get('x-accel-redirect')).toBeNull();
+    expect(await preview.text()).toMatch(/^#EXTM3U\n[\s\S]*segment1_0_av\.ts\n[\s\S]*#EXT-X-ENDLIST\n$/);
+    const segment = await daemon.request('/_casterpak/play/i/clip.mp4/segment1_0_av.ts');
+    expect(segment.headers.get('content-type')).toBe('video/mp2t');
+    expect(new Uint8Array(await segment.arrayBuffer())[0]).toBe(0x47);
+    expect((await daemon.request('/_casterpak/play/i/a%5Cb.mp4/index_0_av.m3u8')).status).toBe(400);
+    const old = await daemon.request('/_casterpak/player?src=%2Fi%2Fclip.mp4%2Findex_0_av.m3u8');
+    expect(old.status).toBe(302);
+    expect(old.headers.get('location')).toBe('/_casterpak/?play=%2Fi%2Fclip.mp4%2Findex_0_av.m3u8#player');
+  });
+
   it('serves hls.js from the installed package, not from elsewhere', async () => {
     const daemon = inProcessDaemon({ packager: 'ffmpeg' });
     const response = await daemon.request('/_casterpak/hls.min.js');
