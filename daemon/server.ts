@@ -11,6 +11,7 @@ import type { Logger } from './log.js';
 import { createObservability, type Observability } from './metrics/observability.js';
 import { createPackager } from './packagers/index.js';
 import { Store } from './store/store.js';
+import { accessLogTailer } from './tail/tailer.js';
 
 export interface RunningDaemon {
   /** `http://host:port` or `unix:/path`. */
@@ -32,6 +33,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
   const packagerVersion = await packager.probe();
   const store = Store.open(config.stateDir);
   store.clearGenerationsOfPid(process.pid);
+  // nginx serves hits without the daemon: its access log is the only witness (nginx mode only).
+  const tailer = accessLogTailer(config, store, log);
+  await tailer?.start();
   const filler = new CacheFiller({ config, store, packager, log });
   const observability = createObservability({ config, store, filler });
   const { app } = createApp({ config, store, filler, log, observability });
@@ -48,6 +52,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       observability.stop();
+      await tailer?.stop();
       store.close();
     },
   };

@@ -22,6 +22,12 @@ export interface EvictionResult {
   readonly skippedGenerating: number;
 }
 
+interface Counts {
+  touched: number;
+  generating: number;
+  packages: number;
+}
+
 interface Approved {
   readonly unit: EvictionUnit;
   /** Files whose row was deleted (or had gone already): theirs to unlink. */
@@ -42,9 +48,9 @@ function busy(unit: EvictionUnit, generating: ReadonlySet<string>): boolean {
 }
 
 /** Deletes the rows of a batch of units in one transaction, re-checking each against the database first. */
-function deleteRows(store: Store, units: readonly EvictionUnit[], counts: { touched: number; generating: number; packages: number }): Approved[] {
+function deleteRows(store: Store, units: readonly EvictionUnit[], counts: Counts, generations: () => ReadonlySet<string>): Approved[] {
   return store.write(() => {
-    const generating = new Set((store.statement('generationKeys').all() as { key: string }[]).map((r) => r.key));
+    const generating = generations();
     const approved: Approved[] = [];
     for (const unit of units) {
       if (busy(unit, generating)) {
@@ -98,12 +104,15 @@ function batches(units: readonly EvictionUnit[]): EvictionUnit[][] {
   return out;
 }
 
-/** Evicts the planned units in order. Rows first: a crash between leaves files with no row, adopted next run. */
-export async function evictUnits(store: Store, cacheDir: string, units: readonly EvictionUnit[]): Promise<EvictionResult> {
-  const counts = { touched: 0, generating: 0, packages: 0 };
+/**
+ * Evicts the planned units in order; `generations` reads the keys being generated, inside each transaction.
+ * Rows first: a crash between leaves files with no row, adopted next run.
+ */
+export async function evictUnits(store: Store, cacheDir: string, units: readonly EvictionUnit[], generations: () => ReadonlySet<string>): Promise<EvictionResult> {
+  const counts: Counts = { touched: 0, generating: 0, packages: 0 };
   const evicted: EvictedFile[] = [];
   for (const batch of batches(units)) {
-    for (const { unit, files } of deleteRows(store, batch, counts)) {
+    for (const { unit, files } of deleteRows(store, batch, counts, generations)) {
       for (const file of files) {
         if (await unlinkIfSame(cacheDir, file)) evicted.push({ path: file.path, bytes: file.bytes, reason: unit.reason });
       }

@@ -9,8 +9,8 @@ import { Store } from '../store/store.js';
 import { measureLag, type TailLag } from '../tail/lag.js';
 import { prefixDir, scanCache } from './disk-scan.js';
 import { evictUnits } from './evict.js';
-import { planEviction, type EvictReason } from './policy.js';
-import { generationDirs, reconcile } from './reconcile.js';
+import { planEviction, type EvictReason, type Plan } from './policy.js';
+import { generationDirs, reconcile, type Reconciliation } from './reconcile.js';
 import { checkSources } from './source-check.js';
 import { adoptFiles, dropRows, removeEmptyDirs, removeTmpEntries } from './tidy.js';
 
@@ -56,9 +56,18 @@ async function freeBytesOf(dir: string): Promise<number | undefined> {
   return st ? st.bavail * st.bsize : undefined;
 }
 
+/**
+ * Keys being generated now. A packaging run is aborted after packaging_timeout, so a claim older than twice
+ * that belongs to a process that died without clearing it, and protects nothing.
+ */
+export function liveGenerations(store: Store, config: Config): Set<string> {
+  const sinceMs = Date.now() - 2 * config.packagingTimeoutSec * 1000;
+  return new Set((store.statement('generationKeys').all({ sinceMs }) as { key: string }[]).map((r) => r.key));
+}
+
 /** Folders that generations in flight write into, and their parents: never removed, even when empty. */
 function busyDirs(store: Store, config: Config): Set<string> {
-  const keys = new Set((store.statement('generationKeys').all() as { key: string }[]).map((r) => r.key));
+  const keys = liveGenerations(store, config);
   const dirs = new Set<string>();
   for (const rel of generationDirs(keys, config.urlPrefix)) {
     const parts = rel.split('/');
@@ -97,30 +106,34 @@ export async function runPrune(config: Config, options: PruneOptions = {}, openS
   }
 }
 
-async function prune(config: Config, options: PruneOptions, store: Store): Promise<PruneReport> {
+/** Everything prune sees before it acts: the tailer, the disk against the database, the sources, the plan. */
+interface Survey {
+  readonly nowMs: number;
+  readonly ttlSec: number;
+  readonly maxSizeBytes?: number;
+  readonly lag?: TailLag;
+  readonly refusedBecause?: string;
+  readonly ttlApplied: boolean;
+  readonly found: Reconciliation;
+  readonly freeBytes?: number;
+  readonly plan: Plan;
+}
+
+async function survey(config: Config, options: PruneOptions, store: Store): Promise<Survey> {
   const nowMs = Date.now();
-  const dryRun = options.dryRun ?? false;
   const ttlSec = options.ttlSec ?? config.prune.ttlSec;
   const maxSizeBytes = options.maxSizeBytes ?? config.prune.maxSizeBytes;
   const lag = config.mode === 'nginx' ? await measureLag(store, config.accessLog, nowMs) : undefined;
   const refusedBecause = ttlRefusal(config, lag);
   const ttlApplied = refusedBecause === undefined || options.force === true;
-
   const scan = await scanCache(config.cacheDir, config.urlPrefix);
   const packages = store.statement('allPackages').all() as PackageRow[];
   const rows = store.statement('allFiles').all() as CacheFileRow[];
-  const generating = new Set((store.statement('generationKeys').all() as { key: string }[]).map((r) => r.key));
-  const found = reconcile({
-    rows,
-    packages,
-    scan,
-    urlPrefix: config.urlPrefix,
-    nowMs,
-    staleTmpSec: 2 * config.packagingTimeoutSec,
-    emptyDirMinAgeSec: options.emptyDirMinAgeSec ?? 60,
-    generating,
-  });
+  const generating = liveGenerations(store, config);
+  const staleTmpSec = 2 * config.packagingTimeoutSec;
+  const found = reconcile({ rows, packages, scan, urlPrefix: config.urlPrefix, nowMs, staleTmpSec, emptyDirMinAgeSec: options.emptyDirMinAgeSec ?? 60, generating });
   const freeBytes = await freeBytesOf(config.cacheDir);
+  // Adopted files count toward the size, with a fresh window: the policy never picks them this run.
   const adoptedRows = found.adopt.map((a) => ({ path: a.path, package_id: a.packageId, kind: a.kind, bytes: a.bytes, created_ms: nowMs, last_access_ms: null, hits: 0, ino: scan.files.get(a.path)!.ino }));
   const plan = planEviction({
     nowMs,
@@ -136,37 +149,46 @@ async function prune(config: Config, options: PruneOptions, store: Store): Promi
     generating,
     freeBytes,
   });
+  return { nowMs, ttlSec, maxSizeBytes, lag, refusedBecause, ttlApplied, found, freeBytes, plan };
+}
 
-  const report = (evicted: PruneReport['evicted'], reconciled: PruneReport['reconciled'], skipped: PruneReport['skipped']): PruneReport => ({
-    dryRun,
-    ttl: { sec: ttlSec, applied: ttlApplied, refusedBecause },
-    tailer: lag,
-    evicted,
-    reconciled,
-    skipped,
-    cache: { bytesBefore: plan.cacheBytes, bytesAfter: plan.cacheBytes - evicted.bytes, maxSizeBytes, freeBytes, minFreeBytes: config.prune.minFreeBytes },
-  });
-  const reconciledPaths = {
-    adopted: found.adopt.map((a) => a.path),
-    droppedRows: found.missing.map((r) => r.path),
-    tmpRemoved: found.staleTmp.map((e) => e.absPath),
-    dirsRemoved: found.emptyDirs.map((d) => d.absPath),
+function reportOf(config: Config, s: Survey, done: Pick<PruneReport, 'dryRun' | 'evicted' | 'reconciled' | 'skipped'>): PruneReport {
+  return {
+    ...done,
+    ttl: { sec: s.ttlSec, applied: s.ttlApplied, refusedBecause: s.refusedBecause },
+    tailer: s.lag,
+    cache: { bytesBefore: s.plan.cacheBytes, bytesAfter: s.plan.cacheBytes - done.evicted.bytes, maxSizeBytes: s.maxSizeBytes, freeBytes: s.freeBytes, minFreeBytes: config.prune.minFreeBytes },
   };
+}
 
-  if (dryRun) {
-    const files = plan.evictions.flatMap((u) => u.files.map((f) => ({ path: f.path, bytes: f.bytes, reason: u.reason })));
-    const evicted = { files, fileCount: files.length, bytes: files.reduce((s, f) => s + f.bytes, 0), packages: plan.evictions.filter((u) => u.pkg).length };
-    return report(evicted, reconciledPaths, { generating: plan.skippedGenerating, touched: 0 });
+function evictedSummary(files: PruneReport['evicted']['files'], packages: number): PruneReport['evicted'] {
+  return { files, fileCount: files.length, bytes: files.reduce((sum, f) => sum + f.bytes, 0), packages };
+}
+
+async function prune(config: Config, options: PruneOptions, store: Store): Promise<PruneReport> {
+  const s = await survey(config, options, store);
+  const reconciled = {
+    adopted: s.found.adopt.map((a) => a.path),
+    droppedRows: s.found.missing.map((r) => r.path),
+    tmpRemoved: s.found.staleTmp.map((e) => e.absPath),
+    dirsRemoved: s.found.emptyDirs.map((d) => d.absPath),
+  };
+  if (options.dryRun) {
+    const files = s.plan.evictions.flatMap((u) => u.files.map((f) => ({ path: f.path, bytes: f.bytes, reason: u.reason })));
+    const evicted = evictedSummary(files, s.plan.evictions.filter((u) => u.pkg).length);
+    return reportOf(config, s, { dryRun: true, evicted, reconciled, skipped: { generating: s.plan.skippedGenerating, touched: 0 } });
   }
-
-  adoptFiles(store, found.adopt, nowMs);
-  dropRows(store, found.missing);
-  const result = await evictUnits(store, config.cacheDir, plan.evictions);
-  const tmpRemoved = await removeTmpEntries(found.staleTmp.map((e) => e.absPath));
+  adoptFiles(store, s.found.adopt, s.nowMs);
+  dropRows(store, s.found.missing);
+  const result = await evictUnits(store, config.cacheDir, s.plan.evictions, () => liveGenerations(store, config));
+  const tmpRemoved = await removeTmpEntries(s.found.staleTmp.map((e) => e.absPath));
   const top = path.join(config.cacheDir, ...prefixDir(config.urlPrefix).split('/'));
-  const busy = busyDirs(store, config);
-  const emptied = new Set([...found.emptyDirs.map((d) => d.absPath), ...result.evicted.map((f) => path.dirname(path.join(config.cacheDir, ...f.path.split('/'))))]);
-  const dirsRemoved = await removeEmptyDirs(emptied, top, busy);
-  const evicted = { files: result.evicted, fileCount: result.evicted.length, bytes: result.evicted.reduce((s, f) => s + f.bytes, 0), packages: result.packagesDeleted };
-  return report(evicted, { ...reconciledPaths, tmpRemoved, dirsRemoved }, { generating: plan.skippedGenerating + result.skippedGenerating, touched: result.skippedTouched });
+  const evictedDirs = result.evicted.map((f) => path.dirname(path.join(config.cacheDir, ...f.path.split('/'))));
+  const dirsRemoved = await removeEmptyDirs(new Set([...reconciled.dirsRemoved, ...evictedDirs]), top, busyDirs(store, config));
+  return reportOf(config, s, {
+    dryRun: false,
+    evicted: evictedSummary(result.evicted, result.packagesDeleted),
+    reconciled: { ...reconciled, tmpRemoved, dirsRemoved },
+    skipped: { generating: s.plan.skippedGenerating + result.skippedGenerating, touched: result.skippedTouched },
+  });
 }

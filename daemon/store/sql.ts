@@ -57,7 +57,8 @@ export const SQL = {
   // Prune (daemon/prune/): reconcile, evict only what nobody touched since the plan, and report.
   allPackages: `SELECT * FROM packages`,
   allFiles: `SELECT * FROM cache_files`,
-  generationKeys: `SELECT key FROM generations`,
+  /** Generations started since @sinceMs: an older one outlived the packaging timeout, its process died. */
+  generationKeys: `SELECT key FROM generations WHERE started_ms >= @sinceMs`,
   fileUse: `SELECT created_ms, last_access_ms FROM cache_files WHERE path = @path`,
   /** A file regenerated since the plan has a new created_ms and is left alone. */
   deleteFileIfUnchanged: `DELETE FROM cache_files WHERE path = @path AND created_ms = @createdMs`,

@@ -22,6 +22,8 @@ export interface Chunk {
   readonly bytesRead: number;
   /** Lines dropped for exceeding MAX_LINE_BYTES. */
   readonly oversizedLines: number;
+  /** Still inside a dropped long line: what follows up to its newline is skipped. */
+  readonly discarding: boolean;
 }
 
 export class FollowedFile {
@@ -29,6 +31,8 @@ export class FollowedFile {
   offset = 0;
   window = CheckWindow.empty();
   pending: Buffer = Buffer.alloc(0);
+  /** Inside a line dropped for its length (see Chunk.discarding). */
+  discarding = false;
   /** File size at the last stat: with `offset`, the lag in bytes. */
   sizeSeen = 0;
   /** When this file stopped being the one at the log path (rename rotation or truncation copy). */
@@ -37,7 +41,7 @@ export class FollowedFile {
   lastDataMs = 0;
 
   /** The position last written to SQLite: where a restart resumes, and where a failed commit rolls back to. */
-  private committed = { offset: 0, window: CheckWindow.empty() };
+  private committed = { offset: 0, window: CheckWindow.empty(), discarding: false };
 
   private constructor(
     readonly handle: FileHandle,
@@ -69,6 +73,7 @@ export class FollowedFile {
   /** Resumes at `offset` (a newline boundary), reading the content check there from disk. */
   async resumeAt(offset: number): Promise<void> {
     this.readAhead = undefined;
+    this.discarding = false;
     this.offset = offset;
     this.window = await CheckWindow.read(this.handle, offset);
     this.pending = Buffer.alloc(0);
@@ -81,7 +86,7 @@ export class FollowedFile {
 
   /** Records that the consumed position is now in SQLite. */
   markCommitted(): void {
-    this.committed = { offset: this.offset, window: this.window };
+    this.committed = { offset: this.offset, window: this.window, discarding: this.discarding };
   }
 
   /** Forgets what was consumed since the last commit: it will be read again. */
@@ -89,6 +94,7 @@ export class FollowedFile {
     this.readAhead = undefined;
     this.offset = this.committed.offset;
     this.window = this.committed.window;
+    this.discarding = this.committed.discarding;
     this.pending = Buffer.alloc(0);
   }
 
@@ -121,23 +127,38 @@ export class FollowedFile {
   /** Reads up to `length` bytes following the consumed offset and the pending partial line. */
   async readChunk(length: number): Promise<Chunk> {
     const fresh = await this.readAt(this.offset + this.pending.length, length);
-    const bytesRead = fresh.length;
-    const data = this.pending.length > 0 ? Buffer.concat([this.pending, fresh]) : fresh;
+    if (this.discarding) return this.skipRestOfLongLine(fresh);
+    return this.split(this.pending.length > 0 ? Buffer.concat([this.pending, fresh]) : fresh, this.offset, this.window, fresh.length);
+  }
+
+  /** The rest of a line already dropped for its length: skipped up to its newline, never counted again. */
+  private skipRestOfLongLine(fresh: Buffer): Chunk {
+    const end = fresh.indexOf(NEWLINE);
+    if (end === -1) {
+      return { text: '', endOffset: this.offset + fresh.length, window: this.window.advance(fresh), pending: Buffer.alloc(0), bytesRead: fresh.length, oversizedLines: 0, discarding: true };
+    }
+    const skipped = fresh.subarray(0, end + 1);
+    return this.split(fresh.subarray(end + 1), this.offset + skipped.length, this.window.advance(skipped), fresh.length);
+  }
+
+  /** Cuts `data`, which starts at `start`, after its last newline; what follows is kept as the pending line. */
+  private split(data: Buffer, start: number, window: CheckWindow, bytesRead: number): Chunk {
     const lastNewline = data.lastIndexOf(NEWLINE);
     if (lastNewline === -1) {
       if (data.length > MAX_LINE_BYTES) {
-        return { text: '', endOffset: this.offset + data.length, window: this.window.advance(data), pending: Buffer.alloc(0), bytesRead, oversizedLines: 1 };
+        return { text: '', endOffset: start + data.length, window: window.advance(data), pending: Buffer.alloc(0), bytesRead, oversizedLines: 1, discarding: true };
       }
-      return { text: '', endOffset: this.offset, window: this.window, pending: Buffer.from(data), bytesRead, oversizedLines: 0 };
+      return { text: '', endOffset: start, window, pending: Buffer.from(data), bytesRead, oversizedLines: 0, discarding: false };
     }
     const complete = data.subarray(0, lastNewline + 1);
     return {
       text: complete.toString('utf8', 0, lastNewline),
-      endOffset: this.offset + complete.length,
-      window: this.window.advance(complete),
+      endOffset: start + complete.length,
+      window: window.advance(complete),
       pending: Buffer.from(data.subarray(lastNewline + 1)),
       bytesRead,
       oversizedLines: 0,
+      discarding: false,
     };
   }
 
@@ -146,6 +167,7 @@ export class FollowedFile {
     this.offset = chunk.endOffset;
     this.window = chunk.window;
     this.pending = chunk.pending;
+    this.discarding = chunk.discarding;
     if (chunk.bytesRead > 0) this.lastDataMs = nowMs;
     this.sizeSeen = Math.max(this.sizeSeen, this.offset + this.pending.length);
   }
@@ -169,6 +191,7 @@ export class FollowedFile {
   /** Starts the same file again from its first byte (after a truncation). */
   restartFromZero(): void {
     this.readAhead = undefined;
+    this.discarding = false;
     this.offset = 0;
     this.window = CheckWindow.empty();
     this.pending = Buffer.alloc(0);

@@ -14,6 +14,8 @@ export interface RestoredFiles {
   readonly rotated: FollowedFile[];
   /** What the restart found: the cursor's file in place, rotated away, rewritten, or no cursor at all. */
   readonly found: 'in-place' | 'rotated' | 'rewritten' | 'fresh';
+  /** Rotated files in SQLite that are gone (compressed, deleted): their rows are to be dropped. */
+  readonly lost: { readonly dev: number; readonly ino: number }[];
 }
 
 function positionOf(row: { dev: number; ino: number; offset: number; check_hash: string }) {
@@ -39,10 +41,12 @@ export async function restoreFiles(store: Store, logPath: string, log: TailLogge
   const current = await FollowedFile.open(logPath);
   const opened: FollowedFile[] = current ? [current] : [];
   const rotated: FollowedFile[] = [];
+  const lost: { dev: number; ino: number }[] = [];
 
   for (const row of loadRotated(store)) {
     const file = await locate(chain, positionOf(row), opened);
     if (!file) {
+      lost.push({ dev: row.dev, ino: row.ino });
       log.warn({ dev: row.dev, ino: row.ino, offset: row.offset, sizeSeen: row.size_seen }, 'access log: a rotated log being drained is gone; its unread lines are lost');
       continue;
     }
@@ -51,10 +55,10 @@ export async function restoreFiles(store: Store, logPath: string, log: TailLogge
     opened.push(file);
   }
 
-  if (!cursor) return { current, rotated, found: 'fresh' };
+  if (!cursor) return { current, rotated, found: 'fresh', lost };
   if (await cursorStillHolds(current, cursor)) {
     await current!.resumeAt(cursor.offset);
-    return { current, rotated, found: 'in-place' };
+    return { current, rotated, found: 'in-place', lost };
   }
 
   const previous = await locate(chain, positionOf(cursor), opened);
@@ -71,5 +75,5 @@ export async function restoreFiles(store: Store, logPath: string, log: TailLogge
   }
   const rewritten = current?.sameIdentity(cursor) ?? false;
   log.info({ logPath, resumedOld: Boolean(previous), filesToDrain: rotated.length }, rewritten ? 'access log: rewritten while stopped; reading it from the start' : 'access log: rotated while stopped; draining the old file first');
-  return { current, rotated, found: rewritten ? 'rewritten' : 'rotated' };
+  return { current, rotated, found: rewritten ? 'rewritten' : 'rotated', lost };
 }

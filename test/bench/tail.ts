@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../../daemon/config.js';
 import { Store } from '../../daemon/store/store.js';
+import { measureLag } from '../../daemon/tail/lag.js';
 import { Tailer } from '../../daemon/tail/tailer.js';
 import { writeAccessLog } from '../helpers/access-log.js';
 import { startNginx } from '../helpers/nginx.js';
 import type { BenchModule, BenchRow } from './table.js';
+import { WRK } from './wrk.js';
 
 
 const INGEST_LINES = 1_000_000;
@@ -74,7 +76,7 @@ function runWrk(url: string, seconds: number, connections: number, delayMs: numb
   const script = path.join(scriptDir, 'paced.lua');
   writeFileSync(script, `local n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format("GET", "/i/v" .. (n % 20) .. ".mp4/segment" .. ((n % 1000) + 1) .. "_0_av.ts")\nend\ndelay = function() return ${delayMs} end\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(WRK, ['-t2', `-c${connections}`, `-d${seconds}s`, '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -83,7 +85,7 @@ function runWrk(url: string, seconds: number, connections: number, delayMs: numb
   });
 }
 
-/** Lag while a load generator sends about 10,000 hits/s through nginx: how old the newest counted line is. */
+/** Lag while a load generator sends about 10,000 hits/s through nginx (wrk paced to 50 × 1000/4 ms at most). */
 export async function lagUnderLoad(): Promise<BenchRow> {
   const top = mkdtempSync(path.join(tmpdir(), 'casterpak-bench-lag-'));
   const dirs = { media_root: path.join(top, 'media'), cache_dir: path.join(top, 'cache'), state_dir: path.join(top, 'state') };
@@ -95,18 +97,22 @@ export async function lagUnderLoad(): Promise<BenchRow> {
     writeFileSync(path.join(config.cacheDir, p), Buffer.alloc(1_316));
   }
   const store = storeWithRows(config.stateDir, paths);
-  const nginx = await startNginx({ config, workerProcesses: 1 });
+  const nginx = await startNginx({ config, workerProcesses: 2 });
   const tailer = new Tailer({ store, logPath: config.accessLog, context: config });
   const samplesSec: number[] = [];
   try {
     await tailer.start();
-    const sampler = setInterval(() => {
-      const stats = tailer.stats();
-      const newestMs = stats.lastLineMs ?? Date.now();
-      samplesSec.push(stats.bytesBehind > 0 ? Math.max(0, (Date.now() - newestMs) / 1000) : 0);
-    }, 100);
-    const out = await runWrk(nginx.baseUrl, 10, 20, 2, top);
-    clearInterval(sampler);
+    // Measured as `casterpakd status` does: the age of the oldest line not yet committed to SQLite.
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samplesSec.push((await measureLag(store, config.accessLog)).secondsBehind);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const out = await runWrk(nginx.baseUrl, 10, 50, Number(process.env.CASTERPAK_BENCH_WRK_DELAY_MS ?? 4), top);
+    sampling = false;
+    await sampler;
     const drainStarted = Date.now();
     await tailer.catchUp();
     const drainSec = (Date.now() - drainStarted) / 1000;

@@ -14,6 +14,8 @@ export interface WrkOptions {
 }
 
 export interface WrkResult {
+  /** Requests completed during the run. */
+  requests: number;
   requestsPerSec: number;
   /** Bytes per second received, as wrk reports it (headers included). */
   transferBytesPerSec: number;
@@ -30,14 +32,16 @@ function millis(value: string, unit: string): number {
 
 /** Parses wrk's `--latency` summary; throws when a request failed or answered with a non-2xx status. */
 export function parseWrk(text: string): WrkResult {
+  const total = /^\s*(\d+) requests in /m.exec(text);
   const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(text);
   const transfer = /^Transfer\/sec:\s+([\d.]+)([KMGT]?B)/m.exec(text);
   const p50 = /^\s+50%\s+([\d.]+)(us|ms|s|m)\b/m.exec(text);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)\b/m.exec(text);
-  if (!rps || !transfer || !p50 || !p99) throw new Error(`cannot read wrk output:\n${text}`);
+  if (!total || !rps || !transfer || !p50 || !p99) throw new Error(`cannot read wrk output:\n${text}`);
   const bad = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(text);
   if (bad) throw new Error(`wrk saw failures: ${bad[0]}`);
   return {
+    requests: Number(total[1]),
     requestsPerSec: Number(rps[1]),
     transferBytesPerSec: Number(transfer[1]) * UNITS[transfer[2]],
     latencyP50Ms: millis(p50[1], p50[2]),

@@ -4,8 +4,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync,
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePath } from '../helpers/http.js';
-import { decodeErrors, makeClip, playlistSegments, videoFacts } from '../helpers/media.js';
+import { encodePath, request } from '../helpers/http.js';
+import { decodeErrors, makeClip } from '../helpers/clip.js';
+import { playlistSegments, videoFacts } from '../helpers/media.js';
 import { e2ePackagers } from '../helpers/packagers.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -14,8 +15,9 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'casterpak-e2e-media-'));
 const clip = path.join(scratch, 'clip.mp4');
 const otherClip = path.join(scratch, 'other.mp4');
 
-beforeAll(async () => {
-  await Promise.all([makeClip(clip, { durationSec: 6 }), makeClip(otherClip, { durationSec: 4, width: 256, height: 144 })]);
+beforeAll(() => {
+  makeClip(clip, { durationSec: 6, gopFrames: 25 });
+  makeClip(otherClip, { durationSec: 4, size: '256x144', gopFrames: 25 });
 });
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -74,6 +76,22 @@ describe.each(e2ePackagers())('the miss path through nginx, packager %s', (packa
     expect(res.headers['cache-control']).toBeUndefined();
   });
 
+  it('answers a Range request that misses with 206 from the new file, and HEAD with the length and no body', async () => {
+    addSource('range.mp4');
+    const partial = await stack.get('/i/range.mp4/segment2_0_av.ts', { Range: 'bytes=188-563' });
+    expect(partial.status).toBe(206);
+    expect(partial.body.length).toBe(376);
+    const file = readFileSync(path.join(stack.daemon.cacheDir, 'i/range.mp4/segment2_0_av.ts'));
+    expect(partial.headers['content-range']).toBe(`bytes 188-563/${file.length}`);
+    expect(partial.body.equals(file.subarray(188, 564))).toBe(true);
+    addSource('head.mp4');
+    const head = await request({ port: stack.nginx.port, path: '/i/head.mp4/index_0_av.m3u8', method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    const playlist = readFileSync(path.join(stack.daemon.cacheDir, 'i/head.mp4/index_0_av.m3u8'));
+    expect(Number(head.headers['content-length'])).toBe(playlist.length);
+  });
+
   it('serves segments that all decode without an error, adding up to the source duration within one frame', async () => {
     addSource('decode.mp4');
     const text = await fetchAll('/i/decode.mp4');
@@ -88,10 +106,10 @@ describe.each(e2ePackagers())('the miss path through nginx, packager %s', (packa
       expect(res.all('cache-control')).toEqual([SEGMENT_CACHE_CONTROL]);
       const file = path.join(scratch, `${packager}-${uri}`);
       writeFileSync(file, res.body);
-      expect(await decodeErrors(file)).toBe('');
+      expect(decodeErrors(file)).toBe('');
     }
     const url = `${stack.nginx.baseUrl}/i/decode.mp4/index_0_av.m3u8`;
-    expect(await decodeErrors(url)).toBe('');
+    expect(decodeErrors(url)).toBe('');
     expect((await videoFacts(url)).frames).toBe(source.frames);
   });
 
@@ -153,7 +171,7 @@ describe.each(e2ePackagers())('the miss path through nginx, packager %s', (packa
     const segment = await stack.get(`${base}/${first}`);
     const file = path.join(scratch, `${packager}-named.ts`);
     writeFileSync(file, segment.body);
-    expect(await decodeErrors(file)).toBe('');
+    expect(decodeErrors(file)).toBe('');
     const before = await stack.daemon.healthz();
     expect((await stack.get(`${base}/index_0_av.m3u8`)).text()).toBe(text);
     expect((await stack.daemon.healthz()).requests - before.requests).toBe(1);

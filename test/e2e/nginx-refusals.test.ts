@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeClip } from '../helpers/media.js';
+import { makeClip } from '../helpers/clip.js';
+import { moovLast } from '../helpers/media.js';
 import { e2ePackagers } from '../helpers/packagers.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -15,7 +16,8 @@ const clip = path.join(scratch, 'clip.mp4');
 const cameraClip = path.join(scratch, 'camera.mp4');
 
 beforeAll(async () => {
-  await Promise.all([makeClip(clip, { durationSec: 4 }), makeClip(cameraClip, { durationSec: 4, faststart: false })]);
+  makeClip(clip, { durationSec: 4 });
+  await moovLast(clip, cameraClip);
 });
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

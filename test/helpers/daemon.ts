@@ -1,13 +1,12 @@
 // Starts the built daemon (`node dist/daemon/cli/main.js serve --config …`) on temp directories, and stops it.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../daemon/config.js';
 import { request, type HttpResponse } from './http.js';
-import { freePort, killTrackedGroup, signalAndWait, trackGroup, waitFor } from './processes.js';
+import { freePort, spawnGuarded, stopGuarded, waitFor, type GuardedProcess } from './processes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI_MAIN = path.join(REPO_ROOT, 'dist/daemon/cli/main.js');
@@ -44,7 +43,7 @@ export interface RunningDaemon {
   healthz(): Promise<Healthz>;
   /** Everything the daemon wrote to stdout and stderr so far. */
   output(): string;
-  /** SIGTERM, then SIGKILL after 5 s; the directories stay. */
+  /** SIGTERM, then SIGKILL of its process group after 5 s; the directories stay. */
   stop(): Promise<void>;
   /** Starts it again on the same config and directories. */
   restart(): Promise<void>;
@@ -81,27 +80,31 @@ async function writeConfig(root: string, options: DaemonOptions): Promise<string
   return configPath;
 }
 
-function spawnDaemon(configPath: string, sink: { text: string }): ChildProcess {
-  const child = spawn(process.execPath, [CLI_MAIN, 'serve', '--config', configPath], {
-    env: cleanEnv(),
-    // Its own process group: a packager it started (ffmpeg) goes down with it.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => (sink.text += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (sink.text += d.toString()));
-  if (child.pid !== undefined) trackGroup(child.pid);
-  return child;
+/** Under the guard, in its own process group: a packager it started (ffmpeg) goes down with it. */
+async function spawnDaemon(configPath: string, sink: { text: string }): Promise<GuardedProcess> {
+  const proc = await spawnGuarded(process.execPath, [CLI_MAIN, 'serve', '--config', configPath], { env: cleanEnv() });
+  proc.guard.stdout?.on('data', (d: Buffer) => (sink.text += d.toString()));
+  proc.guard.stderr?.on('data', (d: Buffer) => (sink.text += d.toString()));
+  return proc;
 }
 
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child) return;
-  if (!(await signalAndWait(child, 'SIGTERM', 5_000))) child.kill('SIGKILL');
-  if (child.pid !== undefined) killTrackedGroup(child.pid);
+async function stopDaemon(proc: GuardedProcess | undefined): Promise<void> {
+  if (proc) await stopGuarded(proc, [['SIGTERM', 5_000]]);
 }
 
 /** Creates the temp directories and config, starts the daemon, and resolves when /healthz answers 200. */
 export async function startDaemon(options: DaemonOptions = {}): Promise<RunningDaemon> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      // The free port was taken between the probe and the daemon's bind: try another.
+      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(options: DaemonOptions): Promise<RunningDaemon> {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` first`);
   const root = mkdtempSync(path.join(os.tmpdir(), 'casterpak-daemon-'));
   for (const dir of ['media', 'cache', 'state', 'log']) mkdirSync(path.join(root, dir));
@@ -109,7 +112,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const config = loadConfig({ configPath, env: {} });
   const target = config.listen.kind === 'unix' ? { socketPath: config.listen.path } : { port: config.listen.port };
   const sink = { text: '' };
-  let child: ChildProcess | undefined;
+  let proc: GuardedProcess | undefined;
 
   const get = (rawPath: string, headers?: Record<string, string>) => request({ ...target, path: rawPath, headers });
   const healthz = async (): Promise<Healthz> => {
@@ -118,10 +121,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     return JSON.parse(res.text()) as Healthz;
   };
   const start = async () => {
-    child = spawnDaemon(configPath, sink);
-    const started = child;
+    const started = await spawnDaemon(configPath, sink);
+    proc = started;
     await waitFor(`the daemon's /healthz (output: ${sink.text})`, async () => {
-      if (started.exitCode !== null || started.signalCode !== null) throw new Error(`the daemon exited: ${sink.text}`);
+      if (started.guard.exitCode !== null) throw new Error(`the daemon exited: ${sink.text}`);
       return healthz();
     }, 20_000);
   };
@@ -136,13 +139,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     get,
     healthz,
     output: () => sink.text,
-    stop: () => stopChild(child),
+    stop: () => stopDaemon(proc),
     async restart() {
-      await stopChild(child);
+      await stopDaemon(proc);
       await start();
     },
     async dispose() {
-      await stopChild(child);
+      await stopDaemon(proc);
       rmSync(root, { recursive: true, force: true });
     },
   };

@@ -1,8 +1,6 @@
-// Test media made by ffmpeg on the spot (never committed), and ffmpeg/ffprobe checks of what was served.
+// ffprobe's view of what was served (size, decoded frames, duration), playlist reading, and a moov-last remux.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -10,35 +8,9 @@ const run = promisify(execFile);
 export const FFMPEG = process.env.FFMPEG_BIN ?? 'ffmpeg';
 export const FFPROBE = process.env.FFPROBE_BIN ?? 'ffprobe';
 
-export interface ClipOptions {
-  durationSec?: number;
-  width?: number;
-  height?: number;
-  fps?: number;
-  /** Seconds between keyframes: the packagers can only cut there. */
-  gopSec?: number;
-  audio?: boolean;
-  /** moov before mdat (the default) or at the end, as a camera writes it. */
-  faststart?: boolean;
-}
-
-/** An H.264/AAC MP4 with a moving test pattern and a tone, small and quick to make. */
-export async function makeClip(file: string, options: ClipOptions = {}): Promise<void> {
-  const { durationSec = 6, width = 320, height = 180, fps = 25, gopSec = 1, audio = true, faststart = true } = options;
-  mkdirSync(path.dirname(file), { recursive: true });
-  const args = ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${durationSec}`];
-  if (audio) args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${durationSec}`);
-  args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(Math.round(gopSec * fps)), '-keyint_min', String(Math.round(gopSec * fps)));
-  if (audio) args.push('-c:a', 'aac', '-b:a', '64k');
-  if (faststart) args.push('-movflags', '+faststart');
-  args.push(file);
-  await run(FFMPEG, args);
-}
-
-/** What ffmpeg prints at `-v error` while decoding everything: empty for a clean stream. */
-export async function decodeErrors(input: string): Promise<string> {
-  const { stdout, stderr } = await run(FFMPEG, ['-nostdin', '-v', 'error', '-i', input, '-f', 'null', '-'], { maxBuffer: 16 * 1024 * 1024 });
-  return `${stdout}${stderr}`;
+/** The same media with the moov box after mdat, as a camera writes it (a stream copy without faststart). */
+export async function moovLast(src: string, dest: string): Promise<void> {
+  await run(FFMPEG, ['-nostdin', '-v', 'error', '-y', '-i', src, '-c', 'copy', '-map', '0', dest]);
 }
 
 export interface VideoFacts {

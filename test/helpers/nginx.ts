@@ -1,13 +1,13 @@
 // Starts Debian's real nginx on a loopback port with a generated nginx.conf that includes the rendered drop-in.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../daemon/config.js';
 import { renderNginxConfig } from '../../daemon/nginx/render.js';
-import { childPids, freePort, isAlive, killTrackedGroup, signalAndWait, trackGroup, waitFor } from './processes.js';
+import { childPids, freePort, isAlive, spawnGuarded, stopGuarded, waitFor, type GuardedProcess } from './processes.js';
 
 export const NGINX_BIN = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 
@@ -23,6 +23,8 @@ export interface NginxOptions {
 
 export interface RunningNginx {
   port: number;
+  /** The master process. */
+  pid: number;
   baseUrl: string;
   /** nginx's prefix directory: nginx.conf, the rendered drop-in, pid, error log and temp paths. */
   prefixDir: string;
@@ -114,39 +116,36 @@ function readIfExists(file: string): string {
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
-async function launch(options: NginxOptions): Promise<{ child: ChildProcess; port: number; conf: GeneratedConf; output: () => string }> {
+async function launch(options: NginxOptions): Promise<{ proc: GuardedProcess; port: number; conf: GeneratedConf; output: () => string }> {
   const port = await freePort();
   const conf = writeNginxConf({ ...options, port });
   let output = '';
-  const child = spawn(NGINX_BIN, ['-p', conf.prefixDir, '-c', conf.confPath, '-e', conf.errorLogPath], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  if (child.pid !== undefined) trackGroup(child.pid);
-  return { child, port, conf, output: () => output };
+  const proc = await spawnGuarded(NGINX_BIN, ['-p', conf.prefixDir, '-c', conf.confPath, '-e', conf.errorLogPath]);
+  proc.guard.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  proc.guard.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  return { proc, port, conf, output: () => output };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  const stopped = (await signalAndWait(child, 'SIGQUIT', 5_000)) || (await signalAndWait(child, 'SIGTERM', 2_000));
-  if (!stopped) child.kill('SIGKILL');
-  // A master killed hard leaves its workers behind: the whole group goes, always.
-  if (child.pid !== undefined) killTrackedGroup(child.pid);
+/** Graceful stop (SIGQUIT: workers finish their requests), then SIGTERM, then the whole group is killed. */
+function stopNginx(proc: GuardedProcess): Promise<void> {
+  return stopGuarded(proc, [
+    ['SIGQUIT', 5_000],
+    ['SIGTERM', 2_000],
+  ]);
 }
 
 /** Starts nginx and resolves once it answers HTTP; retries on a port taken between probe and bind. */
 export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   for (let attempt = 1; ; attempt += 1) {
-    const { child, port, conf, output } = await launch(options);
+    const { proc, port, conf, output } = await launch(options);
     try {
       await waitFor('nginx to answer', async () => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`nginx exited: ${output()}${readIfExists(conf.errorLogPath)}`);
+        if (proc.guard.exitCode !== null) throw new Error(`nginx exited: ${output()}${readIfExists(conf.errorLogPath)}`);
         return (await answers(port)) ? true : undefined;
       });
-      return running(child, port, conf, options.config.accessLog);
+      return running(proc, port, conf, options.config.accessLog);
     } catch (err) {
-      await stopChild(child);
+      await stopNginx(proc);
       const log = `${output()}${readIfExists(conf.errorLogPath)}`;
       rmSync(conf.prefixDir, { recursive: true, force: true });
       if (attempt < 3 && /Address already in use/.test(log)) continue;
@@ -170,11 +169,12 @@ function openFiles(pid: number): string[] {
   }
 }
 
-function running(child: ChildProcess, port: number, conf: GeneratedConf, accessLogPath: string): RunningNginx {
-  const master = child.pid as number;
+function running(proc: GuardedProcess, port: number, conf: GeneratedConf, accessLogPath: string): RunningNginx {
+  const master = proc.pid;
   const tail = () => readIfExists(conf.errorLogPath).split('\n').slice(-20).join('\n');
   return {
     port,
+    pid: master,
     baseUrl: `http://127.0.0.1:${port}`,
     prefixDir: conf.prefixDir,
     confPath: conf.confPath,
@@ -201,7 +201,7 @@ function running(child: ChildProcess, port: number, conf: GeneratedConf, accessL
       );
     },
     async stop() {
-      await stopChild(child);
+      await stopNginx(proc);
       rmSync(conf.prefixDir, { recursive: true, force: true });
     },
   };

@@ -1,8 +1,9 @@
 // Child processes for tests: free loopback ports, waiting with a deadline, and a kill-on-exit safety net.
 
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 
 /** A TCP port that was free a moment ago on 127.0.0.1 (the caller retries if it is taken meanwhile). */
 export async function freePort(): Promise<number> {
@@ -72,18 +73,6 @@ export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Signals, then waits up to `ms` for the exit; true when the child is gone. */
-export async function signalAndWait(child: ChildProcess, signal: NodeJS.Signals, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return true;
-  try {
-    child.kill(signal);
-  } catch {
-    return true;
-  }
-  const timer = sleep(ms).then(() => false);
-  return Promise.race([exited(child).then(() => true), timer]);
-}
-
 /** Process groups started by the tests: killed when the test process exits, whatever happened. */
 const groups = new Set<number>();
 let exitHookInstalled = false;
@@ -110,4 +99,71 @@ export function trackGroup(pgid: number): void {
 export function killTrackedGroup(pgid: number): void {
   killGroup(pgid);
   groups.delete(pgid);
+}
+
+/**
+ * The guard: runs the command in the background, and kills its whole process group once its stdin
+ * (a pipe from the test process) closes. A test process that dies in any way, SIGKILL included,
+ * closes that pipe: nothing it started outlives it.
+ */
+const GUARD_SCRIPT = [
+  // sh gives background jobs /dev/null as stdin: keep the pipe on fd 3 for the watcher.
+  'exec 3<&0',
+  '"$@" </dev/null 3<&- & child=$!',
+  // dash's kill takes no `--`: a negative pid is the process group.
+  '{ cat <&3 >/dev/null; kill -KILL -$$; } &',
+  'exec 3<&-',
+  'wait "$child"',
+].join('\n');
+
+export interface GuardedProcess {
+  /** The guard shell: leader of the process group holding the command and everything it starts. */
+  guard: ChildProcess;
+  /** The command's own pid (signal it for reload, graceful stop). */
+  pid: number;
+}
+
+/** Spawns `command` under the guard, in a new process group; stdout and stderr are piped. */
+export async function spawnGuarded(command: string, args: string[], options: Pick<SpawnOptions, 'env' | 'cwd'> = {}): Promise<GuardedProcess> {
+  const guard = spawn('/bin/sh', ['-c', GUARD_SCRIPT, 'casterpak-test-guard', command, ...args], {
+    ...options,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  if (guard.pid === undefined) throw new Error(`cannot start ${command}`);
+  trackGroup(guard.pid);
+  const guardPid = guard.pid;
+  // The command is the guard's child that is not the `cat` watcher's subshell: the one running `command`.
+  const pid = await waitFor(`${command} to start`, () => {
+    if (guard.exitCode !== null) throw new Error(`${command} exited at once`);
+    return childPids(guardPid).find((p) => commandOf(p) === path.basename(command));
+  });
+  return { guard, pid };
+}
+
+/** The executable name of a process (`nginx`, `node`), or '' once it has gone. */
+export function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Stops a guarded command: each signal in turn to the command, waiting for it to exit, then SIGKILL
+ * to the whole group whatever happened (a master killed hard would leave its workers behind).
+ */
+export async function stopGuarded(proc: GuardedProcess, steps: Array<[NodeJS.Signals, number]>): Promise<void> {
+  for (const [signal, ms] of steps) {
+    if (proc.guard.exitCode !== null || proc.guard.signalCode !== null) break;
+    try {
+      process.kill(proc.pid, signal);
+    } catch {
+      break;
+    }
+    if (await Promise.race([exited(proc.guard).then(() => true), sleep(ms).then(() => false)])) break;
+  }
+  if (proc.guard.pid !== undefined) killTrackedGroup(proc.guard.pid);
+  await exited(proc.guard);
 }

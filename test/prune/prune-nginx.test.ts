@@ -18,8 +18,10 @@ let nginx: RunningNginx;
 beforeAll(async () => {
   await makeClip(path.join(scratch, 'clip.mp4'), { durationSec: 8, width: 640, height: 360 });
   daemon = await startDaemon({ packager: 'ffmpeg', segmentDurationSec: 1 });
-  // Slow transfers, so that evictions land in the middle of them.
-  nginx = await startNginx({ config: daemon.config, extraHttp: 'limit_rate 400k;' });
+  // Slow transfers, so that evictions land in the middle of them. nginx logs elsewhere than the daemon
+  // tails: files fetched all the time would otherwise (rightly) never be old enough to evict.
+  const accessLog = path.join(daemon.root, 'log', 'not-tailed.access.log');
+  nginx = await startNginx({ config: { ...daemon.config, accessLog }, extraHttp: 'limit_rate 400k;' });
 });
 
 afterAll(async () => {

@@ -134,6 +134,18 @@ describe('prune on a real cache and database', () => {
     expect(report.skipped.generating).toBe(1);
   });
 
+  it('does not let a generation claim left by a dead process protect a file forever', async () => {
+    const f = pruneFixture({ prune: { ttl: '1h' }, packaging_timeout: '60s' });
+    f.addFile('i/a.mp4/segment1_0_av.ts', { accessedAgoH: 30 });
+    f.addFile('i/a.mp4/segment2_0_av.ts', { accessedAgoH: 30 });
+    const claim = f.store.db.prepare('INSERT INTO generations (key, pid, started_ms) VALUES (@key, 999999, @startedMs)');
+    claim.run({ key: 'i/a.mp4/segment1_0_av.ts', startedMs: Date.now() - 10 * 60_000 });
+    claim.run({ key: 'i/a.mp4/segment2_0_av.ts', startedMs: Date.now() - 30_000 });
+    const report = await runPrune(f.config, {}, f.store);
+    expect(report.evicted.files.map((e) => e.path)).toEqual(['i/a.mp4/segment1_0_av.ts']);
+    expect(report.skipped.generating).toBe(1);
+  });
+
   it('refuses TTL eviction while the access-log tailer is stale, says why, and applies it with --force', async () => {
     const f = pruneFixture({ mode: 'nginx', prune: { ttl: '1h', max_tailer_lag: '5m' } });
     f.addFile('i/a.mp4/segment1_0_av.ts', { accessedAgoH: 30 });

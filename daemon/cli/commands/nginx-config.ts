@@ -28,15 +28,14 @@ export function registerNginxConfig(program: Command): void {
   const command = program
     .command('nginx-config')
     .description(`print the nginx drop-in for this config: ${NGINX_FILES.http} (http level) and ${NGINX_FILES.server} (inside a server block)`)
-    .option('--part <part>', 'print only one part: http or server')
+    .option('--http', `print only the http-level part (${NGINX_FILES.http})`)
+    .option('--server', `print only the server-level part (${NGINX_FILES.server})`)
     .option('--out-dir <dir>', `write both parts under <dir> (e.g. /etc/nginx) as ${NGINX_FILES.http} and ${NGINX_FILES.server}`);
   withConfigOptions(command).action((options: Record<string, unknown>) => {
     const rendered = renderNginxConfig(configFromOptions(options));
     const parts: Record<Part, string> = { http: rendered.httpConf, server: rendered.serverConf };
-    const part = options.part as string | undefined;
-    if (part !== undefined && part !== 'http' && part !== 'server') {
-      throw new CasterpakError('CONFIG_INVALID', `--part must be http or server, got ${JSON.stringify(part)}`, { part });
-    }
+    if (options.http && options.server) throw new CasterpakError('CONFIG_INVALID', 'give --http or --server, not both', {});
+    const part: Part | undefined = options.http ? 'http' : options.server ? 'server' : undefined;
     if (typeof options.outDir === 'string') {
       for (const file of writeParts(options.outDir, parts)) process.stdout.write(`wrote ${file}\n`);
       return;
