@@ -6,6 +6,7 @@ import { makeClip } from '../helpers/clip.js';
 import { get } from '../helpers/http.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
+import { waitFor } from '../helpers/processes.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 
 let served: ListeningDaemon;
@@ -67,5 +68,26 @@ describe('the nginx drop-in', () => {
     const page = await get(daemonPort, '/_casterpak/');
     expect(page.status).toBe(200);
     expect(page.text()).toContain('<title>CasterPak status</title>');
+  });
+});
+
+describe('the operator views behind nginx', () => {
+  it('count the hits nginx served from its access log, with the tailer caught up', async () => {
+    const segment = '/i/clip.mp4/segment1_0_av.ts';
+    expect((await get(nginx.port, segment)).status).toBe(200);
+    for (let i = 0; i < 5; i += 1) expect((await get(nginx.port, segment)).status).toBe(200);
+    const status = await waitFor('the tailer to count the five hits', async () => {
+      const body = JSON.parse((await get(daemonPort, '/_casterpak/status.json')).text()) as {
+        hits: { hits: number; misses: number; basis: string };
+        tailer?: { bytesBehind: number };
+      };
+      return body.hits.hits >= 5 && body.tailer?.bytesBehind === 0 ? body : undefined;
+    });
+    expect(status.hits.basis).toBe('access-log');
+    expect(status.hits.misses).toBeGreaterThanOrEqual(1);
+    const families = parsePrometheusText((await get(daemonPort, '/metrics')).text());
+    expect(sampleValue(families, 'casterpak_cache_requests_total', { result: 'hit' })).toBe(status.hits.hits);
+    expect(sampleValue(families, 'casterpak_tailer_active')).toBe(1);
+    expect(sampleValue(families, 'casterpak_tailer_lag_bytes')).toBe(0);
   });
 });
