@@ -61,5 +61,9 @@ export async function compiledDaemon(): Promise<string> {
     // Another test file built the same sources meanwhile: theirs is as good.
     rmSync(building, { recursive: true, force: true });
   }
+  // Builds of older sources are of no further use.
+  for (const name of readdirSync(path.dirname(outDir))) {
+    if (/^[0-9a-f]{16}$/.test(name) && name !== path.basename(outDir)) rmSync(path.join(path.dirname(outDir), name), { recursive: true, force: true });
+  }
   return outDir;
 }

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import type { PruneReport } from '../../daemon/prune/run-prune.js';
 import { CLI_MAIN, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { get } from '../helpers/http.js';
-import { makeClip, playlistSegments } from '../helpers/media.js';
+import { makeClip } from '../helpers/clip.js';
+import { playlistSegments } from '../helpers/media.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { sleep } from '../helpers/processes.js';
 
@@ -16,7 +17,7 @@ let daemon: RunningDaemon;
 let nginx: RunningNginx;
 
 beforeAll(async () => {
-  await makeClip(path.join(scratch, 'clip.mp4'), { durationSec: 8, width: 640, height: 360 });
+  makeClip(path.join(scratch, 'clip.mp4'), { durationSec: 8, size: '640x360', gopFrames: 25 });
   daemon = await startDaemon({ packager: 'ffmpeg', segmentDurationSec: 1 });
   // Slow transfers, so that evictions land in the middle of them. nginx logs elsewhere than the daemon
   // tails: files fetched all the time would otherwise (rightly) never be old enough to evict.

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheStatus } from '../../daemon/status/cache-status.js';
-import { makeClip, playlistSegments } from '../helpers/media.js';
+import { makeClip } from '../helpers/clip.js';
+import { playlistSegments } from '../helpers/media.js';
 import { waitFor } from '../helpers/processes.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -11,7 +12,7 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'casterpak-serve-tail-'));
 let stack: Stack;
 
 beforeAll(async () => {
-  await makeClip(path.join(scratch, 'clip.mp4'), { durationSec: 4 });
+  makeClip(path.join(scratch, 'clip.mp4'), { durationSec: 4, gopFrames: 25 });
   stack = await startStack({ packager: 'ffmpeg', segmentDurationSec: 1 });
 });
 

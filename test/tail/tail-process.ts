@@ -1,12 +1,11 @@
 // Starts the compiled tailer in a child process (tail-child.mjs) and reads its state from SQLite, read-only.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { TailerOptions } from '../../daemon/tail/tailer.js';
 import { compiledDaemon } from '../helpers/compiled.js';
-import { exited, signalAndWait } from '../helpers/processes.js';
+import { spawnGuarded, stopGuarded } from '../helpers/processes.js';
 
 const CHILD_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tail-child.mjs');
 
@@ -22,39 +21,39 @@ export interface TailProcessArgs {
 }
 
 export interface TailProcess {
-  readonly child: ChildProcess;
   /** The HTTP port when `http` was asked for. */
   readonly port: number;
   /** What the process wrote to stderr (its warnings and errors). */
   stderr(): string;
+  /** SIGTERM: the tailer stops cleanly. */
   stop(): Promise<void>;
+  /** SIGKILL: no chance to finish anything. */
   kill9(): Promise<void>;
 }
 
+/** Runs tail-child.mjs under the test guard: it never outlives the test process, however that ends. */
 export async function startTailProcess(args: TailProcessArgs): Promise<TailProcess> {
   const root = await compiledDaemon();
-  const child = spawn(process.execPath, [CHILD_SCRIPT, root, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = await spawnGuarded(process.execPath, [CHILD_SCRIPT, root, JSON.stringify(args)]);
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  proc.guard.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const started = await new Promise<{ port: number }>((resolve, reject) => {
     let stdout = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    proc.guard.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       const newline = stdout.indexOf('\n');
       if (newline !== -1) resolve(JSON.parse(stdout.slice(0, newline)) as { port: number });
     });
-    child.once('exit', (code) => reject(new Error(`tail process exited with ${code}: ${stderr}`)));
+    proc.guard.once('exit', (code) => reject(new Error(`tail process exited with ${code}: ${stderr}`)));
   });
   return {
-    child,
     port: started.port,
     stderr: () => stderr,
     async stop() {
-      if (!(await signalAndWait(child, 'SIGTERM', 10_000))) throw new Error(`tail process did not stop: ${stderr}`);
+      await stopGuarded(proc, [['SIGTERM', 10_000]]);
     },
     async kill9() {
-      child.kill('SIGKILL');
-      await exited(child);
+      await stopGuarded(proc, [['SIGKILL', 5_000]]);
     },
   };
 }
