@@ -80,6 +80,8 @@ export const configSchema = z
       .prefault('')
       .transform((u) => u.replace(/\/+$/, '')),
     allow_cache: boolean.prefault(true),
+    /** I-frame playlists in masters; unset means on with the builtin packager, off with the others. */
+    iframe_playlists: boolean.optional(),
     access_log: absolutePath.prefault('/var/log/nginx/casterpak.access.log'),
     max_concurrent_packaging: positiveInt.prefault(2),
     packaging_timeout: duration.prefault('120s'),
@@ -105,6 +107,7 @@ export interface Config {
   readonly segmentDurationSec: number;
   readonly publicBaseUrl: string;
   readonly allowCache: boolean;
+  readonly iframePlaylists: boolean;
   readonly accessLog: string;
   readonly maxConcurrentPackaging: number;
   readonly packagingTimeoutSec: number;
@@ -133,6 +136,7 @@ function toConfig(p: Parsed): Config {
     segmentDurationSec: p.segment_duration,
     publicBaseUrl: p.public_base_url,
     allowCache: p.allow_cache,
+    iframePlaylists: p.iframe_playlists ?? p.packager === 'builtin',
     accessLog: p.access_log,
     maxConcurrentPackaging: p.max_concurrent_packaging,
     packagingTimeoutSec: p.packaging_timeout,

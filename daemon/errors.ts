@@ -4,6 +4,7 @@
 export type ErrorCode =
   // request and source
   | 'BAD_PATH' // 400: the request path is malformed or tries to escape the media root
+  | 'BAD_QUERY' // 400: a query parameter CasterPak reads (such as b=) is malformed
   | 'NOT_FOUND' // 404: no such route, source or segment
   | 'CONFIG_INVALID'
   // MP4 input (422: the source exists but cannot be packaged)
@@ -17,6 +18,7 @@ export type ErrorCode =
   | 'MP4_UNSUPPORTED_CODEC'
   | 'MP4_BAD_CODEC_CONFIG'
   | 'MP4_EMPTY'
+  | 'MP4_BAD_SAMPLE' // a sample's bytes do not parse (a NAL unit length past its end, an oversized audio frame)
   // packaging
   | 'PACKAGER_FAILED' // 502
   | 'PACKAGER_TIMEOUT' // 504
@@ -25,6 +27,7 @@ export type ErrorCode =
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_PATH: 400,
+  BAD_QUERY: 400,
   NOT_FOUND: 404,
   CONFIG_INVALID: 500,
   MP4_NO_MOOV: 422,
@@ -37,6 +40,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   MP4_UNSUPPORTED_CODEC: 422,
   MP4_BAD_CODEC_CONFIG: 422,
   MP4_EMPTY: 422,
+  MP4_BAD_SAMPLE: 422,
   PACKAGER_FAILED: 502,
   PACKAGER_TIMEOUT: 504,
   PACKAGER_UNAVAILABLE: 503,

@@ -4,12 +4,17 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
-import type { RenditionRequest } from '../http/request-path.js';
+import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../http/request-path.js';
 import type { Logger } from '../log.js';
+import type { BitrateTerm } from '../master/bitrate-filter.js';
+import { createMoviePlanner } from '../packagers/index.js';
 import type { Packager, SegmentList, SegmentPackager, SourceFile } from '../packagers/packager.js';
 import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../plan/playlist.js';
 import { resolveSource } from '../source/resolve.js';
 import { isSamePackage, type NewCacheFile, type Store } from '../store/store.js';
+import { IframeFiller } from './iframe-filler.js';
+import { MasterFiller } from './master-filler.js';
+import type { MoviePlanner } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { newTmpPath, publishBytes, publishTmpFile, unlinkCacheFile } from './publish.js';
 import { RecentMisses, type MissRecord } from './recent-misses.js';
@@ -34,6 +39,8 @@ export interface FillerDeps {
   readonly config: Config;
   readonly store: Store;
   readonly packager: Packager;
+  /** Reads moovs and plans for master playlists; by default the one createMoviePlanner picks for the packager. */
+  readonly planner?: MoviePlanner;
   readonly log: Logger;
 }
 
@@ -42,11 +49,11 @@ export function packageGenerationKey(sourceRel: string): string {
   return `pkg:${sourceRel}`;
 }
 
-/** What a packaging run is for: its generation key, the request that started it, the source. */
+/** What a packaging run is for: its generation key, the request that started it, the source (or master) it reads. */
 interface Run {
   readonly key: string;
   readonly cachePath: string;
-  readonly src: SourceFile;
+  readonly sourceRel: string;
 }
 
 export type MissListener = (record: MissRecord) => void;
@@ -58,12 +65,37 @@ async function exists(file: string): Promise<boolean> {
 export class CacheFiller {
   private readonly flights = new SingleFlight<void>();
   private readonly limiter: Limiter;
+  private readonly masters: MasterFiller;
+  private readonly iframes: IframeFiller;
   readonly stats: MissStats = { misses: 0, packagerRuns: 0, packagingMs: 0, bytesWritten: 0 };
   readonly recentMisses = new RecentMisses();
   private readonly listeners = new Set<MissListener>();
 
   constructor(private readonly deps: FillerDeps) {
     this.limiter = new Limiter(deps.config.maxConcurrentPackaging);
+    const { config, store, packager, log } = deps;
+    const planner = deps.planner ?? createMoviePlanner(config, packager);
+    const maxWaitMs = this.maxWaitMs();
+    this.masters = new MasterFiller({
+      config, store, packager, planner, log, maxWaitMs,
+      flights: this.flights,
+      // A master's own bytes are small and published by the master filler: its runs are timed, not weighed.
+      generate: (key, work) =>
+        this.generate({ key, cachePath: key, sourceRel: key }, async () => {
+          await work();
+          return [];
+        }),
+    });
+    this.iframes = new IframeFiller({ config, store, packager, log, maxWaitMs, flights: this.flights, fillRendition: (req) => this.fill(req) });
+  }
+
+  private maxWaitMs(): number {
+    return (this.deps.config.packagingTimeoutSec + 5) * 1000;
+  }
+
+  /** A master playlist narrowed by Akamai's `?b=` filter, as text (never cached: see MasterFiller.filtered). */
+  filteredMaster(req: MasterRequest, terms: readonly BitrateTerm[]): Promise<string> {
+    return this.masters.filtered(req, terms);
   }
 
   get flightStats() {
@@ -81,7 +113,13 @@ export class CacheFiller {
   }
 
   /** Makes sure the requested file is in the cache, packaging it if needed. */
-  async fill(req: RenditionRequest): Promise<FillResult> {
+  async fill(req: ParsedRequest): Promise<FillResult> {
+    if (isMasterRequest(req)) return this.masters.fill(req);
+    if (req.file.kind === 'iframe-playlist') return this.iframes.fill(req);
+    return this.fillRenditionFile(req);
+  }
+
+  private async fillRenditionFile(req: RenditionRequest): Promise<FillResult> {
     const { config, store, packager } = this.deps;
     const src = await resolveSource(config.mediaRoot, req.sourceRel);
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
@@ -93,11 +131,10 @@ export class CacheFiller {
     if (current?.segment_count != null && req.file.kind === 'segment' && req.file.n > current.segment_count) {
       throw new CasterpakError('NOT_FOUND', 'no such segment', { n: req.file.n, segments: current.segment_count });
     }
-    if (req.file.kind === 'master') throw new CasterpakError('NOT_FOUND', 'master playlists are not served yet', { cachePath: req.cachePath });
 
     this.stats.misses += 1;
     const identity = `${src.sizeBytes}:${src.mtimeMs}`;
-    const maxWaitMs = (config.packagingTimeoutSec + 5) * 1000;
+    const maxWaitMs = this.maxWaitMs();
     if (packager.granularity === 'rendition') {
       await this.flights.run(`pkg:${src.relPath}@${identity}`, () => this.packageRendition(src, req.cachePath), maxWaitMs);
       if (!(await exists(absPath))) throw new CasterpakError('NOT_FOUND', 'no such segment', { cachePath: req.cachePath });
@@ -143,7 +180,7 @@ export class CacheFiller {
     const record: MissRecord = {
       atMs: Date.now(),
       cachePath: run.cachePath,
-      sourceRel: run.src.relPath,
+      sourceRel: run.sourceRel,
       packager: this.deps.packager.name,
       durationMs: Math.round(durationMs * 10) / 10,
       files: files.length,
@@ -153,7 +190,7 @@ export class CacheFiller {
     this.recentMisses.add(record);
     // Failures are logged with their reason where they are answered (the HTTP error handler, the CLI).
     if (outcome === 'ok') {
-      this.deps.log.info({ path: run.cachePath, source: run.src.relPath, packager: record.packager, durationMs: record.durationMs, bytes, files: files.length }, 'packaged on a miss');
+      this.deps.log.info({ path: run.cachePath, source: run.sourceRel, packager: record.packager, durationMs: record.durationMs, bytes, files: files.length }, 'packaged on a miss');
     }
     for (const listener of this.listeners) listener(record);
   }
@@ -177,7 +214,7 @@ export class CacheFiller {
   /** Whole-rendition packagers: every segment is published before the playlist that names them. */
   private packageRendition(src: SourceFile, cachePath: string): Promise<void> {
     const { store, config, packager } = this.deps;
-    return this.generate({ key: packageGenerationKey(src.relPath), cachePath, src }, async (signal) => {
+    return this.generate({ key: packageGenerationKey(src.relPath), cachePath, sourceRel: src.relPath }, async (signal) => {
       const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'rendition', null);
       await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
       const workDir = await newTmpPath(config.cacheDir, 'rendition');
@@ -208,7 +245,7 @@ export class CacheFiller {
   /** Segment packagers: the playlist from the plan alone, or one segment muxed on its own. */
   private packageOneFile(packager: SegmentPackager, src: SourceFile, req: RenditionRequest): Promise<void> {
     const { store, config } = this.deps;
-    return this.generate({ key: req.cachePath, cachePath: req.cachePath, src }, async (signal) => {
+    return this.generate({ key: req.cachePath, cachePath: req.cachePath, sourceRel: src.relPath }, async (signal) => {
       const list = await packager.plan(src);
       const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'segment', list.durationsSec.length);
       await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));

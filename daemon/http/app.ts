@@ -3,17 +3,19 @@
 import { constants, promises as fs } from 'node:fs';
 import { Hono } from 'hono';
 import type { CacheFiller } from '../cache/filler.js';
-import { xAccelRedirectUri } from '../cache/paths.js';
+import { contentTypeOf, xAccelRedirectUri } from '../cache/paths.js';
 import type { Config } from '../config.js';
 import { isCasterpakError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { parseBitrateFilter } from '../master/bitrate-filter.js';
 import { createObservability, type Observability } from '../metrics/observability.js';
 import { routeLabel } from '../metrics/route-label.js';
 import type { TailerLagSource } from '../metrics/tailer-lag.js';
 import type { Store } from '../store/store.js';
 import { mountPlayer } from './player.js';
 import { rawPathOf } from './raw-path.js';
-import { parseRequestPath } from './request-path.js';
+import { isMasterRequest, parseRequestPath } from './request-path.js';
+import { cacheControlFor } from './send-file.js';
 import { serveItself } from './serve-itself.js';
 import { mountStatus } from './status-routes.js';
 
@@ -30,6 +32,14 @@ export interface AppDeps {
 export interface RequestStats {
   requests: number;
   byStatus: Record<number, number>;
+}
+
+/** Headers of a playlist the daemon answers with itself; in nginx mode the drop-in adds the CORS header. */
+function uncachedPlaylistHeaders(config: Config, cachePath: string): Record<string, string> {
+  const contentType = contentTypeOf(cachePath);
+  const headers: Record<string, string> = { 'Content-Type': contentType, 'Cache-Control': cacheControlFor(contentType) };
+  if (config.mode === 'standalone') headers['Access-Control-Allow-Origin'] = '*';
+  return headers;
 }
 
 export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; observability: Observability } {
@@ -59,8 +69,15 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; obse
   mountStatus(app, { config, store, filler, observability });
 
   app.on(['GET', 'HEAD'], `${config.urlPrefix}*`, async (c) => {
-    if (config.mode === 'standalone') return serveItself({ config, store, filler }, rawPathOf(c), c.req.raw);
-    const filled = await filler.fill(parseRequestPath(rawPathOf(c), config.urlPrefix));
+    const request = parseRequestPath(rawPathOf(c), config.urlPrefix);
+    const bitrateFilter = c.req.query('b');
+    if (bitrateFilter && isMasterRequest(request)) {
+      // Akamai's ?b=: nginx sends these here (try_files never sees a query); answered directly, never cached.
+      const text = await filler.filteredMaster(request, parseBitrateFilter(bitrateFilter));
+      return c.body(text, 200, uncachedPlaylistHeaders(config, request.cachePath));
+    }
+    if (config.mode === 'standalone') return serveItself({ config, store, filler }, request, c.req.raw);
+    const filled = await filler.fill(request);
     // rule 15: 200 with an empty body; nginx keeps Content-Type and serves the file from the internal location.
     return c.body(null, 200, {
       'X-Accel-Redirect': xAccelRedirectUri(config.internalPrefix, filled.cachePath),

@@ -4,7 +4,7 @@ import type { CacheFiller } from '../cache/filler.js';
 import type { Config } from '../config.js';
 import { recordServed } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
-import { parseRequestPath } from './request-path.js';
+import type { ParsedRequest } from './request-path.js';
 import { sendFile } from './send-file.js';
 
 export interface ServeDeps {
@@ -13,9 +13,8 @@ export interface ServeDeps {
   readonly filler: CacheFiller;
 }
 
-/** `rawPath` is a path under url_prefix, still percent-encoded. */
-export async function serveItself(deps: ServeDeps, rawPath: string, request: Request): Promise<Response> {
-  const filled = await deps.filler.fill(parseRequestPath(rawPath, deps.config.urlPrefix));
+export async function serveItself(deps: ServeDeps, parsed: ParsedRequest, request: Request): Promise<Response> {
+  const filled = await deps.filler.fill(parsed);
   // No tailer sees these requests: they are counted here, as the tailer counts logged ones.
   recordServed(deps.store, { path: filled.cachePath, accessMs: Date.now(), hits: 1 }, !filled.generated);
   return sendFile(filled.absPath, filled.contentType, request);

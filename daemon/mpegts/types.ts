@@ -28,6 +28,11 @@ export interface MuxSample {
   readonly data: Uint8Array;
 }
 
+/**
+ * One segment's samples, each track in decode order. Cut every track of a rendition at the same DTS
+ * boundaries, so segment N + 1 holds nothing decoded before segment N's last sample: the PCR (which
+ * follows DTS) then keeps rising from one segment to the next.
+ */
 export interface MuxSegmentInput {
   /** 1-based segment number; seeds the continuity counters so independently made segments stay continuous. */
   readonly segmentNumber: number;

@@ -1,7 +1,8 @@
-// The packager the config asks for.
+// The packager the config asks for, and the reader master playlists describe renditions with.
 
+import type { MoviePlanner } from '../cache/master-members.js';
 import type { Config } from '../config.js';
-import { CasterpakError } from '../errors.js';
+import { createBuiltinPackager, type BuiltinPackager } from './builtin.js';
 import { createFfmpegPackager } from './ffmpeg.js';
 import { createMp42hlsPackager } from './mp42hls.js';
 import type { Packager } from './packager.js';
@@ -14,6 +15,16 @@ export function createPackager(config: Config): Packager {
     case 'mp42hls':
       return createMp42hlsPackager({ ...options, mp42hlsPath: config.mp42hlsPath });
     case 'builtin':
-      throw new CasterpakError('PACKAGER_UNAVAILABLE', 'packager "builtin" is not available in this build; set packager = "ffmpeg" or "mp42hls"', {});
+      return createBuiltinPackager(options);
   }
+}
+
+/**
+ * Master playlists describe renditions with the builtin reader and planner whatever packager makes
+ * the segments (it reads only the moov): the builtin packager itself, sharing its cache of parsed
+ * moovs, or a planner of its own next to ffmpeg or mp42hls (then the figures estimate builtin packaging).
+ */
+export function createMoviePlanner(config: Config, packager: Packager): MoviePlanner {
+  if (packager.name === 'builtin') return packager as BuiltinPackager;
+  return createBuiltinPackager({ segmentDurationSec: config.segmentDurationSec });
 }

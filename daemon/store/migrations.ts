@@ -44,7 +44,19 @@ export const MIGRATIONS: readonly string[] = [
     started_ms INTEGER NOT NULL
   );
   `,
-  // 2: the tailer's rotated files still being drained, and its lifetime line counters.
+  // 2: which sources each master playlist was built from, and what they were then (size and mtime; NULL when
+  // the source was missing), so a master is rebuilt when one of them is replaced, added or removed.
+  `
+  CREATE TABLE master_members (
+    master_path     TEXT    NOT NULL REFERENCES cache_files(path) ON DELETE CASCADE,
+    source_path     TEXT    NOT NULL,         -- relative to media_root, forward slashes
+    source_size     INTEGER,                  -- NULL: the source did not exist when the master was built
+    source_mtime_ms INTEGER,
+    PRIMARY KEY (master_path, source_path)
+  );
+  CREATE INDEX master_members_by_source ON master_members(source_path);
+  `,
+  // 3: the tailer's rotated files still being drained, and its lifetime line counters.
   `
   CREATE TABLE tail_rotated (
     dev          INTEGER NOT NULL,
@@ -62,7 +74,7 @@ export const MIGRATIONS: readonly string[] = [
     value INTEGER NOT NULL
   );
   `,
-  // 3: prune's runs, for `casterpakd status`, the status page and /metrics (prune is a separate process).
+  // 4: prune's runs, for `casterpakd status`, the status page and /metrics (prune is a separate process).
   `
   CREATE TABLE prune_runs (
     id            INTEGER PRIMARY KEY,

@@ -32,6 +32,13 @@ export const SQL = {
     SET last_access_ms = max(coalesce(last_access_ms, 0), @accessMs), hits = hits + @hits
     WHERE path = @path`,
 
+  insertMasterMember: `
+    INSERT OR REPLACE INTO master_members (master_path, source_path, source_size, source_mtime_ms)
+    VALUES (@masterPath, @sourcePath, @sourceSize, @sourceMtimeMs)`,
+  deleteMasterMembers: `DELETE FROM master_members WHERE master_path = @masterPath`,
+  membersOfMaster: `SELECT * FROM master_members WHERE master_path = @masterPath ORDER BY source_path`,
+  mastersOfSource: `SELECT DISTINCT master_path FROM master_members WHERE source_path = @sourcePath`,
+
   // The log tailer (daemon/tail/): its position in the current log file and in rotated files.
   tailCursor: `SELECT * FROM tail_cursor WHERE id = 1`,
   upsertTailCursor: `

@@ -42,8 +42,22 @@ export interface NewCacheFile {
 
 export interface EnsuredPackage {
   pkg: PackageRow;
-  /** Cache paths of a replaced package's files, to unlink. */
+  /** Cache paths of a replaced package's files, and of the masters built without this package, to unlink. */
   staleFiles: string[];
+}
+
+/** A source a master playlist was built from, as it was then: size and mtime, or null when it was missing. */
+export interface MasterMember {
+  sourcePath: string;
+  sizeBytes: number | null;
+  mtimeMs: number | null;
+}
+
+interface MasterMemberRow {
+  master_path: string;
+  source_path: string;
+  source_size: number | null;
+  source_mtime_ms: number | null;
 }
 
 export function isSamePackage(row: PackageRow, src: SourceFile, packager: PackagerName): boolean {
@@ -125,6 +139,10 @@ export class Store {
         staleFiles = this.filesOfPackage(existing.id).map((f) => f.path);
         this.statement('deletePackage').run({ id: existing.id });
       }
+      // A master that lists this source was built from other content or without it: it goes too.
+      const masters = (this.statement('mastersOfSource').all({ sourcePath: src.relPath }) as Array<{ master_path: string }>).map((r) => r.master_path);
+      for (const masterPath of masters) this.statement('deleteFile').run({ path: masterPath });
+      staleFiles = [...new Set([...staleFiles, ...masters])];
       const pkg = this.statement('insertPackage').get({
         sourcePath: src.relPath,
         sourceSize: src.sizeBytes,
@@ -155,6 +173,28 @@ export class Store {
     this.write(() => {
       for (const file of files) this.statement('upsertFile').run({ ...file, createdMs });
     });
+  }
+
+  /** Records a master playlist file and the sources it was built from, replacing any earlier record, in one transaction. */
+  recordMaster(file: NewCacheFile, members: readonly MasterMember[]): void {
+    const createdMs = Date.now();
+    this.write(() => {
+      this.statement('upsertFile').run({ ...file, createdMs });
+      this.statement('deleteMasterMembers').run({ masterPath: file.path });
+      for (const member of members) {
+        this.statement('insertMasterMember').run({
+          masterPath: file.path,
+          sourcePath: member.sourcePath,
+          sourceSize: member.sizeBytes,
+          sourceMtimeMs: member.mtimeMs === null ? null : Math.trunc(member.mtimeMs),
+        });
+      }
+    });
+  }
+
+  membersOfMaster(masterPath: string): MasterMember[] {
+    const rows = this.statement('membersOfMaster').all({ masterPath }) as MasterMemberRow[];
+    return rows.map((r) => ({ sourcePath: r.source_path, sizeBytes: r.source_size, mtimeMs: r.source_mtime_ms }));
   }
 
   fileByPath(cachePath: string): CacheFileRow | undefined {

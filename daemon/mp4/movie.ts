@@ -1,0 +1,52 @@
+// The moov box → Movie: movie header, the first video and first audio track; refuses fragmented and empty movies.
+
+import { mp4Error } from '../errors.js';
+import { ByteCursor } from './bytes.js';
+import { childBoxes, findChild, requireChild, type Box } from './boxes.js';
+import { FourCC } from './fourcc.js';
+import { handlerType, parseAudioTrack, parseVideoTrack } from './track.js';
+import type { AudioTrack, Movie, VideoTrack } from './types.js';
+
+/** mvhd (§8.2.2.2): timescale and duration after the creation and modification times. */
+function movieHeader(moov: Box): { timescale: number; durationTicks: number } {
+  const mvhd = requireChild(moov, FourCC.mvhd);
+  const cursor = new ByteCursor(mvhd.payload, mvhd.path);
+  const { version } = cursor.fullBoxHeader();
+  cursor.skip(version === 1 ? 16 : 8); // creation_time, modification_time
+  const timescale = cursor.u32(); // timescale
+  const durationTicks = version === 1 ? cursor.u64() : cursor.u32(); // duration
+  if (timescale === 0) throw mp4Error('MP4_BAD_BOX', `${mvhd.path}: timescale is 0`, { where: mvhd.path });
+  return { timescale, durationTicks };
+}
+
+export function parseMovie(moov: Box, fileSizeBytes: number): Movie {
+  // mvex announces movie fragments (ISO/IEC 14496-12 §8.8.1): the samples live in moof boxes, not in this moov.
+  if (findChild(moov, FourCC.mvex)) {
+    throw mp4Error('MP4_FRAGMENTED', 'fragmented MP4 (moov contains mvex; samples are in moof fragments) is not supported', {});
+  }
+  const { timescale, durationTicks } = movieHeader(moov);
+  const ctx = { movieTimescale: timescale, fileSizeBytes };
+  let video: VideoTrack | undefined;
+  let audio: AudioTrack | undefined;
+  let sawTrack = false;
+  for (const trak of childBoxes(moov).filter((box) => box.type === FourCC.trak)) {
+    const handler = handlerType(trak);
+    if (handler === FourCC.vide && !video) {
+      video = parseVideoTrack(trak, ctx);
+      sawTrack = true;
+    } else if (handler === FourCC.soun && !audio) {
+      audio = parseAudioTrack(trak, ctx);
+      sawTrack = true;
+    }
+  }
+  if (!sawTrack) throw mp4Error('MP4_NO_TRACKS', 'the movie has no video or audio track', {});
+  return dropEmptyTracks({ timescale, durationTicks, video, audio, fileSizeBytes });
+}
+
+/** A track without samples is left out; a movie with no samples at all cannot become a segment. */
+function dropEmptyTracks(movie: Movie): Movie {
+  const video = movie.video && movie.video.samples.count > 0 ? movie.video : undefined;
+  const audio = movie.audio && movie.audio.samples.count > 0 ? movie.audio : undefined;
+  if (!video && !audio) throw mp4Error('MP4_EMPTY', 'the movie has tracks but no samples', {});
+  return { ...movie, video, audio };
+}

@@ -1,0 +1,133 @@
+// Access units from length-prefixed NAL units (ISO/IEC 14496-15) to Annex B byte streams (H.264/H.265 Annex B).
+
+import { mp4Error } from '../errors.js';
+import type { MuxSample, MuxVideoConfig } from './types.js';
+
+/** zero_byte + start_code_prefix_one_3bytes: the 4-byte form, valid before every NAL unit (H.264 §B.1.1). */
+const START_CODE = Uint8Array.of(0, 0, 0, 1);
+
+/** nal_unit_type values that matter here, H.264 Table 7-1. */
+const AVC_NAL = { idr: 5, sps: 7, pps: 8, aud: 9 } as const;
+/** nal_unit_type values, H.265 Table 7-1; IRAP pictures are types 16..23. */
+const HEVC_NAL = { irapFirst: 16, irapLast: 23, vps: 32, sps: 33, pps: 34, aud: 35 } as const;
+
+/** H.264 access_unit_delimiter_rbsp, §7.3.2.4: primary_pic_type 7 (any slice type) and the stop bit. */
+const AVC_AUD = Uint8Array.of(
+  0, 0, 0, 1, // start code
+  (0 << 7) | (0 << 5) | AVC_NAL.aud, // forbidden_zero_bit, nal_ref_idc 0, nal_unit_type 9
+  (7 << 5) | 0x10, // primary_pic_type '111', rbsp_stop_one_bit, alignment zeros
+);
+
+/** What the converter learned from one sample before writing it. */
+export interface AccessUnitPlan {
+  readonly sample: MuxSample;
+  /** The sample is a random access point: flagged sync, or it holds an IDR (H.264) or IRAP (H.265) picture. */
+  readonly randomAccess: boolean;
+  /** Bytes of the Annex B access unit. */
+  readonly sizeBytes: number;
+  /** Parameter sets to insert after the delimiter (the sample lacks them and starts a random access point). */
+  readonly parameterSets: readonly Uint8Array[];
+  /** HEVC: nuh_temporal_id_plus1 of the picture, repeated in its delimiter (H.265 §7.4.2.4.4). */
+  readonly temporalIdPlus1: number;
+}
+
+/** Calls `visit(type, start, end)` for each NAL unit of a length-prefixed sample; refuses lengths past its end. */
+function forEachNal(sample: MuxSample, config: MuxVideoConfig, visit: (type: number, start: number, end: number) => void): void {
+  const data = sample.data;
+  const lengthSize = config.nalLengthSize;
+  let pos = 0;
+  while (pos < data.length) {
+    if (pos + lengthSize > data.length) throw badSample(sample, pos);
+    let nalBytes = 0;
+    for (let i = 0; i < lengthSize; i++) nalBytes = nalBytes * 256 + data[pos + i];
+    const start = pos + lengthSize;
+    const end = start + nalBytes;
+    if (end > data.length) throw badSample(sample, pos);
+    if (nalBytes > 0) visit(nalType(config, data[start]), start, end); // empty NAL units carry nothing: dropped
+    pos = end;
+  }
+}
+
+function nalType(config: MuxVideoConfig, firstByte: number): number {
+  return config.codec === 'avc' ? firstByte & 0x1f : (firstByte >> 1) & 0x3f;
+}
+
+function isAud(config: MuxVideoConfig, type: number): boolean {
+  return type === (config.codec === 'avc' ? AVC_NAL.aud : HEVC_NAL.aud);
+}
+
+function badSample(sample: MuxSample, offset: number) {
+  return mp4Error('MP4_BAD_SAMPLE', 'a video sample has a NAL unit length that runs past the sample', {
+    dts90k: sample.dts90k,
+    sampleBytes: sample.data.length,
+    offset,
+  });
+}
+
+/** Sizes the Annex B form of `sample` and decides which parameter sets it needs. */
+export function planAccessUnit(sample: MuxSample, config: MuxVideoConfig): AccessUnitPlan {
+  const seen = new Set<number>();
+  let sizeBytes = 0;
+  let randomAccess = sample.isKey;
+  let temporalIdPlus1 = 0;
+  forEachNal(sample, config, (type, start, end) => {
+    seen.add(type);
+    if (isAud(config, type)) return; // replaced by our own delimiter, which must come first
+    sizeBytes += START_CODE.length + end - start;
+    if (config.codec === 'avc') {
+      if (type === AVC_NAL.idr) randomAccess = true;
+    } else {
+      if (type >= HEVC_NAL.irapFirst && type <= HEVC_NAL.irapLast) randomAccess = true;
+      if (type < HEVC_NAL.vps && temporalIdPlus1 === 0) temporalIdPlus1 = sample.data[start + 1] & 0x07;
+    }
+  });
+  const parameterSets = randomAccess ? missingParameterSets(config, seen) : [];
+  for (const ps of parameterSets) sizeBytes += START_CODE.length + ps.length;
+  sizeBytes += config.codec === 'avc' ? AVC_AUD.length : hevcAud(1).length;
+  return { sample, randomAccess, sizeBytes, parameterSets, temporalIdPlus1: Math.max(1, temporalIdPlus1) };
+}
+
+/** The decoder configuration's parameter sets whose type the sample does not already carry, in VPS, SPS, PPS order. */
+function missingParameterSets(config: MuxVideoConfig, seen: Set<number>): Uint8Array[] {
+  const types = config.codec === 'avc' ? [-1, AVC_NAL.sps, AVC_NAL.pps] : [HEVC_NAL.vps, HEVC_NAL.sps, HEVC_NAL.pps];
+  const lists = [config.codec === 'hevc' ? config.vps : [], config.sps, config.pps];
+  const result: Uint8Array[] = [];
+  lists.forEach((list, i) => {
+    if (!seen.has(types[i])) result.push(...list);
+  });
+  return result;
+}
+
+/** H.265 access_unit_delimiter_rbsp, §7.3.2.5: pic_type 2 (I, P or B slices) and the stop bit. */
+function hevcAud(temporalIdPlus1: number): Uint8Array {
+  return Uint8Array.of(
+    0, 0, 0, 1, // start code
+    (0 << 7) | (HEVC_NAL.aud << 1) | 0, // forbidden_zero_bit, nal_unit_type 35, nuh_layer_id[5]
+    (0 << 3) | temporalIdPlus1, // nuh_layer_id[4..0] 0, nuh_temporal_id_plus1
+    (2 << 5) | 0x10, // pic_type '010', rbsp_stop_one_bit, alignment zeros
+  );
+}
+
+/**
+ * Writes the access unit at `offset` and returns the offset after it: our delimiter, the missing
+ * parameter sets, then the sample's NAL units (minus its own delimiters) behind start codes.
+ */
+export function writeAccessUnit(plan: AccessUnitPlan, config: MuxVideoConfig, out: Uint8Array, offset: number): number {
+  const sample = plan.sample;
+  let pos = offset;
+  const aud = config.codec === 'avc' ? AVC_AUD : hevcAud(plan.temporalIdPlus1);
+  out.set(aud, pos);
+  pos += aud.length;
+  for (const ps of plan.parameterSets) {
+    out.set(START_CODE, pos);
+    out.set(ps, pos + START_CODE.length);
+    pos += START_CODE.length + ps.length;
+  }
+  forEachNal(sample, config, (type, start, end) => {
+    if (isAud(config, type)) return;
+    out.set(START_CODE, pos);
+    out.set(sample.data.subarray(start, end), pos + START_CODE.length);
+    pos += START_CODE.length + end - start;
+  });
+  return pos;
+}

@@ -1,0 +1,58 @@
+// One PES packet to write: its timestamps, its payload's size and writer, and how it is cut into packets.
+
+import { FIRST_ADAPTATION_BYTES, NO_PCR, pesPacketCount, type PesLayout } from './packet.js';
+import { pesHeaderBytes, type PesHeader } from './pes.js';
+
+export interface PesUnit {
+  readonly pid: number;
+  readonly streamId: number;
+  /** Unwrapped 90 kHz timestamps on the rendition's timeline. */
+  readonly dts90k: number;
+  readonly pts90k: number;
+  readonly randomAccess: boolean;
+  readonly payloadBytes: number;
+  /** Writes the elementary stream bytes (Annex B access unit, ADTS frames, ...) at `offset`. */
+  readonly writePayload: (out: Uint8Array, offset: number) => void;
+  /** Set by the PCR schedule: the PCR its first packet carries, or NO_PCR. */
+  pcr90k: number;
+  /** Set by the continuity padding: bytes sent one per packet at the end (packet.ts). */
+  thinTail: number;
+  /** Set by the continuity padding in rare tiny segments: PES header stuffing bytes. */
+  headerStuffing: number;
+}
+
+export type PesUnitSource = Omit<PesUnit, 'pcr90k' | 'thinTail' | 'headerStuffing'>;
+
+export function newPesUnit(source: PesUnitSource): PesUnit {
+  return Object.assign(source, { pcr90k: NO_PCR, thinTail: 0, headerStuffing: 0 });
+}
+
+export function unitHeader(unit: PesUnit): PesHeader {
+  return {
+    streamId: unit.streamId,
+    pts90k: unit.pts90k,
+    dts90k: unit.dts90k,
+    payloadBytes: unit.payloadBytes,
+    stuffingBytes: unit.headerStuffing,
+  };
+}
+
+export function unitHeaderBytes(unit: PesUnit): number {
+  return pesHeaderBytes(unit.dts90k !== unit.pts90k, unit.headerStuffing);
+}
+
+/** Bytes of the whole PES packet: header and payload. */
+export function unitBytes(unit: PesUnit): number {
+  return unitHeaderBytes(unit) + unit.payloadBytes;
+}
+
+export function unitLayout(unit: PesUnit): PesLayout {
+  const firstAdaptationBytes =
+    unit.pcr90k !== NO_PCR ? FIRST_ADAPTATION_BYTES.pcr : unit.randomAccess ? FIRST_ADAPTATION_BYTES.randomAccess : FIRST_ADAPTATION_BYTES.none;
+  return { firstAdaptationBytes, randomAccess: unit.randomAccess, pcr90k: unit.pcr90k, thinTail: unit.thinTail };
+}
+
+export function unitPacketCount(unit: PesUnit): number {
+  const layout = unitLayout(unit);
+  return pesPacketCount(unitBytes(unit), layout.firstAdaptationBytes, layout.thinTail);
+}

@@ -1,0 +1,57 @@
+// Reads the first bytes of sync samples (batched, bounded) so the planner knows which are true IDR pictures.
+
+import type { RangeReader, VideoTrack } from '../../mp4/types.js';
+import { findVideoCuts } from '../../plan/cuts.js';
+import { classifyAccessUnit } from '../../plan/nal-classify.js';
+import { IDR, NOT_IDR, type IdrMarks } from '../../plan/types.js';
+import { readRanges } from '../../source/ranged-reads.js';
+
+/** Enough for a length prefix and NAL header plus an AUD or parameter set or two before the first slice. */
+const PROBE_BYTES = 64;
+/** A sample whose first slice is not found after this many hops over non-VCL NAL units is not used as a cut. */
+const MAX_HOPS = 8;
+/** Sync samples closer than this are read in one call (short GOPs at low bitrates). */
+const PROBE_READ = { maxGapBytes: 4096, maxSpanBytes: 256 * 1024, concurrency: 16 };
+
+interface Pending {
+  readonly sample: number;
+  readonly offsetInSample: number;
+}
+
+/** Classifies `samples` (sync samples of `video`) into `marks`; returns the number of ranges read. */
+export async function classifySamples(reader: RangeReader, video: VideoTrack, samples: readonly number[], marks: IdrMarks, signal?: AbortSignal): Promise<number> {
+  const { offsets, sizes } = video.samples;
+  let pending: Pending[] = samples.map((sample) => ({ sample, offsetInSample: 0 }));
+  let rangesRead = 0;
+  for (let hop = 0; hop < MAX_HOPS && pending.length > 0; hop++) {
+    const ranges = pending.map(({ sample, offsetInSample }) => ({
+      offset: offsets[sample] + offsetInSample,
+      length: Math.min(PROBE_BYTES, sizes[sample] - offsetInSample),
+    }));
+    const bytes = await readRanges(reader, ranges, { ...PROBE_READ, signal });
+    rangesRead += ranges.length;
+    const next: Pending[] = [];
+    pending.forEach(({ sample, offsetInSample }, index) => {
+      const result = classifyAccessUnit(video, bytes[index], offsetInSample, sizes[sample]);
+      if (result.kind === 'need-bytes') next.push({ sample, offsetInSample: result.offsetInSample });
+      else marks[sample] = result.kind === 'idr' ? IDR : NOT_IDR;
+    });
+    pending = next;
+  }
+  for (const { sample } of pending) marks[sample] = NOT_IDR;
+  return rangesRead;
+}
+
+/**
+ * Classifies exactly the sync samples a plan at `targetSec` depends on: the walk reports the
+ * candidates it had to assume, they are read in one batch, and the walk repeats until it assumes
+ * nothing. Usually one batch of about (duration / target) reads; marks persist for later targets.
+ */
+export async function classifyCutCandidates(reader: RangeReader, video: VideoTrack, targetSec: number, marks: IdrMarks, signal?: AbortSignal): Promise<number> {
+  let rangesRead = 0;
+  for (;;) {
+    const { unknown } = findVideoCuts(video, targetSec, marks);
+    if (unknown.length === 0) return rangesRead;
+    rangesRead += await classifySamples(reader, video, unknown, marks, signal);
+  }
+}

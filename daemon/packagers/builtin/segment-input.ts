@@ -1,0 +1,89 @@
+// Cuts one planned segment's samples out of the source (coalesced ranged reads) and stamps them for the muxer.
+
+import type { MuxAudioConfig, MuxSample, MuxSegmentInput, MuxVideoConfig } from '../../mpegts/types.js';
+import type { AudioTrack, Movie, RangeReader, Track, VideoTrack } from '../../mp4/types.js';
+import { sampleTimes90k } from '../../plan/timeline.js';
+import { NOT_IDR, type IdrMarks, type PlannedSegment, type SampleRange, type SegmentPlan } from '../../plan/types.js';
+import { coalescedBytes, readRanges, type ByteRange } from '../../source/ranged-reads.js';
+import type { ScratchPool } from '../../source/scratch-pool.js';
+
+/**
+ * Samples of both tracks sit interleaved in the mdat, so a segment is usually one contiguous region;
+ * small gaps (other segments' audio at the edges) are cheaper to read than to skip.
+ */
+const SEGMENT_READ = { maxGapBytes: 64 * 1024, maxSpanBytes: 16 * 1024 * 1024, concurrency: 4 };
+
+export interface SegmentSource {
+  readonly reader: RangeReader & { read(offset: number, length: number, target?: Uint8Array): Promise<Uint8Array> };
+  /** Where the sample bytes are read into; they must be given back once the segment is muxed. */
+  readonly scratch: ScratchPool;
+  readonly movie: Movie;
+  readonly marks: IdrMarks;
+  readonly plan: SegmentPlan;
+}
+
+function sampleRanges(track: Track, range: SampleRange): ByteRange[] {
+  const ranges: ByteRange[] = [];
+  for (let i = range.firstSample; i <= range.lastSample; i++) ranges.push({ offset: track.samples.offsets[i], length: track.samples.sizes[i] });
+  return ranges;
+}
+
+function stamp(track: Track, range: SampleRange, data: Uint8Array[], isKey: (i: number) => boolean, shift90k: number): MuxSample[] {
+  return data.map((bytes, k) => {
+    const i = range.firstSample + k;
+    return { ...sampleTimes90k(track, i, shift90k), isKey: isKey(i), data: bytes };
+  });
+}
+
+function videoConfig(video: VideoTrack): MuxVideoConfig {
+  return { codec: video.codec, nalLengthSize: video.nalLengthSize, vps: video.vps, sps: video.sps, pps: video.pps };
+}
+
+function audioConfig(audio: AudioTrack): MuxAudioConfig {
+  return { codec: audio.codec, sampleRate: audio.sampleRate, channelCount: audio.channelCount, audioSpecificConfig: audio.audioSpecificConfig };
+}
+
+export interface SegmentInput {
+  readonly input: MuxSegmentInput;
+  /** Gives the sample bytes' buffer back to the pool; call once the input is muxed (or abandoned). */
+  readonly release: () => void;
+}
+
+export async function readSegmentInput(source: SegmentSource, segment: PlannedSegment, signal?: AbortSignal): Promise<SegmentInput> {
+  const ranges = [...rangesOf(source.movie.video, segment.video), ...rangesOf(source.movie.audio, segment.audio)];
+  const buffer = source.scratch.take(coalescedBytes(ranges, SEGMENT_READ));
+  const release = () => source.scratch.give(buffer);
+  try {
+    const data = await readRanges(source.reader, ranges, { ...SEGMENT_READ, signal }, buffer);
+    return { input: stampSegment(source, segment, data), release };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+function rangesOf(track: Track | undefined, range: SampleRange | undefined): ByteRange[] {
+  return track && range ? sampleRanges(track, range) : [];
+}
+
+/**
+ * Every segment declares every track of the rendition (an empty list when a track has no samples in
+ * it, e.g. audio that ends early), so the PMT is the same in all segments.
+ */
+function stampSegment(source: SegmentSource, segment: PlannedSegment, data: Uint8Array[]): MuxSegmentInput {
+  const { movie, marks, plan } = source;
+  const videoCount = segment.video ? segment.video.lastSample - segment.video.firstSample + 1 : 0;
+  const input: { segmentNumber: number; video?: MuxSegmentInput['video']; audio?: MuxSegmentInput['audio'] } = { segmentNumber: segment.number };
+  if (movie.video) {
+    const video = movie.video;
+    // A sync sample that was never classified is treated as a keyframe: repeating parameter sets before it is harmless.
+    const isKey = (i: number) => video.samples.sync[i] === 1 && marks[i] !== NOT_IDR;
+    const samples = segment.video ? stamp(video, segment.video, data.slice(0, videoCount), isKey, plan.shift90k) : [];
+    input.video = { config: videoConfig(video), samples };
+  }
+  if (movie.audio) {
+    const samples = segment.audio ? stamp(movie.audio, segment.audio, data.slice(videoCount), () => true, plan.shift90k) : [];
+    input.audio = { config: audioConfig(movie.audio), samples };
+  }
+  return input;
+}

@@ -1,0 +1,70 @@
+// Sample times on the rendition's common timeline: the edit shift applied, in seconds and in 90 kHz ticks.
+
+import { CLOCK_90K_HZ, ticksTo90k } from '../clock.js';
+import type { Track } from '../mp4/types.js';
+
+/**
+ * Room before the earliest timestamp: the muxer sends the first PCR ahead of the first DTS, and a
+ * constant (rather than one fitted to each file) keeps renditions of one title on the same timeline.
+ */
+export const TIMELINE_LEAD_90K = CLOCK_90K_HZ;
+
+/** The EditShift rule of daemon/mp4/types.ts, as a tick offset added to media times. */
+function editOffsetTicks(track: Track): number {
+  return track.edit.emptyDelayTicks - track.edit.mediaStartTicks;
+}
+
+/** Presentation time of sample `i` in track ticks: pts = dts + cts, then the edit shift. */
+export function presentationTicks(track: Track, i: number): number {
+  return track.samples.dts[i] + track.samples.cts[i] + editOffsetTicks(track);
+}
+
+export function presentationSec(track: Track, i: number): number {
+  return presentationTicks(track, i) / track.timescale;
+}
+
+/** Decode time of sample `i` on the timeline, in track ticks. */
+export function decodeTicks(track: Track, i: number): number {
+  return track.samples.dts[i] + editOffsetTicks(track);
+}
+
+export interface TrackExtent {
+  /** Earliest presentation time (with B-frames not necessarily sample 0's). */
+  readonly startSec: number;
+  /** End of the last presented sample. */
+  readonly endSec: number;
+  /** Lowest DTS or PTS at 90 kHz, before the rendition shift. */
+  readonly lowest90k: number;
+}
+
+/** One pass over the track's samples (a long rendition has 10^5–10^6). */
+export function trackExtent(track: Track): TrackExtent {
+  const { count, dts, cts, durations } = track.samples;
+  const offset = editOffsetTicks(track);
+  let earliest = Infinity;
+  let latest = -Infinity;
+  for (let i = 0; i < count; i++) {
+    const pts = dts[i] + cts[i] + offset;
+    if (pts < earliest) earliest = pts;
+    if (pts + durations[i] > latest) latest = pts + durations[i];
+  }
+  return {
+    startSec: earliest / track.timescale,
+    endSec: latest / track.timescale,
+    lowest90k: ticksTo90k(Math.min(earliest, dts[0] + offset), track.timescale),
+  };
+}
+
+/** The one constant added to every timestamp of the rendition: the lead, plus whatever edits pushed below zero. */
+export function timelineShift90k(extents: readonly TrackExtent[]): number {
+  return TIMELINE_LEAD_90K - Math.min(0, ...extents.map((extent) => extent.lowest90k));
+}
+
+/** A sample's DTS and PTS at 90 kHz on the rendition's timeline, shift included. */
+export function sampleTimes90k(track: Track, i: number, shift90k: number): { dts90k: number; pts90k: number } {
+  const dts = decodeTicks(track, i);
+  return {
+    dts90k: ticksTo90k(dts, track.timescale) + shift90k,
+    pts90k: ticksTo90k(dts + track.samples.cts[i], track.timescale) + shift90k,
+  };
+}

@@ -1,0 +1,44 @@
+// The segment plan: which samples of each track make segment N, its times and its bytes; pure data, cacheable.
+
+/** Inclusive sample indexes (decode order) of one track in one segment. */
+export interface SampleRange {
+  readonly firstSample: number;
+  readonly lastSample: number;
+}
+
+export interface PlannedSegment {
+  /** 1-based, as in the URL `segment<N>_0_av.ts`. */
+  readonly number: number;
+  /** Presentation time of the segment's start on the rendition's timeline (after the edit shift). */
+  readonly startSec: number;
+  /** The EXTINF: from this segment's start to the next one's (or to the end of the media). */
+  readonly durationSec: number;
+  readonly video?: SampleRange;
+  readonly audio?: SampleRange;
+  /** Sum of the sizes of the segment's samples, before TS overhead (for BANDWIDTH estimates). */
+  readonly sampleBytes: number;
+}
+
+export interface SegmentPlan {
+  readonly segmentDurationSec: number;
+  readonly segments: readonly PlannedSegment[];
+  /**
+   * Added to every 90 kHz timestamp of the rendition so that all DTS and PTS are >= 0 with room
+   * for the PCR to lead them; one constant for all tracks and segments keeps them continuous.
+   */
+  readonly shift90k: number;
+  /** True when the first video sample is an IDR too, so every segment starts with one (or there is no video). */
+  readonly independentSegments: boolean;
+}
+
+/** What is known about a video sample's first VCL NAL unit; only sync samples are ever looked at. */
+export const IDR_UNKNOWN = -1;
+export const NOT_IDR = 0;
+export const IDR = 1;
+
+/** Per video sample (decode order): IDR_UNKNOWN, NOT_IDR or IDR. Filled in by the packager, read by the planner. */
+export type IdrMarks = Int8Array;
+
+export function newIdrMarks(sampleCount: number): IdrMarks {
+  return new Int8Array(sampleCount).fill(IDR_UNKNOWN);
+}

@@ -1,0 +1,143 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBuiltinPackager } from '../../daemon/packagers/builtin.js';
+import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../../daemon/plan/playlist.js';
+import { failureOf } from '../helpers/expect-code.js';
+import { BAD_MEDIA, GOOD_MEDIA, makeMedia, mediaFile, removeMediaDir } from '../helpers/corpus.js';
+import { countFrames, decodeErrors, probePackets, type ProbedPacket } from '../helpers/probe.js';
+import { sourceFileOf } from '../helpers/source-file.js';
+import { startsWithIdr } from '../helpers/ts-peek.js';
+
+const SEGMENT_DURATION_SEC = 2;
+const outDirs: string[] = [];
+
+beforeAll(() => makeMedia([...Object.keys(GOOD_MEDIA), ...Object.keys(BAD_MEDIA)]), 240_000);
+afterAll(async () => {
+  await Promise.all(outDirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+  await removeMediaDir();
+});
+
+interface Packaged {
+  readonly source: string;
+  readonly playlist: string;
+  readonly segments: string[];
+  readonly durationsSec: readonly number[];
+  /** All segments concatenated, as a player's demuxer sees them one after the other. */
+  readonly joined: string;
+}
+
+async function packageAll(name: string): Promise<Packaged> {
+  const source = await mediaFile(name);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'casterpak-builtin-'));
+  outDirs.push(dir);
+  const packager = createBuiltinPackager({ segmentDurationSec: SEGMENT_DURATION_SEC });
+  const { durationsSec } = await packager.packageRendition(await sourceFileOf(source), dir, new AbortController().signal);
+  const playlist = path.join(dir, MEDIA_PLAYLIST_NAME);
+  await fs.writeFile(playlist, renderMediaPlaylist({ durationsSec, segmentUri: segmentFileName, allowCache: true }));
+  const segments = durationsSec.map((_, i) => path.join(dir, segmentFileName(i + 1)));
+  const joined = path.join(dir, 'joined.ts');
+  await fs.writeFile(joined, Buffer.concat(await Promise.all(segments.map((segment) => fs.readFile(segment)))));
+  return { source, playlist, segments, durationsSec, joined };
+}
+
+const ofType = (packets: readonly ProbedPacket[], type: 'video' | 'audio') => packets.filter((p) => p.type === type);
+
+/** Largest difference between the two timestamp sequences once each is taken relative to its own origin. */
+function worstDrift(out: readonly number[], src: readonly number[], outOrigin: number, srcOrigin: number): number {
+  let worst = 0;
+  out.forEach((value, i) => (worst = Math.max(worst, Math.abs(value - outOrigin - (src[i] - srcOrigin)))));
+  return worst;
+}
+
+describe.each(Object.keys(GOOD_MEDIA))('the builtin packager on %s', (name) => {
+  let packaged: Packaged;
+  let out: ProbedPacket[];
+  let src: ProbedPacket[];
+
+  beforeAll(async () => {
+    packaged = await packageAll(name);
+    [out, src] = await Promise.all([probePackets(packaged.joined), probePackets(packaged.source)]);
+  }, 120_000);
+
+  it('produces a playlist that ffmpeg decodes without a single error', async () => {
+    expect(await decodeErrors(packaged.playlist)).toBe('');
+  });
+
+  it('keeps every video frame and every audio frame of the source', async () => {
+    const [hls, source] = await Promise.all([countFrames(packaged.playlist), countFrames(packaged.source)]);
+    // TS has no edit list, so samples an edit hides (a stream-copy cut's pre-roll) are kept: compare with the source's packets.
+    expect(hls.videoFrames).toBe(source.videoPackets);
+    expect(hls.audioFrames).toBe(source.audioPackets);
+    expect(hls.videoFrames + hls.audioFrames).toBeGreaterThan(0);
+  });
+
+  it('starts every segment with an IDR picture', async () => {
+    const hasVideo = ofType(src, 'video').length > 0;
+    for (const segment of packaged.segments) expect(startsWithIdr(await fs.readFile(segment))).toBe(hasVideo);
+  });
+
+  it('carries PTS and DTS across every segment boundary exactly as the source times its samples', () => {
+    for (const type of ['video', 'audio'] as const) {
+      const o = ofType(out, type);
+      const s = ofType(src, type);
+      expect(o.length).toBe(s.length);
+      if (o.length === 0) continue;
+      const origin = (packets: ProbedPacket[]) => packets[0].dts90k;
+      // ±1 tick of 90 kHz rounding; audio frames inside one PES are timed by the demuxer, ±2.
+      const tolerance = type === 'video' ? 1 : 2;
+      expect(worstDrift(o.map((p) => p.dts90k), s.map((p) => p.dts90k), origin(o), origin(s))).toBeLessThanOrEqual(tolerance);
+      expect(worstDrift(o.map((p) => p.pts90k), s.map((p) => p.pts90k), origin(o), origin(s))).toBeLessThanOrEqual(tolerance);
+    }
+  });
+
+  it('keeps audio and video in sync', () => {
+    const [ov, oa, sv, sa] = [ofType(out, 'video'), ofType(out, 'audio'), ofType(src, 'video'), ofType(src, 'audio')];
+    if (ov.length === 0 || oa.length === 0) return;
+    // The stream-copy cut's video edit starts mid-frame (1.5 s at 25 fps). We apply media_time exactly
+    // (ISO/IEC 14496-12 §8.6.6); ffmpeg's mov demuxer snaps it to the next frame, so allow one frame there.
+    const tolerance = name === 'h264-edit-list-cut.mp4' ? sv[1].dts90k - sv[0].dts90k : 2;
+    expect(Math.abs(oa[0].pts90k - ov[0].dts90k - (sa[0].pts90k - sv[0].dts90k))).toBeLessThanOrEqual(tolerance);
+  });
+
+  it('writes EXTINF values that match where the segments really start, and a TARGETDURATION none exceeds', async () => {
+    const text = await fs.readFile(packaged.playlist, 'utf8');
+    const target = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(text)![1]);
+    const extinfs = [...text.matchAll(/#EXTINF:([\d.]+),/g)].map((m) => Number(m[1]));
+    expect(extinfs).toHaveLength(packaged.segments.length);
+    expect(extinfs.every((d) => d > 0)).toBe(true);
+    expect(target).toBe(Math.max(...extinfs.map((d) => Math.floor(d + 0.5))));
+    // Real start of each segment: the earliest PTS among its packets (found by byte position in the joined file).
+    const sizes = await Promise.all(packaged.segments.map(async (s) => (await fs.stat(s)).size));
+    const ends = sizes.map((_, i) => sizes.slice(0, i + 1).reduce((a, b) => a + b, 0));
+    const starts = ends.map((end, i) => Math.min(...out.filter((p) => p.pos < end && p.pos >= (ends[i - 1] ?? 0)).map((p) => p.pts90k)));
+    for (let i = 1; i < starts.length; i++) {
+      expect(Math.abs((starts[i] - starts[i - 1]) / 90000 - extinfs[i - 1])).toBeLessThan(0.002);
+    }
+  });
+});
+
+describe('the builtin packager on special sources', () => {
+  it('grows segments to a 12 s GOP and raises TARGETDURATION with them', async () => {
+    const { durationsSec } = await packageAll('h264-12s-gop.mp4');
+    expect(durationsSec.length).toBe(2);
+    expect(durationsSec[0]).toBeCloseTo(12, 1);
+  });
+
+  it('does not cut at open-GOP recovery points that stss marks as sync', async () => {
+    // x264 with open-gop writes one IDR, then I-frames with recovery points every second.
+    const { durationsSec } = await packageAll('h264-open-gop.mp4');
+    expect(durationsSec.length).toBe(1);
+  });
+});
+
+describe('the builtin packager on bad inputs', () => {
+  it.each(Object.entries(BAD_MEDIA).map(([name, { code }]) => [name, code]))('refuses %s with %s', async (name, code) => {
+    const packager = createBuiltinPackager({ segmentDurationSec: SEGMENT_DURATION_SEC });
+    const src = await sourceFileOf(await mediaFile(name));
+    const err = await failureOf(packager.plan(src));
+    expect(err.code).toBe(code);
+    expect(err.status).toBe(422);
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { findVideoCuts } from '../../daemon/plan/cuts.js';
+import { planSegments } from '../../daemon/plan/segment-plan.js';
+import { TIMELINE_LEAD_90K, presentationSec } from '../../daemon/plan/timeline.js';
+import { IDR, NOT_IDR, newIdrMarks, type IdrMarks, type SegmentPlan } from '../../daemon/plan/types.js';
+import type { Movie, VideoTrack } from '../../daemon/mp4/types.js';
+import { audioTrack, movieOf, videoTrack } from '../helpers/movie-fixtures.js';
+
+/** Marks every sync sample IDR except those listed. */
+function marksFor(video: VideoTrack, notIdr: readonly number[] = []): IdrMarks {
+  const marks = newIdrMarks(video.samples.count);
+  video.samples.sync.forEach((sync, i) => {
+    if (sync) marks[i] = notIdr.includes(i) ? NOT_IDR : IDR;
+  });
+  return marks;
+}
+
+function plan(movie: Movie, segmentDurationSec: number, notIdr: readonly number[] = []): SegmentPlan {
+  return planSegments(movie, { segmentDurationSec }, movie.video ? marksFor(movie.video, notIdr) : newIdrMarks(0));
+}
+
+const starts = (p: SegmentPlan) => p.segments.map((s) => s.video?.firstSample ?? s.audio?.firstSample);
+const durations = (p: SegmentPlan) => p.segments.map((s) => Number(s.durationSec.toFixed(6)));
+
+describe('video segment plan', () => {
+  // 25 fps (512 ticks at 12800 Hz), a sync sample every second.
+  const video = videoTrack({ frames: 250, gop: 25 });
+
+  it('cuts at the first IDR at or after each multiple of the target', () => {
+    const p = plan(movieOf({ video }), 2);
+    expect(starts(p)).toEqual([0, 50, 100, 150, 200]);
+    expect(durations(p)).toEqual([2, 2, 2, 2, 2]);
+    expect(p.independentSegments).toBe(true);
+  });
+
+  it('does not cut at a sync sample whose first slice is not an IDR', () => {
+    // Sample 50 (2 s) is in stss but is an open-GOP recovery point: the cut moves to the next IDR (3 s).
+    const p = plan(movieOf({ video }), 2, [50]);
+    expect(starts(p)).toEqual([0, 75, 100, 150, 200]);
+    expect(durations(p)).toEqual([3, 1, 2, 2, 2]);
+  });
+
+  it('grows segments to the GOP when the GOP is longer than the target', () => {
+    const longGop = videoTrack({ frames: 25 * 30, gop: 25 * 12 });
+    const p = plan(movieOf({ video: longGop }), 4);
+    expect(starts(p)).toEqual([0, 300, 600]);
+    expect(durations(p)).toEqual([12, 12, 6]);
+  });
+
+  it('reports the sync samples it had to assume, and only those near a boundary', () => {
+    const marks = newIdrMarks(video.samples.count);
+    const { unknown } = findVideoCuts(video, 4, marks);
+    expect(unknown).toEqual([0, 100, 200]);
+    marks[0] = IDR;
+    marks[100] = NOT_IDR;
+    marks[200] = IDR;
+    expect(findVideoCuts(video, 4, marks).unknown).toEqual([125]);
+  });
+
+  it('starts each segment at the presentation time of its IDR, with B-frame delay removed by the edit list', () => {
+    // IDRs are shown 2 frames after they are decoded; the edit list's media_time takes that delay out.
+    const cts = (i: number) => (i % 25 === 0 ? 1024 : i % 2 ? 1536 : 512);
+    const bframes = videoTrack({ frames: 100, gop: 25, cts, edit: { emptyDelayTicks: 0, mediaStartTicks: 1024 } });
+    const p = plan(movieOf({ video: bframes }), 1);
+    expect(p.segments.map((s) => s.startSec)).toEqual([0, 1, 2, 3]);
+    expect(presentationSec(bframes, 25)).toBe(1);
+  });
+
+  it('never ends with a zero-duration segment', () => {
+    // The last sample is an IDR with a zero stts delta, exactly on a boundary.
+    const zeroTail = videoTrack({ frames: 51, gop: 25, frameDuration: (i) => (i === 50 ? 0 : 512) });
+    const p = plan(movieOf({ video: zeroTail }), 1);
+    expect(starts(p)).toEqual([0, 25]);
+    expect(p.segments.every((s) => s.durationSec > 0)).toBe(true);
+    expect(p.segments[1].video).toEqual({ firstSample: 25, lastSample: 50 });
+  });
+
+  it('is deterministic: the same movie and target give the same plan', () => {
+    const movie = movieOf({ video, audio: audioTrack({ frames: 470 }) });
+    expect(plan(movie, 3)).toEqual(plan(movie, 3));
+  });
+
+  it('sums sample bytes per segment to the total of the file', () => {
+    const movie = movieOf({ video, audio: audioTrack({ frames: 470 }) });
+    const total = video.samples.sizes.reduce((a, b) => a + b, 0) + movie.audio!.samples.sizes.reduce((a, b) => a + b, 0);
+    expect(plan(movie, 3).segments.reduce((sum, s) => sum + s.sampleBytes, 0)).toBe(total);
+  });
+});
+
+describe('audio in a video rendition', () => {
+  it('puts every audio frame in exactly one segment, the one whose time range holds it', () => {
+    const video = videoTrack({ frames: 250, gop: 25 });
+    const audio = audioTrack({ frames: 470, timescale: 48000 });
+    const p = plan(movieOf({ video, audio }), 2);
+    let expected = 0;
+    for (const segment of p.segments) {
+      const range = segment.audio!;
+      expect(range.firstSample).toBe(expected);
+      expected = range.lastSample + 1;
+      for (const i of [range.firstSample, range.lastSample]) {
+        const sec = presentationSec(audio, i);
+        if (segment.number > 1) expect(sec).toBeGreaterThanOrEqual(segment.startSec);
+        if (segment.number < p.segments.length) expect(sec).toBeLessThan(segment.startSec + segment.durationSec);
+      }
+    }
+    expect(expected).toBe(470);
+  });
+
+  it('moves audio with its empty edit: a 0.5 s delay puts the first frames later', () => {
+    const video = videoTrack({ frames: 100, gop: 25 });
+    const plain = plan(movieOf({ video, audio: audioTrack({ frames: 150 }) }), 1);
+    const delayed = plan(movieOf({ video, audio: audioTrack({ frames: 150, edit: { emptyDelayTicks: 24000, mediaStartTicks: 0 } }) }), 1);
+    // Without the delay the second segment starts at frame 47 (1.0027 s); with it, 0.5 s of frames earlier.
+    expect(plain.segments[1].audio!.firstSample).toBe(47);
+    expect(delayed.segments[1].audio!.firstSample).toBe(24);
+  });
+
+  it('leaves audio out of segments that have none, but keeps every video segment', () => {
+    const video = videoTrack({ frames: 100, gop: 25 });
+    const shortAudio = audioTrack({ frames: 40 });
+    const p = plan(movieOf({ video, audio: shortAudio }), 1);
+    expect(p.segments).toHaveLength(4);
+    expect(p.segments[0].audio).toEqual({ firstSample: 0, lastSample: 39 });
+    expect(p.segments.slice(1).every((s) => s.audio === undefined && s.video !== undefined)).toBe(true);
+  });
+});
+
+describe('audio-only segment plan', () => {
+  it('cuts at the first audio frame at or after each multiple of the target', () => {
+    const audio = audioTrack({ frames: 460, timescale: 48000, frameDuration: 1024 });
+    const p = plan(movieOf({ audio }), 2);
+    // 2 s = frame 93.75 → frame 94; 4 s = 187.5 → 188; 6 s → 282; 8 s = 375
+    expect(starts(p)).toEqual([0, 94, 188, 282, 375]);
+    expect(p.segments.every((s) => s.durationSec > 0 && s.video === undefined)).toBe(true);
+    const total = durations(p).reduce((a, b) => a + b, 0);
+    expect(total).toBeCloseTo((460 * 1024) / 48000, 5);
+  });
+});
+
+describe('timeline shift', () => {
+  it('is the constant lead when nothing is negative', () => {
+    expect(plan(movieOf({ video: videoTrack({ frames: 50, gop: 25 }) }), 1).shift90k).toBe(TIMELINE_LEAD_90K);
+  });
+
+  it('grows by the pre-roll an edit list puts before zero', () => {
+    // A stream-copy cut: the media edit starts 0.5 s (6400 ticks) into the media.
+    const cut = videoTrack({ frames: 50, gop: 25, edit: { emptyDelayTicks: 0, mediaStartTicks: 6400 } });
+    const p = plan(movieOf({ video: cut }), 1);
+    expect(p.shift90k).toBe(TIMELINE_LEAD_90K + 45000);
+    expect(p.segments[0].startSec).toBe(-0.5);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { coalesceRanges, coalescedBytes, readRanges } from '../../daemon/source/ranged-reads.js';
+import { ScratchPool } from '../../daemon/source/scratch-pool.js';
+import { MemoryReader } from '../helpers/memory-reader.js';
+
+const data = Uint8Array.from({ length: 10_000 }, (_, i) => i & 0xff);
+const options = { maxGapBytes: 100, maxSpanBytes: 2000, concurrency: 2 };
+
+describe('ranged reads', () => {
+  it('coalesce ranges closer than the gap, in any order, up to the span limit', () => {
+    const ranges = [
+      { offset: 500, length: 50 },
+      { offset: 0, length: 100 },
+      { offset: 150, length: 100 }, // 50 bytes after the first: joined
+      { offset: 400, length: 10 }, // 150 bytes after: a new span
+      { offset: 3000, length: 2500 }, // larger than a span on its own: read whole
+    ];
+    expect(coalesceRanges(ranges, options).map((s) => [s.offset, s.length, s.members])).toEqual([
+      [0, 250, [1, 2]],
+      [400, 150, [3, 0]],
+      [3000, 2500, [4]],
+    ]);
+    expect(coalescedBytes(ranges, options)).toBe(250 + 150 + 2500);
+  });
+
+  it('return each range as its own bytes, with one read per span', async () => {
+    const reader = new MemoryReader(data);
+    const ranges = [{ offset: 7000, length: 3 }, { offset: 10, length: 5 }, { offset: 20, length: 4 }];
+    const views = await readRanges(reader, ranges, options);
+    expect(views.map((v) => Array.from(v))).toEqual(ranges.map((r) => Array.from(data.subarray(r.offset, r.offset + r.length))));
+    expect(reader.reads).toHaveLength(2);
+  });
+
+  it('stop before reading when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(readRanges(new MemoryReader(data), [{ offset: 0, length: 4 }], { ...options, signal: controller.signal })).rejects.toThrow(/abort/i);
+  });
+});
+
+describe('scratch pool', () => {
+  it('hands a returned buffer out again for a request that fits', () => {
+    const pool = new ScratchPool();
+    const first = pool.take(1000);
+    expect(first.length).toBe(1000);
+    pool.give(first);
+    const second = pool.take(5000);
+    expect(second.buffer).toBe(first.buffer);
+  });
+
+  it('allocates for concurrent requests and keeps at most its limit of free buffers', () => {
+    const pool = new ScratchPool(1);
+    const a = pool.take(10);
+    const b = pool.take(10);
+    expect(b.buffer).not.toBe(a.buffer);
+    pool.give(a);
+    pool.give(b);
+    expect(pool.take(10).buffer).toBe(a.buffer);
+    expect(pool.take(10).buffer).not.toBe(b.buffer);
+  });
+
+  it('never keeps a buffer above its size limit', () => {
+    const pool = new ScratchPool(2, 1024 * 1024);
+    const big = pool.take(3 * 1024 * 1024);
+    pool.give(big);
+    expect(pool.take(10).buffer).not.toBe(big.buffer);
+  });
+});
