@@ -8,46 +8,45 @@ import { warmRendition } from '../../daemon/cache/warm.js';
 import { validateConfig } from '../../daemon/config.js';
 import { silentLogger } from '../../daemon/log.js';
 import { createPackager } from '../../daemon/packagers/index.js';
-import type { Packager } from '../../daemon/packagers/packager.js';
 import { Store } from '../../daemon/store/store.js';
 import { makeClip } from '../helpers/clip.js';
-import { ffmpegSegmentPackager } from '../helpers/segment-packager.js';
 
-function setUp(packagerFor: (config: ReturnType<typeof validateConfig>) => Packager) {
+function setUp(packager: 'builtin' | 'ffmpeg') {
   const top = mkdtempSync(path.join(tmpdir(), 'casterpak-warm-'));
   const dirs = { media_root: path.join(top, 'media'), cache_dir: path.join(top, 'cache'), state_dir: path.join(top, 'state') };
   Object.values(dirs).forEach((dir) => mkdirSync(dir, { recursive: true }));
-  const config = validateConfig({ ...dirs, packager: 'ffmpeg', segment_duration: 2 });
+  const config = validateConfig({ ...dirs, packager, segment_duration: 2 });
   makeClip(path.join(config.mediaRoot, 'clip.mp4'), { durationSec: 5 });
   const store = Store.open(config.stateDir);
-  const packager = packagerFor(config);
-  const filler = new CacheFiller({ config, store, packager, log: silentLogger });
+  const filler = new CacheFiller({ config, store, packager: createPackager(config), log: silentLogger });
   const deps = { filler, store, urlPrefix: config.urlPrefix, concurrency: 2 };
   const cached = () => readdirSync(path.join(config.cacheDir, 'i', 'clip.mp4')).sort();
-  return { config, store, packager, filler, deps, cached };
+  return { config, store, filler, deps, cached };
 }
 
 describe('warming a rendition', () => {
-  it('with a segment packager, muxes each segment once, and only the missing ones on the next run', async () => {
-    const { deps, packager, filler, cached, config } = setUp(() => ffmpegSegmentPackager(2));
+  it('with the builtin packager, writes the playlist and muxes each segment once, and only the missing ones on the next run', async () => {
+    const { deps, filler, cached, config } = setUp('builtin');
     const progress: string[] = [];
     const first = await warmRendition(deps, 'clip.mp4', (done, total) => progress.push(`${done}/${total}`));
     expect(first.files).toBe(4);
     expect(first.packaged).toBe(4);
     expect(first.packagedBytes).toBeGreaterThan(0);
     expect(cached()).toEqual(['index_0_av.m3u8', 'segment1_0_av.ts', 'segment2_0_av.ts', 'segment3_0_av.ts']);
-    expect([...(packager as ReturnType<typeof ffmpegSegmentPackager>).segmentCalls].sort()).toEqual([1, 2, 3]);
+    // One run per file: the playlist from the plan alone, then each segment on its own.
+    expect(filler.recentMisses.list().map((m) => m.cachePath).sort()).toEqual(['index_0_av.m3u8', 'segment1_0_av.ts', 'segment2_0_av.ts', 'segment3_0_av.ts'].map((f) => `i/clip.mp4/${f}`));
     expect(progress).toEqual(['1/4', '2/4', '3/4', '4/4']);
     expect(filler.stats.packagerRuns).toBe(4);
 
     rmSync(path.join(config.cacheDir, 'i', 'clip.mp4', 'segment2_0_av.ts'));
     const second = await warmRendition(deps, 'clip.mp4');
     expect(second).toMatchObject({ files: 4, packaged: 1 });
-    expect((packager as ReturnType<typeof ffmpegSegmentPackager>).segmentCalls.filter((n) => n === 2)).toHaveLength(2);
+    expect(filler.stats.packagerRuns).toBe(5);
+    expect(filler.recentMisses.list()[0].cachePath).toBe('i/clip.mp4/segment2_0_av.ts');
   });
 
   it('with a whole-rendition packager, packages once and finds every segment in place', async () => {
-    const { deps, filler, cached, store, config } = setUp((config) => createPackager(config));
+    const { deps, filler, cached, store, config } = setUp('ffmpeg');
     const warmed = await warmRendition(deps, 'clip.mp4');
     expect(warmed).toMatchObject({ files: 4, packaged: 4 });
     expect(filler.stats.packagerRuns).toBe(1);
@@ -62,7 +61,7 @@ describe('warming a rendition', () => {
   });
 
   it('fails with the reason for a source that is missing', async () => {
-    const { deps } = setUp((config) => createPackager(config));
+    const { deps } = setUp('builtin');
     await expect(warmRendition(deps, 'absent.mp4')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
