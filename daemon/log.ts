@@ -1,11 +1,30 @@
-// The daemon's logger: one JSON line per event (pino), level from the config.
+// The daemon's logger: one JSON line per event (pino), or readable lines when a person watches a terminal.
 
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
-export function createLogger(level: string, destination: NodeJS.WritableStream = process.stderr): Logger {
-  return pino({ level, base: { service: 'casterpakd' } }, destination);
+export interface LoggerOptions {
+  /** Where lines go; standard error by default. */
+  readonly destination?: NodeJS.WritableStream;
+  /** Readable lines instead of JSON; by default, when the destination is a terminal. */
+  readonly pretty?: boolean;
+}
+
+function isTerminal(stream: NodeJS.WritableStream): boolean {
+  return (stream as NodeJS.WriteStream).isTTY === true;
+}
+
+export function createLogger(level: string, options: LoggerOptions = {}): Logger {
+  const destination = options.destination ?? process.stderr;
+  const base = { level, base: { service: 'casterpakd' } };
+  if (options.pretty ?? isTerminal(destination)) {
+    // Synchronous, in this thread: a log line is never lost to a crash right after it.
+    const stream = pretty({ destination: destination as DestinationStream, sync: true, colorize: isTerminal(destination), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+    return pino(base, stream);
+  }
+  return pino(base, destination as DestinationStream);
 }
 
 /** For tests and one-shot commands that must stay quiet. */

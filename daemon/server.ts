@@ -8,6 +8,7 @@ import { sweepTmp } from './cache/publish.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './log.js';
+import { createObservability, type Observability } from './metrics/observability.js';
 import { createPackager } from './packagers/index.js';
 import { Store } from './store/store.js';
 import { accessLogTailer } from './tail/tailer.js';
@@ -17,6 +18,8 @@ export interface RunningDaemon {
   readonly address: string;
   readonly store: Store;
   readonly filler: CacheFiller;
+  /** Metrics, event-loop monitor and tailer lag, as /metrics and the status page show them. */
+  readonly observability: Observability;
   close(): Promise<void>;
 }
 
@@ -34,7 +37,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
   const tailer = accessLogTailer(config, store, log);
   await tailer?.start();
   const filler = new CacheFiller({ config, store, packager, log });
-  const { app } = createApp({ config, store, filler, log });
+  const observability = createObservability({ config, store, filler });
+  const { app } = createApp({ config, store, filler, log, observability });
 
   const server = createAdaptorServer({ fetch: app.fetch });
   const address = await listen(server, config);
@@ -44,8 +48,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
     address,
     store,
     filler,
+    observability,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      observability.stop();
       await tailer?.stop();
       store.close();
     },

@@ -41,3 +41,11 @@ export function formatBytes(bytes: number): string {
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
+
+/** `42 s`, `3 min`, `5 h`, `2 d`: a coarse age or duration for operators. */
+export function formatAgeSec(sec: number): string {
+  if (sec < 90) return `${Math.round(sec)} s`;
+  if (sec < 90 * 60) return `${Math.round(sec / 60)} min`;
+  if (sec < 36 * 3600) return `${Math.round(sec / 3600)} h`;
+  return `${Math.round(sec / 86_400)} d`;
+}

@@ -17,6 +17,7 @@ import { MasterFiller } from './master-filler.js';
 import type { MoviePlanner } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { newTmpPath, publishBytes, publishTmpFile, unlinkCacheFile } from './publish.js';
+import { RecentMisses, type MissRecord } from './recent-misses.js';
 import { Limiter, SingleFlight } from './single-flight.js';
 
 export interface FillResult {
@@ -43,6 +44,20 @@ export interface FillerDeps {
   readonly log: Logger;
 }
 
+/** The generations-table key of a whole-rendition packaging run (segment runs use the cache path). */
+export function packageGenerationKey(sourceRel: string): string {
+  return `pkg:${sourceRel}`;
+}
+
+/** What a packaging run is for: its generation key, the request that started it, the source (or master) it reads. */
+interface Run {
+  readonly key: string;
+  readonly cachePath: string;
+  readonly sourceRel: string;
+}
+
+export type MissListener = (record: MissRecord) => void;
+
 async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(() => true, () => false);
 }
@@ -54,6 +69,8 @@ export class CacheFiller {
   private readonly iframes: IframeFiller;
   private readonly planner: MoviePlanner;
   readonly stats: MissStats = { misses: 0, packagerRuns: 0, packagingMs: 0, bytesWritten: 0 };
+  readonly recentMisses = new RecentMisses();
+  private readonly listeners = new Set<MissListener>();
 
   constructor(private readonly deps: FillerDeps) {
     this.limiter = new Limiter(deps.config.maxConcurrentPackaging);
@@ -64,7 +81,12 @@ export class CacheFiller {
     this.masters = new MasterFiller({
       config, store, packager, planner, log, maxWaitMs,
       flights: this.flights,
-      generate: (key, work) => this.generate(key, work),
+      // A master's own bytes are small and published by the master filler: its runs are timed, not weighed.
+      generate: (key, work) =>
+        this.generate({ key, cachePath: key, sourceRel: key }, async () => {
+          await work();
+          return [];
+        }),
     });
     this.iframes = new IframeFiller({ config, store, packager, log, maxWaitMs, flights: this.flights, fillRendition: (req) => this.fill(req) });
   }
@@ -80,6 +102,16 @@ export class CacheFiller {
 
   get flightStats() {
     return this.flights.stats;
+  }
+
+  get packagerName(): Packager['name'] {
+    return this.deps.packager.name;
+  }
+
+  /** Calls `listener` after every packaging run, successful or not; returns the unsubscribe function. */
+  onPackaged(listener: MissListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Makes sure the requested file is in the cache, packaging it if needed. */
@@ -106,7 +138,7 @@ export class CacheFiller {
     const identity = `${src.sizeBytes}:${src.mtimeMs}`;
     const maxWaitMs = this.maxWaitMs();
     if (packager.granularity === 'rendition') {
-      await this.flights.run(`pkg:${src.relPath}@${identity}`, () => this.packageRendition(src), maxWaitMs);
+      await this.flights.run(`pkg:${src.relPath}@${identity}`, () => this.packageRendition(src, req.cachePath), maxWaitMs);
       if (!(await exists(absPath))) throw new CasterpakError('NOT_FOUND', 'no such segment', { cachePath: req.cachePath });
     } else {
       await this.flights.run(`${req.cachePath}@${identity}`, () => this.packageOneFile(packager, src, req), maxWaitMs);
@@ -114,28 +146,55 @@ export class CacheFiller {
     return result(true);
   }
 
-  /** Runs `work` under the concurrency bound and the packaging timeout, claiming `key` in the database. */
-  private async generate<T>(key: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` under the concurrency bound and the packaging timeout, claiming the run's key in the database,
+   * and reports the run: one log line, the recent-misses ring, the listeners (metrics).
+   */
+  private async generate(run: Run, work: (signal: AbortSignal) => Promise<NewCacheFile[]>): Promise<void> {
     const { store, config } = this.deps;
     return this.limiter.run(this.maxWaitMs(), async () => {
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), config.packagingTimeoutSec * 1000);
       const startedMs = performance.now();
-      store.startGeneration(key);
+      let files: NewCacheFile[] = [];
+      let outcome = 'ok';
+      store.startGeneration(run.key);
       try {
-        return await work(abort.signal);
+        files = await work(abort.signal);
       } catch (err) {
-        if (abort.signal.aborted) {
-          throw new CasterpakError('PACKAGER_TIMEOUT', `packaging took longer than ${config.packagingTimeoutSec}s`, { key });
-        }
-        throw err;
+        const thrown = abort.signal.aborted
+          ? new CasterpakError('PACKAGER_TIMEOUT', `packaging took longer than ${config.packagingTimeoutSec}s`, { key: run.key })
+          : err;
+        outcome = thrown instanceof CasterpakError ? thrown.code : 'INTERNAL';
+        throw thrown;
       } finally {
         clearTimeout(timer);
-        store.endGeneration(key);
-        this.stats.packagerRuns += 1;
-        this.stats.packagingMs += performance.now() - startedMs;
+        store.endGeneration(run.key);
+        this.report(run, performance.now() - startedMs, files, outcome);
       }
     });
+  }
+
+  private report(run: Run, durationMs: number, files: readonly NewCacheFile[], outcome: string): void {
+    const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
+    this.stats.packagerRuns += 1;
+    this.stats.packagingMs += durationMs;
+    const record: MissRecord = {
+      atMs: Date.now(),
+      cachePath: run.cachePath,
+      sourceRel: run.sourceRel,
+      packager: this.deps.packager.name,
+      durationMs: Math.round(durationMs * 10) / 10,
+      files: files.length,
+      bytes,
+      outcome,
+    };
+    this.recentMisses.add(record);
+    // Failures are logged with their reason where they are answered (the HTTP error handler, the CLI).
+    if (outcome === 'ok') {
+      this.deps.log.info({ path: run.cachePath, source: run.sourceRel, packager: record.packager, durationMs: record.durationMs, bytes, files: files.length }, 'packaged on a miss');
+    }
+    for (const listener of this.listeners) listener(record);
   }
 
   private renditionBase(src: SourceFile): string {
@@ -155,9 +214,9 @@ export class CacheFiller {
   }
 
   /** Whole-rendition packagers: every segment is published before the playlist that names them. */
-  private packageRendition(src: SourceFile): Promise<void> {
-    const { store, config, packager, log } = this.deps;
-    return this.generate(`pkg:${src.relPath}`, async (signal) => {
+  private packageRendition(src: SourceFile, cachePath: string): Promise<void> {
+    const { store, config, packager } = this.deps;
+    return this.generate({ key: packageGenerationKey(src.relPath), cachePath, sourceRel: src.relPath }, async (signal) => {
       // The builtin reader vets the source first (a 422 with its reason): ffmpeg exits 0 on a truncated
       // mdat and mp42hls writes 0-second packages for several broken inputs.
       await this.planner.plannedMovie(src);
@@ -178,7 +237,7 @@ export class CacheFiller {
         files.push(await this.publish({ path: `${base}/${MEDIA_PLAYLIST_NAME}`, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list)));
         store.recordFiles(files);
         store.setSegmentCount(pkg.id, list.durationsSec.length);
-        log.info({ source: src.relPath, packager: packager.name, segments: list.durationsSec.length }, 'packaged rendition');
+        return files;
       } catch (err) {
         store.deletePackage(pkg.id);
         throw err;
@@ -191,7 +250,7 @@ export class CacheFiller {
   /** Segment packagers: the playlist from the plan alone, or one segment muxed on its own. */
   private packageOneFile(packager: SegmentPackager, src: SourceFile, req: RenditionRequest): Promise<void> {
     const { store, config } = this.deps;
-    return this.generate(req.cachePath, async (signal) => {
+    return this.generate({ key: req.cachePath, cachePath: req.cachePath, sourceRel: src.relPath }, async (signal) => {
       const list = await packager.plan(src);
       const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'segment', list.durationsSec.length);
       await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
@@ -205,6 +264,7 @@ export class CacheFiller {
         file = await this.publish({ path: req.cachePath, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list));
       }
       store.recordFiles([file]);
+      return [file];
     });
   }
 }

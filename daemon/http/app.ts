@@ -1,4 +1,4 @@
-// The Hono app: the prefix route (miss → package → X-Accel-Redirect or the file itself) and /healthz. Thin.
+// The Hono app: the prefix route (miss → package → X-Accel-Redirect or the file itself), /healthz, and the operator's routes. Thin.
 
 import { constants, promises as fs } from 'node:fs';
 import { Hono } from 'hono';
@@ -8,28 +8,30 @@ import type { Config } from '../config.js';
 import { isCasterpakError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseBitrateFilter } from '../master/bitrate-filter.js';
+import { createObservability, type Observability } from '../metrics/observability.js';
+import { routeLabel } from '../metrics/route-label.js';
+import type { TailerLagSource } from '../metrics/tailer-lag.js';
 import type { Store } from '../store/store.js';
 import { mountPlayer } from './player.js';
+import { rawPathOf } from './raw-path.js';
 import { isMasterRequest, parseRequestPath } from './request-path.js';
-import { cacheControlFor, sendFile } from './send-file.js';
+import { cacheControlFor } from './send-file.js';
+import { serveItself } from './serve-itself.js';
+import { mountStatus } from './status-routes.js';
 
 export interface AppDeps {
   readonly config: Config;
   readonly store: Store;
   readonly filler: CacheFiller;
   readonly log: Logger;
+  /** Shared with the server; made here when absent (in-process tests). */
+  readonly observability?: Observability;
+  readonly tailerLag?: TailerLagSource;
 }
 
 export interface RequestStats {
   requests: number;
   byStatus: Record<number, number>;
-}
-
-/** The raw, still percent-encoded path: decoding happens exactly once, in parseRequestPath. */
-function rawPathOf(c: { env: unknown; req: { url: string } }): string {
-  const incoming = (c.env as { incoming?: { url?: string } } | undefined)?.incoming;
-  const target = incoming?.url ?? new URL(c.req.url).pathname;
-  return target.split('?')[0];
 }
 
 /** Headers of a playlist the daemon answers with itself; in nginx mode the drop-in adds the CORS header. */
@@ -40,8 +42,9 @@ function uncachedPlaylistHeaders(config: Config, cachePath: string): Record<stri
   return headers;
 }
 
-export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
+export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; observability: Observability } {
   const { config, store, filler, log } = deps;
+  const observability = deps.observability ?? createObservability({ config, store, filler, tailerLag: deps.tailerLag });
   const stats: RequestStats = { requests: 0, byStatus: {} };
   const app = new Hono();
 
@@ -49,6 +52,7 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
     stats.requests += 1;
     await next();
     stats.byStatus[c.res.status] = (stats.byStatus[c.res.status] ?? 0) + 1;
+    observability.metrics.observeRequest(routeLabel(rawPathOf(c), config.urlPrefix), c.res.status);
   });
 
   app.get('/healthz', async (c) => {
@@ -61,7 +65,8 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
     return c.json({ status: 'ok', mode: config.mode, requests: stats.requests, misses: filler.stats.misses, packagerRuns: filler.stats.packagerRuns });
   });
 
-  mountPlayer(app);
+  mountPlayer(app, { config, store, filler });
+  mountStatus(app, { config, store, filler, observability });
 
   app.on(['GET', 'HEAD'], `${config.urlPrefix}*`, async (c) => {
     const request = parseRequestPath(rawPathOf(c), config.urlPrefix);
@@ -71,11 +76,8 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
       const text = await filler.filteredMaster(request, parseBitrateFilter(bitrateFilter));
       return c.body(text, 200, uncachedPlaylistHeaders(config, request.cachePath));
     }
+    if (config.mode === 'standalone') return serveItself({ config, store, filler }, request, c.req.raw);
     const filled = await filler.fill(request);
-    if (config.mode === 'standalone') {
-      store.recordAccesses([{ path: filled.cachePath, accessMs: Date.now(), hits: 1 }]);
-      return sendFile(filled.absPath, filled.contentType, c.req.raw);
-    }
     // rule 15: 200 with an empty body; nginx keeps Content-Type and serves the file from the internal location.
     return c.body(null, 200, {
       'X-Accel-Redirect': xAccelRedirectUri(config.internalPrefix, filled.cachePath),
@@ -96,5 +98,5 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats } {
     return c.text('internal error\n', 500);
   });
 
-  return { app, stats };
+  return { app, stats, observability };
 }

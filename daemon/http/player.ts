@@ -1,8 +1,13 @@
-// A small player page on the daemon itself: hls.js served from the installed package, never from a CDN.
+// The status page's player: hls.js served from the installed package (never a CDN), and the preview route it plays from.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Hono } from 'hono';
+import { PREVIEW_PREFIX } from '../metrics/route-label.js';
+import { rawPathOf } from './raw-path.js';
+import { parseRequestPath } from './request-path.js';
+import { serveItself, type ServeDeps } from './serve-itself.js';
+import { STATUS_PATH } from './status-page.js';
 
 const require = createRequire(import.meta.url);
 
@@ -11,59 +16,11 @@ function hlsJs(): string {
   return (hlsScript ??= readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8'));
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-function playerPage(src: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CasterPak player</title>
-<style>
-  body { font: 16px/1.4 system-ui, sans-serif; margin: 0; padding: 1rem; background: #111; color: #eee; }
-  main { max-width: 960px; margin: auto; }
-  form { display: flex; gap: .5rem; margin-bottom: 1rem; }
-  input { flex: 1; padding: .5rem; font: inherit; }
-  video { width: 100%; background: #000; aspect-ratio: 16 / 9; }
-  #state { color: #9c9; font-family: ui-monospace, monospace; }
-</style>
-</head>
-<body>
-<main>
-  <h1>CasterPak player</h1>
-  <form><input id="src" name="src" value="${escapeHtml(src)}" aria-label="playlist path"><button>Play</button></form>
-  <video id="video" controls muted playsinline></video>
-  <p id="state">idle</p>
-</main>
-<script src="/_casterpak/hls.min.js"></script>
-<script>
-  const video = document.getElementById('video');
-  const state = document.getElementById('state');
-  const src = new URLSearchParams(location.search).get('src');
-  if (src) {
-    if (window.Hls && Hls.isSupported()) {
-      const hls = new Hls();
-      hls.on(Hls.Events.ERROR, (_, data) => { if (data.fatal) state.textContent = 'error: ' + data.details; });
-      hls.loadSource(src);
-      hls.attachMedia(video);
-      window.casterpakHls = hls;
-    } else {
-      video.src = src;
-    }
-    video.addEventListener('timeupdate', () => { state.textContent = 'playing ' + video.currentTime.toFixed(1) + ' s'; });
-    video.addEventListener('ended', () => { state.textContent = 'ended at ' + video.currentTime.toFixed(1) + ' s'; });
-    video.play().catch(() => {});
-  }
-</script>
-</body>
-</html>
-`;
-}
-
-export function mountPlayer(app: Hono): void {
+export function mountPlayer(app: Hono, deps: ServeDeps): void {
   app.get('/_casterpak/hls.min.js', (c) => c.body(hlsJs(), 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' }));
-  app.get('/_casterpak/player', (c) => c.html(playerPage(c.req.query('src') ?? '')));
+  // The older player address: the status page now holds the player.
+  app.get('/_casterpak/player', (c) => c.redirect(`${STATUS_PATH}?play=${encodeURIComponent(c.req.query('src') ?? '')}#player`, 302));
+  // `/_casterpak/play/i/clip.mp4/index_0_av.m3u8`: the rendition served by the daemon itself in either mode,
+  // so the player works on the daemon's own address even where nginx answers the public URLs.
+  app.on(['GET', 'HEAD'], `${PREVIEW_PREFIX}/*`, (c) => serveItself(deps, parseRequestPath(rawPathOf(c).slice(PREVIEW_PREFIX.length), deps.config.urlPrefix), c.req.raw));
 }

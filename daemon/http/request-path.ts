@@ -3,7 +3,7 @@
 import { CasterpakError } from '../errors.js';
 import { parseCsmil } from '../master/csmil.js';
 import { IFRAME_PLAYLIST_NAME } from '../plan/iframe-playlist.js';
-import { MEDIA_PLAYLIST_NAME } from '../plan/playlist.js';
+import { MEDIA_PLAYLIST_NAME, segmentFileName } from '../plan/playlist.js';
 
 /** Renditions CasterPak packages; anything else under the prefix is a 404. */
 export const SOURCE_EXTENSIONS = ['.mp4', '.m4v', '.m4a', '.mov'] as const;
@@ -73,7 +73,30 @@ export function decodeSegments(rawPath: string): string[] {
   });
 }
 
-function renditionFile(name: string): RenditionFile | undefined {
+function fileNameOf(file: RenditionFile): string {
+  switch (file.kind) {
+    case 'segment':
+      return segmentFileName(file.n);
+    case 'master':
+      return MASTER_NAME;
+    case 'iframe-playlist':
+      return IFRAME_PLAYLIST_NAME;
+    case 'media-playlist':
+      return MEDIA_PLAYLIST_NAME;
+  }
+}
+
+/** The request for one file of a rendition, as parseRequestPath would return it (for `casterpakd warm`). */
+export function renditionRequest(urlPrefix: string, sourceRel: string, file: RenditionFile): RenditionRequest {
+  return { type: 'rendition', sourceRel, file, cachePath: `${urlPrefix.slice(1)}${sourceRel}/${fileNameOf(file)}` };
+}
+
+/** The cache folder of a rendition, relative to cache_dir, with a trailing slash: `i/2022/clip.mp4/`. */
+export function renditionCacheDir(urlPrefix: string, sourceRel: string): string {
+  return `${urlPrefix.slice(1)}${sourceRel}/`;
+}
+
+export function renditionFile(name: string): RenditionFile | undefined {
   if (name === MEDIA_PLAYLIST_NAME) return { kind: 'media-playlist' };
   if (name === MASTER_NAME) return { kind: 'master' };
   if (name === IFRAME_PLAYLIST_NAME) return { kind: 'iframe-playlist' };
@@ -81,7 +104,7 @@ function renditionFile(name: string): RenditionFile | undefined {
   return segment ? { kind: 'segment', n: Number(segment[1]) } : undefined;
 }
 
-function hasSourceExtension(name: string): boolean {
+export function hasSourceExtension(name: string): boolean {
   const lower = name.toLowerCase();
   return SOURCE_EXTENSIONS.some((ext) => lower.endsWith(ext) && lower.length > ext.length);
 }

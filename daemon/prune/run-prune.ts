@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { recordPruneRun } from '../store/operator-queries.js';
 import type { CacheFileRow, PackageRow } from '../store/store.js';
 import { Store } from '../store/store.js';
 import { measureLag, type TailLag } from '../tail/lag.js';
@@ -77,8 +78,29 @@ function busyDirs(store: Store, config: Config): Set<string> {
 
 export async function runPrune(config: Config, options: PruneOptions = {}, openStore?: Store): Promise<PruneReport> {
   const store = openStore ?? Store.open(config.stateDir);
+  const startedMs = Date.now();
   try {
-    return await prune(config, options, store);
+    const report = await prune(config, options, store);
+    // For /metrics and the status page, which live in the daemon's process.
+    recordPruneRun(store, {
+      startedMs,
+      finishedMs: Date.now(),
+      dryRun: report.dryRun,
+      outcome: report.ttl.applied ? 'ok' : 'refused',
+      filesEvicted: report.evicted.fileCount,
+      bytesEvicted: report.evicted.bytes,
+      reason: report.ttl.refusedBecause,
+    });
+    return report;
+  } catch (err) {
+    const failed = { startedMs, finishedMs: Date.now(), dryRun: options.dryRun ?? false, outcome: 'failed' as const, filesEvicted: 0, bytesEvicted: 0, reason: (err as Error).message };
+    // The run's own error matters more than a failure to record it.
+    try {
+      recordPruneRun(store, failed);
+    } catch {
+      /* the database itself may be what failed */
+    }
+    throw err;
   } finally {
     if (!openStore) store.close();
   }

@@ -31,9 +31,10 @@ export interface CacheStatus {
     readonly ratio: number | null;
     /**
      * `access-log`: lifetime counts of the log tailer (hits nginx served alone, misses it sent to the daemon).
+     * `served`: lifetime counts of the requests the daemon served itself (standalone mode, the status page's player).
      * `cache-files`: hits recorded on the files cached now, each file's creation counted as its miss.
      */
-    readonly basis: 'access-log' | 'cache-files';
+    readonly basis: 'access-log' | 'served' | 'cache-files';
   };
   readonly tailer?: TailLag & { readonly counters: Counters };
   readonly access: { readonly oldestUseMs: number | null; readonly newestAccessMs: number | null };
@@ -62,12 +63,14 @@ export async function cacheStatus(config: Config, options: { top?: number } = {}
     const lag = config.mode === 'nginx' ? await measureLag(store, config.accessLog) : undefined;
     const statfs = await fs.statfs(config.cacheDir).catch(() => undefined);
     const fromLog = config.mode === 'nginx' && counters.lines > 0;
-    const misses = fromLog ? counters.misses : totals.files;
-    // In standalone mode the daemon records every request it serves, the one that created the file included.
-    const hits = fromLog ? counters.hits : config.mode === 'standalone' ? Math.max(0, totals.hits - totals.files) : totals.hits;
+    const counted = fromLog || counters.hits + counters.misses > 0;
+    const basis = fromLog ? 'access-log' : counted ? 'served' : 'cache-files';
+    const misses = counted ? counters.misses : totals.files;
+    // Without counts, each request the daemon served is on its file, the one that created it included.
+    const hits = counted ? counters.hits : config.mode === 'standalone' ? Math.max(0, totals.hits - totals.files) : totals.hits;
     return {
       cache: { bytes: totals.bytes, maxSizeBytes: config.prune.maxSizeBytes, files: totals.files, packages, freeBytes: statfs && statfs.bavail * statfs.bsize, minFreeBytes: config.prune.minFreeBytes },
-      hits: { hits, misses, ratio: ratio(hits, misses), basis: fromLog ? 'access-log' : 'cache-files' },
+      hits: { hits, misses, ratio: ratio(hits, misses), basis },
       tailer: lag && { ...lag, counters },
       access: { oldestUseMs: totals.oldest_use_ms, newestAccessMs: totals.newest_access_ms },
       topRenditions: renditions.map((r) => ({ source: r.source_path, packager: r.packager, files: r.files, bytes: r.bytes, hits: r.hits, lastAccessMs: r.last_access_ms })),

@@ -74,4 +74,27 @@ export const MIGRATIONS: readonly string[] = [
     value INTEGER NOT NULL
   );
   `,
+  // 4: prune's runs, for `casterpakd status`, the status page and /metrics (prune is a separate process).
+  `
+  CREATE TABLE prune_runs (
+    id            INTEGER PRIMARY KEY,
+    started_ms    INTEGER NOT NULL,
+    finished_ms   INTEGER NOT NULL,
+    dry_run       INTEGER NOT NULL,           -- 1: nothing was deleted, the figures say what would have been
+    outcome       TEXT    NOT NULL,           -- ok | refused | failed
+    files_evicted INTEGER NOT NULL,
+    bytes_evicted INTEGER NOT NULL,           -- on-disk bytes, as cache_files.bytes
+    reason        TEXT                        -- why a run was refused or failed
+  );
+
+  -- Lifetime totals of runs that deleted for real. prune_runs keeps only recent runs, and a Prometheus
+  -- counter must never go backwards, so the totals live apart from the trimmed history.
+  CREATE TABLE prune_totals (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    runs          INTEGER NOT NULL,
+    files_evicted INTEGER NOT NULL,
+    bytes_evicted INTEGER NOT NULL,
+    last_run_ms   INTEGER NOT NULL
+  );
+  `,
 ];

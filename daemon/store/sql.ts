@@ -1,5 +1,13 @@
 // Every SQL statement of CasterPak, named. Named parameters only (@name), never string concatenation.
 
+/** One row per package with its files' totals (a package whose files are all gone still shows, with 0 files). */
+const RENDITION_SUMMARY = `
+  SELECT p.id AS package_id, p.source_path, p.packager, p.granularity, p.segment_count, p.created_ms,
+         count(f.path) AS files, coalesce(sum(f.bytes), 0) AS bytes, coalesce(sum(f.hits), 0) AS hits,
+         max(f.last_access_ms) AS last_access_ms
+  FROM packages p LEFT JOIN cache_files f ON f.package_id = p.id
+  GROUP BY p.id`;
+
 export const SQL = {
   packageBySource: `SELECT * FROM packages WHERE source_path = @sourcePath`,
   insertPackage: `
@@ -87,4 +95,22 @@ export const SQL = {
       (SELECT count(*) FROM packages) AS packages,
       (SELECT count(*) FROM cache_files) AS files,
       (SELECT coalesce(sum(bytes), 0) FROM cache_files) AS bytes`,
+
+  // Operator views (daemon/store/operator-queries.ts): `ls`, `invalidate`, the status page and /metrics.
+  renditionSummaries: `${RENDITION_SUMMARY} ORDER BY p.source_path`,
+  /** Files below a folder of the cache; substr, not LIKE, so `%` and `_` in names match only themselves. */
+  filesUnder: `SELECT * FROM cache_files WHERE substr(path, 1, length(@prefix)) = @prefix`,
+  generationsUnder: `SELECT * FROM generations WHERE substr(key, 1, length(@prefix)) = @prefix OR key = @packageKey`,
+  insertPruneRun: `
+    INSERT INTO prune_runs (started_ms, finished_ms, dry_run, outcome, files_evicted, bytes_evicted, reason)
+    VALUES (@startedMs, @finishedMs, @dryRun, @outcome, @filesEvicted, @bytesEvicted, @reason)`,
+  addPruneTotals: `
+    INSERT INTO prune_totals (id, runs, files_evicted, bytes_evicted, last_run_ms)
+    VALUES (1, 1, @filesEvicted, @bytesEvicted, @finishedMs)
+    ON CONFLICT (id) DO UPDATE SET
+      runs = runs + 1, files_evicted = files_evicted + excluded.files_evicted,
+      bytes_evicted = bytes_evicted + excluded.bytes_evicted, last_run_ms = max(last_run_ms, excluded.last_run_ms)`,
+  trimPruneRuns: `DELETE FROM prune_runs WHERE id <= (SELECT max(id) FROM prune_runs) - @keep`,
+  pruneTotals: `SELECT runs, files_evicted, bytes_evicted, last_run_ms FROM prune_totals WHERE id = 1`,
+  recentPruneRuns: `SELECT * FROM prune_runs ORDER BY id DESC LIMIT @limit`,
 } as const;

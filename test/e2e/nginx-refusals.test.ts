@@ -133,7 +133,7 @@ describe.each(e2ePackagers())('refusals through nginx, packager %s', (packager) 
   });
 
   it('keeps the daemon status pages and metrics off the public server', async () => {
-    const player = await stack.daemon.get('/_casterpak/player');
+    const player = await stack.daemon.get('/_casterpak/');
     expect(player.status).toBe(200);
     expect(player.text()).toMatch(/hls\.min\.js/);
     for (const rawPath of ['/healthz', '/metrics', '/_casterpak/player', '/_casterpak/hls.min.js', '/i/../_casterpak/player', '/i/a%2Fb/../../_casterpak/player']) {

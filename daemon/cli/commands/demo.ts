@@ -30,7 +30,7 @@ export function registerDemo(program: Command): void {
         [
           '',
           'CasterPak demo is running (standalone mode, Ctrl-C to stop).',
-          `  Watch it:      ${daemon.address}/_casterpak/player?src=${encodeURIComponent(playlist)}`,
+          `  Watch it:      ${daemon.address}/_casterpak/?play=${encodeURIComponent(DEMO_RENDITION)}#player`,
           `  Playlist:      ${daemon.address}${playlist}`,
           `  Media root:    ${config.mediaRoot}`,
           `  Cache:         ${config.cacheDir}`,

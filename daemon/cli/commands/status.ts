@@ -5,6 +5,12 @@ import { cacheStatus, type CacheStatus } from '../../status/cache-status.js';
 import { formatBytes } from '../../units.js';
 import { configFromOptions, withConfigOptions } from '../config-options.js';
 
+const BASIS_TEXT: Record<CacheStatus['hits']['basis'], string> = {
+  'access-log': 'from the access log',
+  served: 'as the daemon served them',
+  'cache-files': 'on the files cached now',
+};
+
 function when(ms: number | null, nowMs: number): string {
   if (ms === null) return 'never';
   const ageSec = Math.max(0, (nowMs - ms) / 1000);
@@ -30,7 +36,7 @@ export function formatStatus(status: CacheStatus, nowMs = Date.now()): string {
   const ratio = h.ratio === null ? 'no requests yet' : `${(h.ratio * 100).toFixed(1)}%`;
   const lines = [
     `cache     ${formatBytes(c.bytes)} ${cap}, ${c.files} files, ${c.packages} packages${free}`,
-    `hits      ${ratio} (${h.hits} hits, ${h.misses} misses; ${h.basis === 'access-log' ? 'from the access log' : 'on the files cached now'})`,
+    `hits      ${ratio} (${h.hits} hits, ${h.misses} misses; ${BASIS_TEXT[h.basis]})`,
     `tailer    ${tailerLine(status)}`,
     `access    oldest use ${when(status.access.oldestUseMs, nowMs)}; newest access ${when(status.access.newestAccessMs, nowMs)}`,
   ];

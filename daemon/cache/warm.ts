@@ -1,0 +1,88 @@
+// Packaging ahead of demand: a rendition's playlist and every segment, through the same filler as misses.
+
+import { promises as fs } from 'node:fs';
+import { CasterpakError } from '../errors.js';
+import { renditionRequest } from '../http/request-path.js';
+import type { Store } from '../store/store.js';
+import type { CacheFiller, FillResult } from './filler.js';
+
+export interface WarmDeps {
+  readonly filler: CacheFiller;
+  readonly store: Store;
+  readonly urlPrefix: string;
+  /** Segments filled at once; the filler's own bound (max_concurrent_packaging) still applies. */
+  readonly concurrency: number;
+}
+
+export interface WarmedRendition {
+  readonly sourceRel: string;
+  /** Files the rendition has in the cache now: its playlist and every segment. */
+  readonly files: number;
+  /** Of those, files this run packaged (0 when everything was cached already), and their on-disk bytes. */
+  readonly packaged: number;
+  readonly packagedBytes: number;
+}
+
+/** Called after each file: `done` of `total` files of this rendition (total is known once the playlist is). */
+export type WarmProgress = (done: number, total: number) => void;
+
+async function segmentCountOf(store: Store, sourceRel: string, playlist: FillResult): Promise<number> {
+  const count = store.packageBySource(sourceRel)?.segment_count;
+  if (count != null) return count;
+  // A package recorded before its count was known: the playlist on disk names every segment.
+  const text = await fs.readFile(playlist.absPath, 'utf8');
+  return text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
+}
+
+/**
+ * Runs `task(i)` for i in 0..count-1 with at most `concurrency` running; the first failure stops new tasks
+ * and is rethrown once the running ones have settled.
+ */
+async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < count) {
+      const i = next;
+      next += 1;
+      try {
+        await task(i);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+/**
+ * Warms one rendition. For whole-rendition packagers the playlist miss packages everything and the segment
+ * checks find the files in place; for segment packagers each missing segment is muxed on its own.
+ */
+export async function warmRendition(deps: WarmDeps, sourceRel: string, onProgress: WarmProgress = () => {}): Promise<WarmedRendition> {
+  const { filler, store, urlPrefix } = deps;
+  let packaged = 0;
+  let packagedBytes = 0;
+  // What the packaging runs of this rendition published, whichever request started them.
+  const stop = filler.onPackaged((run) => {
+    if (run.sourceRel !== sourceRel || run.outcome !== 'ok') return;
+    packaged += run.files;
+    packagedBytes += run.bytes;
+  });
+  try {
+    const playlist = await filler.fill(renditionRequest(urlPrefix, sourceRel, { kind: 'media-playlist' }));
+    const segments = await segmentCountOf(store, sourceRel, playlist);
+    if (segments === 0) throw new CasterpakError('MP4_EMPTY', `${sourceRel} has no segments`, { sourceRel });
+    let done = 1;
+    onProgress(done, segments + 1);
+    await pool(segments, deps.concurrency, async (i) => {
+      await filler.fill(renditionRequest(urlPrefix, sourceRel, { kind: 'segment', n: i + 1 }));
+      done += 1;
+      onProgress(done, segments + 1);
+    });
+    return { sourceRel, files: segments + 1, packaged, packagedBytes };
+  } finally {
+    stop();
+  }
+}

@@ -1,0 +1,45 @@
+// Everything the operator views share: the metrics registry, the event-loop monitor, the tailer's lag, the start time.
+
+import type { CacheFiller } from '../cache/filler.js';
+import type { Config } from '../config.js';
+import type { Store } from '../store/store.js';
+import { EventLoopMonitor } from './event-loop.js';
+import { DaemonMetrics } from './registry.js';
+import { committedLagSource, type TailerLagSource } from './tailer-lag.js';
+
+export interface ObservabilityDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly filler: CacheFiller;
+  /** A live tailer's figures; by default the lag is read from what the tailer committed to SQLite. */
+  readonly tailerLag?: TailerLagSource;
+}
+
+export interface Observability {
+  readonly metrics: DaemonMetrics;
+  readonly eventLoop: EventLoopMonitor;
+  readonly tailerLag: TailerLagSource;
+  readonly startedMs: number;
+  stop(): void;
+}
+
+/** Standalone mode has no nginx log to tail: no lag to show. */
+function defaultLagSource(config: Config, store: Store): TailerLagSource {
+  return config.mode === 'nginx' ? committedLagSource(store, config.accessLog) : async () => undefined;
+}
+
+export function createObservability(deps: ObservabilityDeps): Observability {
+  const eventLoop = new EventLoopMonitor();
+  const tailerLag = deps.tailerLag ?? defaultLagSource(deps.config, deps.store);
+  const metrics = new DaemonMetrics({ ...deps, tailerLag, eventLoop });
+  return {
+    metrics,
+    eventLoop,
+    tailerLag,
+    startedMs: Date.now(),
+    stop() {
+      metrics.stop();
+      eventLoop.stop();
+    },
+  };
+}

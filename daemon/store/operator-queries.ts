@@ -1,0 +1,119 @@
+// What operators read and change: rendition summaries, cache totals, hit counts, prune runs, dropping a rendition's rows.
+
+import type { PackagerName } from '../packagers/packager.js';
+import type { Access, CacheFileRow, Granularity, Store } from './store.js';
+
+export interface RenditionSummary {
+  package_id: number;
+  source_path: string;
+  packager: PackagerName;
+  granularity: Granularity;
+  segment_count: number | null;
+  created_ms: number;
+  files: number;
+  bytes: number;
+  hits: number;
+  last_access_ms: number | null;
+}
+
+export interface CacheTotals {
+  files: number;
+  /** On-disk bytes. */
+  bytes: number;
+  packages: number;
+}
+
+/** Requests for cache files as the access log (or the daemon itself, in standalone mode) counted them. */
+export interface AccessCounts {
+  /** Served from the cache without packaging. */
+  hits: number;
+  /** Packaged first (X-Accel-Redirect after a miss). */
+  misses: number;
+}
+
+export interface PruneTotals {
+  runs: number;
+  filesEvicted: number;
+  bytesEvicted: number;
+  lastRunMs: number | null;
+}
+
+export interface PruneRun {
+  startedMs: number;
+  finishedMs: number;
+  dryRun: boolean;
+  outcome: 'ok' | 'refused' | 'failed';
+  filesEvicted: number;
+  bytesEvicted: number;
+  reason?: string;
+}
+
+/** prune_runs keeps this many recent runs; the lifetime figures live in prune_totals. */
+export const PRUNE_RUNS_KEPT = 200;
+
+export function renditionSummaries(store: Store): RenditionSummary[] {
+  return store.statement('renditionSummaries').all() as RenditionSummary[];
+}
+
+export function cacheTotals(store: Store): CacheTotals {
+  const { files, bytes } = store.statement('cacheTotals').get() as { files: number; bytes: number };
+  const { packages } = store.statement('packageCount').get() as { packages: number };
+  return { files, bytes, packages };
+}
+
+export function accessCounts(store: Store): AccessCounts {
+  const counts: AccessCounts = { hits: 0, misses: 0 };
+  for (const row of store.statement('tailCounters').all() as { name: string; value: number }[]) {
+    if (row.name === 'hits' || row.name === 'misses') counts[row.name] = row.value;
+  }
+  return counts;
+}
+
+/**
+ * A request the daemon served itself (standalone mode, or the status page's player): its access and whether
+ * it was a hit, in one transaction, counted as the tailer counts logged requests so the hit ratio means one thing.
+ */
+export function recordServed(store: Store, access: Access, hit: boolean): void {
+  store.write(() => {
+    store.statement('recordAccess').run(access);
+    store.statement('addTailCounter').run({ name: hit ? 'hits' : 'misses', value: access.hits });
+  });
+}
+
+export function pruneTotals(store: Store): PruneTotals {
+  const row = store.statement('pruneTotals').get() as
+    | { runs: number; files_evicted: number; bytes_evicted: number; last_run_ms: number }
+    | undefined;
+  if (!row) return { runs: 0, filesEvicted: 0, bytesEvicted: 0, lastRunMs: null };
+  return { runs: row.runs, filesEvicted: row.files_evicted, bytesEvicted: row.bytes_evicted, lastRunMs: row.last_run_ms };
+}
+
+/** Called by `casterpakd prune` once per run. Dry runs are kept in the history but never count as evictions. */
+export function recordPruneRun(store: Store, run: PruneRun): void {
+  const params = { ...run, dryRun: run.dryRun ? 1 : 0, reason: run.reason ?? null };
+  store.write(() => {
+    store.statement('insertPruneRun').run(params);
+    if (!run.dryRun) store.statement('addPruneTotals').run(params);
+    store.statement('trimPruneRuns').run({ keep: PRUNE_RUNS_KEPT });
+  });
+}
+
+export function filesUnder(store: Store, prefix: string): CacheFileRow[] {
+  return store.statement('filesUnder').all({ prefix }) as CacheFileRow[];
+}
+
+/** Generations in flight for a rendition: its files (segment packagers) or its whole package (rendition packagers). */
+export function generationsOf(store: Store, cacheDirPrefix: string, sourceRel: string): string[] {
+  const rows = store.statement('generationsUnder').all({ prefix: cacheDirPrefix, packageKey: `pkg:${sourceRel}` }) as { key: string }[];
+  return rows.map((r) => r.key);
+}
+
+/** Deletes rows in short immediate transactions, so the daemon and the tailer never wait long for the lock. */
+export function deleteFileRows(store: Store, paths: readonly string[], batchSize = 200): void {
+  for (let i = 0; i < paths.length; i += batchSize) {
+    const batch = paths.slice(i, i + batchSize);
+    store.write(() => {
+      for (const path of batch) store.statement('deleteFile').run({ path });
+    });
+  }
+}
