@@ -11,7 +11,7 @@ import { segmentFileName } from '../plan/playlist.js';
 import { planSegments } from '../plan/segment-plan.js';
 import type { SegmentPlan } from '../plan/types.js';
 import { openFileReader, type FileRangeReader } from '../source/file-reader.js';
-import { ScratchPool } from '../source/scratch-pool.js';
+import { ScratchPool, roundUpToMiB } from '../source/scratch-pool.js';
 import { classifyCutCandidates } from './builtin/idr-probe.js';
 import { ParsedSources, type ParsedSource } from './builtin/parsed-sources.js';
 import { readSegmentInput } from './builtin/segment-input.js';
@@ -134,13 +134,20 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
         };
         // Reading segment N+1 overlaps muxing and writing segment N; at most two segments are in memory.
         let next = readInput(0);
+        // Each segment is written out before the next is muxed, so one output buffer serves them all
+        // (fresh ~10 MB buffers cost page faults and garbage collection on every segment).
+        let output = new Uint8Array(0);
+        const reuseOutput = (bytes: number): Uint8Array => {
+          if (output.length < bytes) output = new Uint8Array(Buffer.allocUnsafeSlow(roundUpToMiB(bytes)).buffer);
+          return output.subarray(0, bytes);
+        };
         for (let index = 0; index < plan.segments.length; index++) {
           const { input, release } = await next;
           if (index + 1 < plan.segments.length) next = readInput(index + 1);
           let bytes: Uint8Array;
           try {
             signal.throwIfAborted();
-            bytes = muxSegment(input);
+            bytes = muxSegment(input, reuseOutput);
           } finally {
             release();
           }

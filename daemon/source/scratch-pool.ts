@@ -30,7 +30,7 @@ export class ScratchPool {
 }
 
 /** Growing in whole MiB lets a pooled buffer serve the next, slightly larger segment. */
-function roundUpToMiB(bytes: number): number {
+export function roundUpToMiB(bytes: number): number {
   const mib = 1024 * 1024;
   return Math.ceil(Math.max(bytes, 1) / mib) * mib;
 }
