@@ -21,19 +21,19 @@ const LONG_MINUTES = Number(process.env.CASTERPAK_BENCH_LONG_MINUTES ?? 30);
 const SEGMENT_SAMPLES = Number(process.env.CASTERPAK_BENCH_SEGMENTS ?? 40);
 const signal = () => new AbortController().signal;
 
-/** A 10 s 720p clip at 8 Mb/s, stream-copy looped to LONG_MINUTES (about 1.8 GB for 30 minutes; moov at the end). */
-async function makeLongRendition(dir: string): Promise<SourceFile> {
+/** A 10 s 720p clip at 8 Mb/s, stream-copy looped to `minutes` (about 1.8 GB for 30 minutes; moov at the end). */
+export async function makeLongRendition(dir: string, minutes = LONG_MINUTES): Promise<SourceFile> {
   const clip = path.join(dir, 'clip.mp4');
   const long = path.join(dir, 'long.mp4');
   await run(FFMPEG, ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
     '-t', '10', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-b:v', '8M', '-maxrate', '8M', '-bufsize', '16M',
     '-c:a', 'aac', '-b:a', '128k', clip]);
-  await run(FFMPEG, ['-nostdin', '-v', 'error', '-y', '-stream_loop', String(LONG_MINUTES * 6 - 1), '-i', clip, '-c', 'copy', long]);
+  await run(FFMPEG, ['-nostdin', '-v', 'error', '-y', '-stream_loop', String(minutes * 6 - 1), '-i', clip, '-c', 'copy', long]);
   const stat = statSync(long);
   return { absPath: long, relPath: 'long.mp4', sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) };
 }
 
-const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
+export const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
 
 async function timeMs<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const start = performance.now();

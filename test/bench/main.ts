@@ -2,11 +2,12 @@
 
 import { builtinBench } from './builtin.js';
 import { hitsBench } from './hits.js';
+import { responsivenessBench } from './responsiveness.js';
 import { formatTable, type BenchModule, type BenchRow } from './table.js';
 import { tailBench } from './tail.js';
 
 /** Each module measures its figures side by side with its reference, in the same run. */
-const MODULES: BenchModule[] = [hitsBench, builtinBench, tailBench];
+const MODULES: BenchModule[] = [hitsBench, builtinBench, responsivenessBench, tailBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
