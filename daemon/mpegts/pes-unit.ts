@@ -23,8 +23,20 @@ export interface PesUnit {
 
 export type PesUnitSource = Omit<PesUnit, 'pcr90k' | 'thinTail' | 'headerStuffing'>;
 
+/** Copies field by field so every unit has one object shape (Object.assign on a literal did not; it showed in profiles). */
 export function newPesUnit(source: PesUnitSource): PesUnit {
-  return Object.assign(source, { pcr90k: NO_PCR, thinTail: 0, headerStuffing: 0 });
+  return {
+    pid: source.pid,
+    streamId: source.streamId,
+    dts90k: source.dts90k,
+    pts90k: source.pts90k,
+    randomAccess: source.randomAccess,
+    payloadBytes: source.payloadBytes,
+    writePayload: source.writePayload,
+    pcr90k: NO_PCR,
+    thinTail: 0,
+    headerStuffing: 0,
+  };
 }
 
 export function unitHeader(unit: PesUnit): PesHeader {

@@ -1,6 +1,5 @@
 // PES packet headers with PTS and DTS (ISO/IEC 13818-1 §2.4.3.6, Table 2-21).
 
-import { BitWriter } from './bit-writer.js';
 import { wrap33 } from './clock.js';
 
 /** Bytes from packet_start_code_prefix through PES_header_data_length. */
@@ -34,44 +33,58 @@ export function maxBoundedPesPayload(hasDts: boolean): number {
   return MAX_PES_PACKET_LENGTH - BYTES_AFTER_LENGTH_FIELD - (hasDts ? 2 : 1) * TIMESTAMP_FIELD_BYTES;
 }
 
-/** Writes the header at `offset` and returns its byte length; the payload follows it. */
+/**
+ * Writes the header at `offset` and returns its byte length; the payload follows it. Byte by byte
+ * rather than through BitWriter: it runs once per PES, hundreds of times per segment.
+ */
 export function writePesHeader(out: Uint8Array, offset: number, header: PesHeader): number {
   const hasDts = header.dts90k !== header.pts90k;
   const headerBytes = pesHeaderBytes(hasDts, header.stuffingBytes);
   const length = headerBytes - PES_FIXED_HEADER_BYTES + BYTES_AFTER_LENGTH_FIELD + header.payloadBytes;
-  const w = new BitWriter(out, offset)
-    .put(24, 0x000001) // packet_start_code_prefix
-    .put(8, header.streamId) // stream_id
-    // PES_packet_length; 0 means "unbounded", allowed only for video in transport streams
-    .put(16, length > MAX_PES_PACKET_LENGTH ? 0 : length)
-    .put(2, 0b10) // '10'
-    .put(2, 0) // PES_scrambling_control: not scrambled
-    .put(1, 0) // PES_priority
-    .put(1, 1) // data_alignment_indicator: the payload starts with an access unit or audio sync word
-    .put(1, 0) // copyright
-    .put(1, 0) // original_or_copy
-    .put(2, hasDts ? 0b11 : 0b10) // PTS_DTS_flags
-    .put(1, 0) // ESCR_flag
-    .put(1, 0) // ES_rate_flag
-    .put(1, 0) // DSM_trick_mode_flag
-    .put(1, 0) // additional_copy_info_flag
-    .put(1, 0) // PES_CRC_flag
-    .put(1, 0) // PES_extension_flag
-    .put(8, headerBytes - PES_FIXED_HEADER_BYTES); // PES_header_data_length
-  putTimestamp(w, hasDts ? 0b0011 : 0b0010, header.pts90k);
-  if (hasDts) putTimestamp(w, 0b0001, header.dts90k);
-  for (let i = 0; i < header.stuffingBytes; i++) w.put(8, 0xff); // stuffing_byte
+  // PES_packet_length; 0 means "unbounded", allowed only for video in transport streams
+  const packetLength = length > MAX_PES_PACKET_LENGTH ? 0 : length;
+  out[offset] = 0x00; // packet_start_code_prefix [23..16]
+  out[offset + 1] = 0x00; // packet_start_code_prefix [15..8]
+  out[offset + 2] = 0x01; // packet_start_code_prefix [7..0]
+  out[offset + 3] = header.streamId; // stream_id
+  out[offset + 4] = packetLength >> 8; // PES_packet_length [15..8]
+  out[offset + 5] = packetLength & 0xff; // PES_packet_length [7..0]
+  out[offset + 6] =
+    (0b10 << 6) | // '10'
+    (0 << 4) | // PES_scrambling_control: not scrambled
+    (0 << 3) | // PES_priority
+    (1 << 2) | // data_alignment_indicator: the payload starts with an access unit or audio sync word
+    (0 << 1) | // copyright
+    0; // original_or_copy
+  out[offset + 7] =
+    ((hasDts ? 0b11 : 0b10) << 6) | // PTS_DTS_flags
+    (0 << 5) | // ESCR_flag
+    (0 << 4) | // ES_rate_flag
+    (0 << 3) | // DSM_trick_mode_flag
+    (0 << 2) | // additional_copy_info_flag
+    (0 << 1) | // PES_CRC_flag
+    0; // PES_extension_flag
+  out[offset + 8] = headerBytes - PES_FIXED_HEADER_BYTES; // PES_header_data_length
+  let pos = offset + PES_FIXED_HEADER_BYTES;
+  writeTimestamp(out, pos, hasDts ? 0b0011 : 0b0010, header.pts90k);
+  pos += TIMESTAMP_FIELD_BYTES;
+  if (hasDts) {
+    writeTimestamp(out, pos, 0b0001, header.dts90k);
+    pos += TIMESTAMP_FIELD_BYTES;
+  }
+  out.fill(0xff, pos, pos + header.stuffingBytes); // stuffing_byte
   return headerBytes;
 }
 
 /** A PTS or DTS field: the 33-bit value split 3 + 15 + 15 with a marker bit after each part. */
-function putTimestamp(w: BitWriter, prefix: number, ticks90k: number): void {
+function writeTimestamp(out: Uint8Array, offset: number, prefix: number, ticks90k: number): void {
   const value = wrap33(ticks90k);
-  w.put(4, prefix) // '0010' PTS only, '0011' PTS before DTS, '0001' DTS
-    .put(3, Math.floor(value / 2 ** 30)) // [32..30]
-    .put(1, 1) // marker_bit
-    .put(15, Math.floor(value / 2 ** 15) % 2 ** 15) // [29..15]
-    .put(1, 1) // marker_bit
-    .put(15, value % 2 ** 15) // [14..0]
-    .put(1, 1); // marker_bit
+  const high3 = Math.floor(value / 2 ** 30); // [32..30]; arithmetic, as bit operators stop at 32 bits
+  const mid15 = Math.floor(value / 2 ** 15) % 2 ** 15; // [29..15]
+  const low15 = value % 2 ** 15; // [14..0]
+  out[offset] = (prefix << 4) | (high3 << 1) | 1; // '0010' PTS only, '0011' PTS before DTS, '0001' DTS; [32..30]; marker_bit
+  out[offset + 1] = mid15 >> 7; // [29..22]
+  out[offset + 2] = ((mid15 & 0x7f) << 1) | 1; // [21..15]; marker_bit
+  out[offset + 3] = low15 >> 7; // [14..7]
+  out[offset + 4] = ((low15 & 0x7f) << 1) | 1; // [6..0]; marker_bit
 }

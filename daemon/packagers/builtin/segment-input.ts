@@ -31,7 +31,8 @@ function sampleRanges(track: Track, range: SampleRange): ByteRange[] {
 function stamp(track: Track, range: SampleRange, data: Uint8Array[], isKey: (i: number) => boolean, shift90k: number): MuxSample[] {
   return data.map((bytes, k) => {
     const i = range.firstSample + k;
-    return { ...sampleTimes90k(track, i, shift90k), isKey: isKey(i), data: bytes };
+    const { dts90k, pts90k } = sampleTimes90k(track, i, shift90k);
+    return { dts90k, pts90k, isKey: isKey(i), data: bytes };
   });
 }
 
