@@ -21,12 +21,27 @@ async function fsyncFile(file: string): Promise<void> {
   }
 }
 
+/**
+ * rename() into a directory made on demand. Prune removes empty directories, so the directory can vanish
+ * between the mkdir and the rename: that race ends in ENOENT, and making the directory again settles it.
+ */
+async function renameIntoPlace(tmpPath: string, finalPath: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    await fs.mkdir(path.dirname(finalPath), { recursive: true });
+    try {
+      await fs.rename(tmpPath, finalPath);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw err;
+    }
+  }
+}
+
 /** Moves a finished temporary file into the cache; returns its on-disk size in bytes. */
 export async function publishTmpFile(cacheDir: string, tmpPath: string, cachePath: string): Promise<number> {
   await fsyncFile(tmpPath);
   const finalPath = cacheFileAbs(cacheDir, cachePath);
-  await fs.mkdir(path.dirname(finalPath), { recursive: true });
-  await fs.rename(tmpPath, finalPath);
+  await renameIntoPlace(tmpPath, finalPath);
   return diskBytes(await fs.stat(finalPath));
 }
 
