@@ -1,11 +1,10 @@
 // The I-frame playlist's entries from the keyframe ranges of every segment: durations from PTS differences (pure).
 
+import { ticks90kToSec } from '../clock.js';
+import { TIMESTAMP_MODULUS as PTS_MODULUS } from '../mpegts/clock.js';
 import type { IframeEntry } from '../plan/iframe-playlist.js';
 import type { KeyframeRange } from './iframe-ranges.js';
 
-/** PTS is a 33-bit counter at 90 kHz (ISO/IEC 13818-1 §2.4.3.7). */
-const PTS_MODULUS = 2 ** 33;
-const CLOCK_90K_HZ = 90_000;
 /** A last picture that starts at (or after) the end of the rendition still gets a printable duration. */
 const MIN_DURATION_SEC = 0.001;
 
@@ -34,8 +33,8 @@ export function iframeEntries(segments: readonly SegmentKeyframes[], renditionDu
     previous = pts;
   }
   return flat.map(({ segmentNumber, range }, i) => {
-    const startSec = (times90k[i] - times90k[0]) / CLOCK_90K_HZ;
-    const endSec = i + 1 < flat.length ? (times90k[i + 1] - times90k[0]) / CLOCK_90K_HZ : renditionDurationSec;
+    const startSec = ticks90kToSec(times90k[i] - times90k[0]);
+    const endSec = i + 1 < flat.length ? ticks90kToSec(times90k[i + 1] - times90k[0]) : renditionDurationSec;
     return {
       segmentNumber,
       offsetBytes: range.offsetBytes,

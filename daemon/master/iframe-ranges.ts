@@ -1,21 +1,11 @@
 // Where each IDR picture lies in a muxed MPEG-TS segment: byte ranges and PTS, read back from the bytes (pure).
 
 import { CasterpakError } from '../errors.js';
+import { PAT_PID, STREAM_TYPE, SYNC_BYTE, TS_PACKET_BYTES } from '../mpegts/ids.js';
+import { vclIsIdr } from '../plan/nal-classify.js';
 
-/** ISO/IEC 13818-1 §2.4.3.2: fixed-size packets starting with a sync byte. */
-const TS_PACKET_BYTES = 188;
-const SYNC_BYTE = 0x47;
-const PAT_PID = 0x0000;
-/** stream_type values of the video codecs we carry (Table 2-34): H.264 and H.265. */
-const STREAM_TYPE_AVC = 0x1b;
-const STREAM_TYPE_HEVC = 0x24;
 /** PES_header_data_length sits at byte 8; the optional fields start at byte 9 (Table 2-21). */
 const PES_FIXED_HEADER_BYTES = 9;
-/** H.264 Table 7-1: coded slices are types 1–5, 5 being the IDR slice. */
-const AVC_IDR = 5;
-/** H.265 Table 7-1: VCL types are 0–31; IDR_W_RADL 19 and IDR_N_LP 20. */
-const HEVC_IDR_W_RADL = 19;
-const HEVC_IDR_N_LP = 20;
 
 export interface KeyframeRange {
   readonly offsetBytes: number;
@@ -69,7 +59,7 @@ function videoStreamOf(section: Uint8Array): { pid: number; hevc: boolean } | un
     const streamType = section[p];
     const pid = ((section[p + 1] & 0x1f) << 8) | section[p + 2]; // elementary_PID
     const esInfoLength = ((section[p + 3] & 0x0f) << 8) | section[p + 4];
-    if (streamType === STREAM_TYPE_AVC || streamType === STREAM_TYPE_HEVC) return { pid, hevc: streamType === STREAM_TYPE_HEVC };
+    if (streamType === STREAM_TYPE.avc || streamType === STREAM_TYPE.hevc) return { pid, hevc: streamType === STREAM_TYPE.hevc };
     p += 5 + esInfoLength;
   }
   return undefined;
@@ -87,14 +77,8 @@ function ptsOf(pes: Uint8Array): number | undefined {
 function startsWithIdr(es: Uint8Array, hevc: boolean): boolean {
   for (let i = 0; i + 3 < es.length; i++) {
     if (es[i] !== 0 || es[i + 1] !== 0 || es[i + 2] !== 1) continue;
-    const header = es[i + 3];
-    if (hevc) {
-      const type = (header >> 1) & 0x3f;
-      if (type <= 31) return type === HEVC_IDR_W_RADL || type === HEVC_IDR_N_LP;
-    } else {
-      const type = header & 0x1f;
-      if (type >= 1 && type <= 5) return type === AVC_IDR;
-    }
+    const isIdr = vclIsIdr(hevc ? 'hevc' : 'avc', es[i + 3]);
+    if (isIdr !== undefined) return isIdr;
     i += 3;
   }
   return false;

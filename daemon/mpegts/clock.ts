@@ -2,7 +2,6 @@
 
 /** PTS, DTS and the PCR base are 33-bit counters of the 90 kHz clock (ISO/IEC 13818-1 §2.4.3.7, §2.4.2.2). */
 export const TIMESTAMP_MODULUS = 2 ** 33;
-export const TICKS_PER_SECOND_90K = 90_000;
 
 /**
  * How far the PCR runs ahead of the decode time of the data that follows it: 100 ms.

@@ -28,7 +28,7 @@ function nalHeaderBytes(codec: VideoCodec): number {
 }
 
 /** Returns true/false for a VCL NAL (IDR or not), undefined for a non-VCL one (AUD, SEI, parameter sets). */
-function vclIsIdr(codec: VideoCodec, headerByte: number): boolean | undefined {
+export function vclIsIdr(codec: VideoCodec, headerByte: number): boolean | undefined {
   if (codec === 'avc') {
     const type = headerByte & 0x1f; // forbidden_zero_bit (1), nal_ref_idc (2), nal_unit_type (5)
     return type >= AVC_VCL_FIRST && type <= AVC_VCL_LAST ? type === AVC_IDR : undefined;
