@@ -3,7 +3,7 @@
 import { mp4Error } from '../errors.js';
 
 /** samplingFrequencyIndex → Hz (ISO/IEC 14496-3 Table 1.18); 0xF means a 24-bit explicit rate follows. */
-const SAMPLING_FREQUENCIES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+export const SAMPLING_FREQUENCIES: readonly number[] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 const EXPLICIT_FREQUENCY_INDEX = 0x0f;
 /** audioObjectType escape: 31 means 32 + a 6-bit extension. */
 const OBJECT_TYPE_ESCAPE = 31;

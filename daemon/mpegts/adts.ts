@@ -1,19 +1,13 @@
 // ADTS headers for raw AAC frames, built from the AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1 and Annex 1.A).
 
 import { mp4Error } from '../errors.js';
+import { parseAudioSpecificConfig, SAMPLING_FREQUENCIES } from '../mp4/audio-specific-config.js';
 import { BitWriter } from './bit-writer.js';
 
 /** Bytes of an ADTS header without CRC (protection_absent = 1). */
 export const ADTS_HEADER_BYTES = 7;
 /** aac_frame_length is 13 bits and counts the header. */
 const MAX_ADTS_FRAME_BYTES = 0x1fff;
-/** samplingFrequencyIndex table, ISO/IEC 14496-3 Table 1.16; index 15 means "explicit frequency". */
-const SAMPLING_FREQUENCIES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
-const EXPLICIT_FREQUENCY_INDEX = 15;
-/** audioObjectType values, Table 1.1. */
-const AOT_ESCAPE = 31;
-const AOT_SBR = 5;
-const AOT_PS = 29;
 /** ADTS profile_ObjectType is 2 bits: object types 1 (Main) to 4 (LTP) only. */
 const MAX_ADTS_OBJECT_TYPE = 4;
 /** ADTS channel_configuration is 3 bits; 0 would need a program_config_element in the stream. */
@@ -28,63 +22,31 @@ export interface AdtsConfig {
   readonly channelConfiguration: number;
 }
 
-/** Reads fields of up to 24 bits, most significant bit first. */
-class BitReader {
-  private bitPos = 0;
-  constructor(private readonly bytes: Uint8Array) {}
-
-  read(width: number): number {
-    if (this.bitPos + width > this.bytes.length * 8) throw badConfig('AudioSpecificConfig is too short', this.bytes);
-    let value = 0;
-    for (let i = 0; i < width; i++, this.bitPos++) {
-      value = value * 2 + ((this.bytes[this.bitPos >> 3] >> (7 - (this.bitPos & 7))) & 1);
-    }
-    return value;
-  }
-}
-
 function badConfig(message: string, asc: Uint8Array) {
   return mp4Error('MP4_BAD_CODEC_CONFIG', message, { audioSpecificConfig: Buffer.from(asc).toString('hex') });
 }
 
-/** GetAudioObjectType(), §1.6.2.1: 5 bits, escaped to 6 more bits + 32. */
-function readObjectType(r: BitReader): number {
-  const aot = r.read(5);
-  return aot === AOT_ESCAPE ? 32 + r.read(6) : aot;
-}
-
-/** samplingFrequencyIndex, resolving an explicit frequency back to its index when it is a listed one. */
-function readFrequencyIndex(r: BitReader, asc: Uint8Array): number {
-  const index = r.read(4);
-  if (index !== EXPLICIT_FREQUENCY_INDEX) return index;
-  const listed = SAMPLING_FREQUENCIES.indexOf(r.read(24));
-  if (listed < 0) throw mp4Error('MP4_UNSUPPORTED_CODEC', 'AAC sampling frequency has no ADTS index', { audioSpecificConfig: Buffer.from(asc).toString('hex') });
-  return listed;
-}
-
 /**
- * Takes the core object type and core rate from the AudioSpecificConfig. With explicit HE-AAC
- * signalling (object type 5 or 29) the first samplingFrequencyIndex already is the core's and the
- * core object type follows the extension's frequency; with implicit signalling the config is plain
- * AAC-LC. Either way ADTS signals AAC-LC at the core rate and decoders find SBR/PS in the stream.
+ * The ADTS fields from the AudioSpecificConfig, as the MP4 reader parses it. With explicit HE-AAC
+ * signalling (object type 5 or 29) the parsed rate and object type already are the core's; with
+ * implicit signalling the config is plain AAC-LC. Either way ADTS signals AAC-LC at the core rate and
+ * decoders find SBR/PS in the stream.
  */
-export function parseAudioSpecificConfig(asc: Uint8Array | undefined): AdtsConfig {
+export function adtsConfigOf(asc: Uint8Array | undefined): AdtsConfig {
   if (!asc || asc.length < 2) throw badConfig('AAC track has no usable AudioSpecificConfig', asc ?? new Uint8Array());
-  const r = new BitReader(asc);
-  let objectType = readObjectType(r);
-  const samplingFrequencyIndex = readFrequencyIndex(r, asc);
-  const channelConfiguration = r.read(4);
-  if (objectType === AOT_SBR || objectType === AOT_PS) {
-    readFrequencyIndex(r, asc); // extensionSamplingFrequencyIndex: the SBR output rate, not signalled in ADTS
-    objectType = readObjectType(r);
+  const { coreObjectType, sampleRate, channelConfiguration } = parseAudioSpecificConfig(asc);
+  // An explicit frequency is expressible only when it is one of the listed ones.
+  const samplingFrequencyIndex = SAMPLING_FREQUENCIES.indexOf(sampleRate);
+  if (samplingFrequencyIndex < 0) {
+    throw mp4Error('MP4_UNSUPPORTED_CODEC', 'AAC sampling frequency has no ADTS index', { audioSpecificConfig: Buffer.from(asc).toString('hex') });
   }
-  if (objectType < 1 || objectType > MAX_ADTS_OBJECT_TYPE) {
-    throw mp4Error('MP4_UNSUPPORTED_CODEC', `AAC object type ${objectType} cannot be carried in ADTS`, { objectType });
+  if (coreObjectType < 1 || coreObjectType > MAX_ADTS_OBJECT_TYPE) {
+    throw mp4Error('MP4_UNSUPPORTED_CODEC', `AAC object type ${coreObjectType} cannot be carried in ADTS`, { objectType: coreObjectType });
   }
   if (channelConfiguration < 1 || channelConfiguration > MAX_ADTS_CHANNEL_CONFIGURATION) {
     throw mp4Error('MP4_UNSUPPORTED_CODEC', `AAC channel configuration ${channelConfiguration} cannot be carried in ADTS`, { channelConfiguration });
   }
-  return { coreObjectType: objectType, samplingFrequencyIndex, channelConfiguration };
+  return { coreObjectType, samplingFrequencyIndex, channelConfiguration };
 }
 
 /** The 7 header bytes with aac_frame_length left 0; `writeAdtsHeader` stamps the length of each frame. */

@@ -1,7 +1,7 @@
 // Audio frames to PES units: consecutive frames grouped per PES, AAC frames given ADTS headers.
 
 import { mp4Error } from '../errors.js';
-import { ADTS_HEADER_BYTES, adtsTemplate, parseAudioSpecificConfig, writeAdtsHeader } from './adts.js';
+import { ADTS_HEADER_BYTES, adtsConfigOf, adtsTemplate, writeAdtsHeader } from './adts.js';
 import { maxBoundedPesPayload } from './pes.js';
 import { nominalStep90k } from './sample-timing.js';
 import { newPesUnit, type PesUnit } from './pes-unit.js';
@@ -25,7 +25,7 @@ interface FrameGroup {
 }
 
 export function audioUnits(stream: StreamDescription, config: MuxAudioConfig, samples: readonly MuxSample[]): PesUnit[] {
-  const adts = config.codec === 'aac' ? adtsTemplate(parseAudioSpecificConfig(config.audioSpecificConfig)) : undefined;
+  const adts = config.codec === 'aac' ? adtsTemplate(adtsConfigOf(config.audioSpecificConfig)) : undefined;
   const frameOverhead = adts ? ADTS_HEADER_BYTES : 0;
   return groupFrames(samples, frameOverhead).map((group) => {
     const head = samples[group.first];
