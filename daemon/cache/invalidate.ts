@@ -42,8 +42,8 @@ async function filesOnDisk(dir: string): Promise<{ name: string; bytes: number }
 }
 
 /**
- * Unlinks every file of the rendition (never truncates: nginx finishes sending a file it has open, reliability
- * rule 13), then deletes its rows. Refuses while the rendition is being packaged: that run would publish
+ * Unlinks every file of the rendition (never truncates: nginx finishes sending a file it has open, see
+ * docs/cache-and-log-rules.md#unlink-never-truncate), then deletes its rows. Refuses while the rendition is being packaged: that run would publish
  * files and rows right after. Rows left by a crash between the two steps are reconciled by prune.
  */
 export async function invalidateRendition(deps: InvalidateDeps, sourceRel: string): Promise<InvalidatedRendition> {

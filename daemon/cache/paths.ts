@@ -15,7 +15,7 @@ export function tmpDirAbs(cacheDir: string): string {
 
 /**
  * The X-Accel-Redirect target: the internal prefix plus the cache path, each segment percent-encoded.
- * nginx decodes the redirect URI and splits it at `?` (reliability rule 16), so names must be encoded.
+ * nginx decodes the redirect URI and splits it at `?` (docs/cache-and-log-rules.md#x-accel-encoding), so names must be encoded.
  */
 export function xAccelRedirectUri(internalPrefix: string, cachePath: string): string {
   return internalPrefix + cachePath.split('/').map(encodeURIComponent).join('/');
@@ -30,7 +30,7 @@ export function contentTypeOf(cachePath: string): string {
   return CONTENT_TYPES[path.extname(cachePath)] ?? 'application/octet-stream';
 }
 
-/** The on-disk size the cache cap counts: allocated blocks, not the apparent length (rule 21). */
+/** The on-disk size the cache cap counts: allocated blocks, not the apparent length (docs/cache-and-log-rules.md#disk-blocks). */
 export function diskBytes(stat: { blocks: number; size: number }): number {
   return stat.blocks > 0 ? stat.blocks * 512 : stat.size;
 }

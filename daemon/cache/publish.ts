@@ -70,7 +70,7 @@ export async function sweepTmp(cacheDir: string): Promise<number> {
   return entries.length;
 }
 
-/** Unlinks a published file; nginx finishes sending an unlinked file (rule 13). Missing is fine. */
+/** Unlinks a published file; nginx finishes sending an unlinked file (docs/cache-and-log-rules.md#unlink-never-truncate). Missing is fine. */
 export async function unlinkCacheFile(cacheDir: string, cachePath: string): Promise<void> {
   await fs.rm(cacheFileAbs(cacheDir, cachePath), { force: true });
 }

@@ -47,7 +47,7 @@ export class Limiter {
 
   constructor(private readonly max: number) {}
 
-  /** Runs `task` when a slot is free; gives up with BUSY (503) after `maxQueueMs` in the queue (rule 12). */
+  /** Runs `task` when a slot is free; gives up with BUSY (503) after `maxQueueMs` in the queue (docs/cache-and-log-rules.md#single-flight). */
   async run<T>(maxQueueMs: number, task: () => Promise<T>): Promise<T> {
     if (this.active >= this.max) await this.waitForSlot(maxQueueMs);
     this.active += 1;

@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; obse
     }
     if (config.mode === 'standalone') return serveItself({ config, store, filler }, request, c.req.raw);
     const filled = await filler.fill(request);
-    // rule 15: 200 with an empty body; nginx keeps Content-Type and serves the file from the internal location.
+    // 200 with an empty body (docs/cache-and-log-rules.md#x-accel-200-empty): nginx keeps Content-Type and serves the file from the internal location.
     return c.body(null, 200, {
       'X-Accel-Redirect': xAccelRedirectUri(config.internalPrefix, filled.cachePath),
       'Content-Type': filled.contentType,

@@ -23,7 +23,7 @@ export interface IframePlaylistOptions {
 }
 
 /**
- * Tags in the order of the media playlist (DESIGN.md), plus EXT-X-I-FRAMES-ONLY. Every range of a
+ * Tags in the order of the media playlist (README.md#urls), plus EXT-X-I-FRAMES-ONLY. Every range of a
  * segment's first picture starts at byte 0, so it holds that segment's PAT and PMT (the Media
  * Initialization Section, RFC 8216 §3) and no EXT-X-MAP is needed (§4.3.2.5); later pictures of the
  * segment are decoded with the PAT/PMT the client already holds, which is the same in every segment.

@@ -1,4 +1,4 @@
-// The media playlist text, in the original project's form (DESIGN.md), from segment durations alone.
+// The media playlist text, in the original project's form (README.md#urls), from segment durations alone.
 
 export interface MediaPlaylistOptions {
   /** Segment durations in seconds, in order; segment N is durationsSec[N - 1]. */

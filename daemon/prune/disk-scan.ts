@@ -7,7 +7,7 @@ import { diskBytes, TMP_DIR_NAME } from '../cache/paths.js';
 export interface DiskFile {
   /** Relative to cache_dir with forward slashes, as in cache_files.path. */
   readonly path: string;
-  /** st_blocks × 512: what the file costs the disk (reliability rule 21). */
+  /** st_blocks × 512: what the file costs the disk (docs/cache-and-log-rules.md#disk-blocks). */
   readonly bytes: number;
   /** Checked again right before unlink: a file regenerated meanwhile has another inode. */
   readonly ino: number;

@@ -5,7 +5,7 @@ import { cacheFileAbs } from '../cache/paths.js';
 import type { Store } from '../store/store.js';
 import type { EvictReason, EvictionUnit, PlannedFile } from './policy.js';
 
-/** Rows per transaction: the daemon's writes wait at most this long behind prune (reliability rule 19). */
+/** Rows per transaction: the daemon's writes wait at most this long behind prune (docs/cache-and-log-rules.md#sqlite-short-transactions). */
 export const ROWS_PER_TRANSACTION = 200;
 
 export interface EvictedFile {
@@ -78,7 +78,7 @@ async function unlinkIfSame(cacheDir: string, file: PlannedFile): Promise<boolea
   try {
     const st = await fs.lstat(absPath);
     if (st.ino !== file.ino) return false;
-    // nginx keeps sending an unlinked file to whoever is downloading it (reliability rule 13).
+    // nginx keeps sending an unlinked file to whoever is downloading it (docs/cache-and-log-rules.md#unlink-never-truncate).
     await fs.unlink(absPath);
     return true;
   } catch (err) {

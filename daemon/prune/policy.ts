@@ -34,7 +34,7 @@ export interface PolicyInput {
   readonly minFreeBytes: number;
   /** Once over a limit, evict down to this fraction of it (nginx's cache manager does the same). */
   readonly lowWater: number;
-  /** False while the tailer is behind or stale: last accesses cannot be trusted for TTL (rule 23). */
+  /** False while the tailer is behind or stale: last accesses cannot be trusted for TTL (docs/cache-and-log-rules.md#prune-ttl-needs-tailer). */
   readonly ttlAllowed: boolean;
   readonly packages: readonly PackageRow[];
   /** Rows whose files are on disk (after reconciliation), with disk sizes. */
@@ -43,7 +43,7 @@ export interface PolicyInput {
   readonly adopted: ReadonlySet<string>;
   /** Per package id; absent when the media root could not be checked. */
   readonly sources?: ReadonlyMap<number, SourceState>;
-  /** Keys in `generations`: a file path, or `pkg:<source>` for a whole package (rule 24). */
+  /** Keys in `generations`: a file path, or `pkg:<source>` for a whole package (docs/cache-and-log-rules.md#prune-spares-generations). */
   readonly generating: ReadonlySet<string>;
   /** Free bytes on the cache's filesystem; undefined when unknown. */
   readonly freeBytes?: number;

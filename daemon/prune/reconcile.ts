@@ -13,7 +13,7 @@ export interface AdoptedFile {
 }
 
 export interface Reconciliation {
-  /** On disk, no row: get a row with a fresh created time (reliability rule 22), and are not evicted this run. */
+  /** On disk, no row: get a row with a fresh created time (docs/cache-and-log-rules.md#prune-reconcile), and are not evicted this run. */
   readonly adopt: AdoptedFile[];
   /** Rows whose file is gone: dropped. */
   readonly missing: CacheFileRow[];

@@ -41,7 +41,7 @@ export interface PruneReport {
   readonly cache: { readonly bytesBefore: number; readonly bytesAfter: number; readonly maxSizeBytes?: number; readonly freeBytes?: number; readonly minFreeBytes: number };
 }
 
-/** TTL eviction trusts last accesses; refuse it while accesses may be missing from them (rule 23). */
+/** TTL eviction trusts last accesses; refuse it while accesses may be missing from them (docs/cache-and-log-rules.md#prune-ttl-needs-tailer). */
 export function ttlRefusal(config: Config, lag: TailLag | undefined): string | undefined {
   if (config.mode !== 'nginx' || !lag?.logExists) return undefined;
   if (!lag.hasCursor) return `the access log ${config.accessLog} has never been read by casterpakd serve`;

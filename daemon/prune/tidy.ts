@@ -12,7 +12,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Rows for files found on disk, created now: they start a full inactivity window (reliability rule 22). */
+/** Rows for files found on disk, created now: they start a full inactivity window (docs/cache-and-log-rules.md#prune-reconcile). */
 export function adoptFiles(store: Store, files: readonly AdoptedFile[], nowMs: number): void {
   for (const batch of chunks(files, ROWS_PER_TRANSACTION)) {
     store.write(() => {

@@ -70,7 +70,7 @@ export interface Access {
   hits: number;
 }
 
-/** How long a writer waits for another process's lock before SQLITE_BUSY (reliability rule 18). */
+/** How long a writer waits for another process's lock before SQLITE_BUSY (docs/cache-and-log-rules.md#sqlite-wal). */
 const BUSY_TIMEOUT_MS = 5_000;
 
 export class Store {
@@ -83,7 +83,7 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    // Bound the WAL file: it is truncated to this size after checkpoints (rule 19).
+    // Bound the WAL file: it is truncated to this size after checkpoints (docs/cache-and-log-rules.md#sqlite-short-transactions).
     this.db.pragma('journal_size_limit = 67108864');
     this.migrate();
   }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
- * Bytes hashed at each end. An inode number is reused as soon as a file is deleted (reliability rule 1), and
+ * Bytes hashed at each end. An inode number is reused as soon as a file is deleted (docs/cache-and-log-rules.md#tail-identity), and
  * a log truncated and rewritten keeps its inode: only content tells the files apart. nginx's lines start with
  * a millisecond timestamp, so 512 bytes at each end never match by chance.
  */

@@ -12,7 +12,7 @@ type Identity = { dev: number; ino: number };
 
 export class LogFileSet {
   current: FollowedFile | undefined;
-  /** Oldest first; each is closed only once drained and quiet (reliability rule 2). */
+  /** Oldest first; each is closed only once drained and quiet (docs/cache-and-log-rules.md#tail-rotation). */
   rotated: FollowedFile[] = [];
   /** When a stat last showed `current` at the log path; committed as the cursor's updated_ms. */
   confirmedMs = 0;
@@ -91,7 +91,7 @@ export class LogFileSet {
     this.log.info({ logPath: this.logPath, oldIno: old.ino, newIno: fresh?.ino, unreadRotations: unread.length }, 'access log: rotated; draining the old file');
   }
 
-  /** copytruncate (reliability rule 3): read on from the copy if there is one, and the log again from 0. */
+  /** copytruncate (docs/cache-and-log-rules.md#tail-truncation): read on from the copy if there is one, and the log again from 0. */
   private async onTruncation(): Promise<void> {
     const current = this.current!;
     const position = { dev: -1, ino: -1, offset: current.offset, checkHash: current.window.hash() };

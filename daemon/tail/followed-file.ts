@@ -16,7 +16,7 @@ export interface Chunk {
   readonly endOffset: number;
   /** The content check at `endOffset`. */
   readonly window: CheckWindow;
-  /** Bytes of a line still being written, kept in memory and never committed (reliability rule 4). */
+  /** Bytes of a line still being written, kept in memory and never committed (docs/cache-and-log-rules.md#tail-newline-commit). */
   readonly pending: Buffer;
   /** Bytes newly read from disk; 0 means the file had nothing more. */
   readonly bytesRead: number;
@@ -180,7 +180,7 @@ export class FollowedFile {
 
   /**
    * False when the bytes under the offset changed: the file was truncated (copytruncate), even if it has
-   * grown past the old offset again since (reliability rule 3).
+   * grown past the old offset again since (docs/cache-and-log-rules.md#tail-truncation).
    */
   async unchanged(): Promise<boolean> {
     const size = await this.size();

@@ -28,7 +28,7 @@ async function cursorStillHolds(current: FollowedFile | undefined, cursor: TailC
 }
 
 /**
- * Rebuilds the reading position (reliability rules 1–3): the cursor's file at the log path with the same bytes
+ * Rebuilds the reading position (docs/cache-and-log-rules.md#tailing): the cursor's file at the log path with the same bytes
  * before the offset resumes there; otherwise the file is looked for among the rotations (by inode, then by
  * content), files rotated in between are read from their start, and the file at the path is read from 0.
  */

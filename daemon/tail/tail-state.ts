@@ -76,7 +76,7 @@ export function loadCounters(store: Store): Counters {
 }
 
 /**
- * Commits a flush in one IMMEDIATE transaction (reliability rule 5). Returns how many accessed paths had no
+ * Commits a flush in one IMMEDIATE transaction (docs/cache-and-log-rules.md#tail-same-transaction). Returns how many accessed paths had no
  * cache_files row (a file deleted meanwhile, or not made by CasterPak): those accesses have nothing to update.
  */
 export function commitFlush(store: Store, flush: Flush): number {

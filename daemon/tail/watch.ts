@@ -5,7 +5,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { TailLogger } from './bad-line-log.js';
 
 /**
- * Watches the directory, not the file: a watch on one file dies when the file is renamed (reliability rule 6).
+ * Watches the directory, not the file: a watch on one file dies when the file is renamed (docs/cache-and-log-rules.md#tail-watch-hints).
  * No `awaitWriteFinish`: a busy log is never "finished". Events only wake the reader, which reads to the end.
  */
 export async function watchLogDirectory(logPath: string, onHint: () => void, log: TailLogger): Promise<FSWatcher> {
