@@ -8,25 +8,17 @@ import { isMasterRequest, type MasterRequest, type ParsedRequest, type Rendition
 import type { Logger } from '../log.js';
 import type { BitrateTerm } from '../master/bitrate-filter.js';
 import { createMoviePlanner } from '../packagers/index.js';
-import type { Packager, SegmentList, SegmentPackager, SourceFile } from '../packagers/packager.js';
+import type { MoviePlanner, Packager, SegmentList, SegmentPackager } from '../packagers/packager.js';
 import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../plan/playlist.js';
-import { resolveSource } from '../source/resolve.js';
+import { resolveSource, type SourceFile } from '../source/resolve.js';
 import { isSamePackage, type NewCacheFile, type Store } from '../store/store.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
-import type { MoviePlanner } from './master-members.js';
+import type { FillResult } from './fill-result.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { newTmpPath, publishBytes, publishTmpFile, unlinkCacheFile } from './publish.js';
 import { RecentMisses, type MissRecord } from './recent-misses.js';
 import { Limiter, SingleFlight } from './single-flight.js';
-
-export interface FillResult {
-  readonly cachePath: string;
-  readonly absPath: string;
-  readonly contentType: string;
-  /** True when this request (or one it waited for) packaged the file; false when it was already there. */
-  readonly generated: boolean;
-}
 
 export interface MissStats {
   misses: number;

@@ -9,12 +9,12 @@ import { iframeEntries, type SegmentKeyframes } from '../master/iframe-entries.j
 import { findKeyframeRanges } from '../master/iframe-ranges.js';
 import { renditionBaseUri } from '../master/uris.js';
 import { parseToolPlaylist } from '../packagers/hls-output.js';
-import type { Packager, SourceFile } from '../packagers/packager.js';
+import type { Packager } from '../packagers/packager.js';
 import { renderIframePlaylist } from '../plan/iframe-playlist.js';
 import { MEDIA_PLAYLIST_NAME, segmentFileName } from '../plan/playlist.js';
-import { resolveSource } from '../source/resolve.js';
+import { resolveSource, type SourceFile } from '../source/resolve.js';
 import { isSamePackage, type Store } from '../store/store.js';
-import type { FillResult } from './filler.js';
+import type { FillResult } from './fill-result.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { publishBytes } from './publish.js';
 import type { SingleFlight } from './single-flight.js';

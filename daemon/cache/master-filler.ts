@@ -9,12 +9,12 @@ import { applyBitrateFilter, type BitrateTerm } from '../master/bitrate-filter.j
 import { renderMasterPlaylist, type MasterVariant } from '../master/master-playlist.js';
 import { renditionBaseUri } from '../master/uris.js';
 import { variantFacts } from '../master/variant.js';
-import type { Packager } from '../packagers/packager.js';
+import type { MoviePlanner, Packager } from '../packagers/packager.js';
 import { IFRAME_PLAYLIST_NAME } from '../plan/iframe-playlist.js';
 import { MEDIA_PLAYLIST_NAME } from '../plan/playlist.js';
 import type { Store } from '../store/store.js';
-import type { FillResult } from './filler.js';
-import { loadMembers, memberRecord, membersUnchanged, noUsableMember, type LoadedMember, type MoviePlanner } from './master-members.js';
+import type { FillResult } from './fill-result.js';
+import { loadMembers, memberRecord, membersUnchanged, noUsableMember, type LoadedMember } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { publishBytes, unlinkCacheFile } from './publish.js';
 import type { SingleFlight } from './single-flight.js';

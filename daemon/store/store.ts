@@ -3,7 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { PackagerName, SourceFile } from '../packagers/packager.js';
+import type { PackagerName } from '../config.js';
+import type { SourceFile } from '../source/resolve.js';
 import { MIGRATIONS } from './migrations.js';
 import { SQL } from './sql.js';
 
