@@ -3,15 +3,14 @@
 import { promises as fs } from 'node:fs';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
-import type { MasterRequest } from '../http/request-path.js';
+import { IFRAME_PLAYLIST_NAME, MEDIA_PLAYLIST_NAME } from '../layout/rendition-files.js';
+import type { MasterRequest } from '../layout/requests.js';
+import { renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
 import { applyBitrateFilter, type BitrateTerm } from '../master/bitrate-filter.js';
 import { renderMasterPlaylist, type MasterVariant } from '../master/master-playlist.js';
-import { renditionBaseUri } from '../master/uris.js';
 import { variantFacts } from '../master/variant.js';
 import type { MoviePlanner, Packager } from '../packagers/packager.js';
-import { IFRAME_PLAYLIST_NAME } from '../plan/iframe-playlist.js';
-import { MEDIA_PLAYLIST_NAME } from '../plan/playlist.js';
 import type { Store } from '../store/store.js';
 import type { FillResult } from './fill-result.js';
 import { loadMembers, memberRecord, membersUnchanged, noUsableMember, type LoadedMember } from './master-members.js';

@@ -2,7 +2,7 @@
 
 import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../errors.js';
-import { renditionRequest } from '../http/request-path.js';
+import { renditionRequest } from '../layout/requests.js';
 import type { Store } from '../store/store.js';
 import type { FillResult } from './fill-result.js';
 import type { CacheFiller } from './filler.js';

@@ -7,7 +7,7 @@ import { muxSegment } from '../mpegts/muxer.js';
 import { readMovie } from '../mp4/read-movie.js';
 import type { Movie, RangeReader } from '../mp4/types.js';
 import { packageVersion } from '../package-root.js';
-import { segmentFileName } from '../plan/playlist.js';
+import { segmentFileName } from '../layout/rendition-files.js';
 import { planSegments } from '../plan/segment-plan.js';
 import type { SegmentPlan } from '../plan/types.js';
 import { openFileReader, type FileRangeReader } from '../source/file-reader.js';

@@ -4,13 +4,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { PackagerName } from '../config.js';
+import type { FileKind } from '../layout/rendition-files.js';
 import type { SourceFile } from '../source/resolve.js';
 import { MIGRATIONS } from './migrations.js';
 import { SQL } from './sql.js';
 
 export const DB_FILE_NAME = 'casterpak.db';
 
-export type FileKind = 'playlist' | 'segment' | 'master';
 export type Granularity = 'segment' | 'rendition';
 
 export interface PackageRow {
