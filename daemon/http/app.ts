@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; obse
 
   app.get('/healthz', async (c) => {
     try {
-      store.db.prepare('SELECT 1').get();
+      store.ping();
       await fs.access(config.cacheDir, constants.W_OK);
     } catch (err) {
       return c.json({ status: 'unhealthy', reason: (err as Error).message }, 503);

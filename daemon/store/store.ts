@@ -76,7 +76,7 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 export class Store {
   readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<keyof typeof SQL, Database.Statement>();
 
   constructor(dbPath: string) {
     mkdirSync(path.dirname(dbPath), { recursive: true });
@@ -97,11 +97,11 @@ export class Store {
     this.db.close();
   }
 
-  /** A prepared statement for a named SQL constant, prepared once. */
-  statement(name: keyof typeof SQL | string, sql?: string): Database.Statement {
+  /** A prepared statement for a named SQL constant, prepared once. Only the SQL of store/sql.ts runs here. */
+  statement(name: keyof typeof SQL): Database.Statement {
     let statement = this.statements.get(name);
     if (!statement) {
-      statement = this.db.prepare(sql ?? SQL[name as keyof typeof SQL]);
+      statement = this.db.prepare(SQL[name]);
       this.statements.set(name, statement);
     }
     return statement;
@@ -225,5 +225,10 @@ export class Store {
 
   counts(): { packages: number; files: number; bytes: number } {
     return this.statement('counts').get() as { packages: number; files: number; bytes: number };
+  }
+
+  /** Reads the database once; throws when it cannot (the daemon's health check). */
+  ping(): void {
+    this.statement('ping').get();
   }
 }
