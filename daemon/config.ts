@@ -32,6 +32,10 @@ const size = z.union([z.string(), z.number()]).transform((value, ctx) => {
 const absolutePath = z.string().min(1).refine((p) => path.isAbsolute(p), 'must be an absolute path');
 
 /** A URL path prefix: starts and ends with `/`, plain characters only. */
+/** The values of the `packager` key: the ways a rendition can be packaged. */
+export const PACKAGER_NAMES = ['builtin', 'mp42hls', 'ffmpeg'] as const;
+export type PackagerName = (typeof PACKAGER_NAMES)[number];
+
 const urlPrefix = z.string().regex(/^\/(?:[A-Za-z0-9._~-]+\/)+$/, 'must look like /i/ (start and end with a slash, no spaces or escapes)');
 
 const listen = z.string().transform((value, ctx): Listen => {
@@ -71,7 +75,7 @@ export const configSchema = z
     mode: z.enum(['nginx', 'standalone']).prefault('nginx'),
     url_prefix: urlPrefix.prefault('/i/'),
     internal_prefix: urlPrefix.prefault('/casterpak-internal/'),
-    packager: z.enum(['builtin', 'mp42hls', 'ffmpeg']).prefault('builtin'),
+    packager: z.enum(PACKAGER_NAMES).prefault('builtin'),
     mp42hls_path: z.string().min(1).prefault('mp42hls'),
     ffmpeg_path: z.string().min(1).prefault('ffmpeg'),
     segment_duration: z.coerce.number().positive().max(60).prefault(10),

@@ -4,29 +4,24 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
-import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../http/request-path.js';
+import { renditionFilePath } from '../layout/cache-paths.js';
+import { MEDIA_PLAYLIST_NAME, segmentFileName } from '../layout/rendition-files.js';
+import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../layout/requests.js';
+import { renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
 import type { BitrateTerm } from '../master/bitrate-filter.js';
 import { createMoviePlanner } from '../packagers/index.js';
-import type { Packager, SegmentList, SegmentPackager, SourceFile } from '../packagers/packager.js';
-import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../plan/playlist.js';
-import { resolveSource } from '../source/resolve.js';
+import type { MoviePlanner, Packager, SegmentList, SegmentPackager } from '../packagers/packager.js';
+import { renderMediaPlaylist } from '../plan/playlist.js';
+import { resolveSource, type SourceFile } from '../source/resolve.js';
 import { isSamePackage, type NewCacheFile, type Store } from '../store/store.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
-import type { MoviePlanner } from './master-members.js';
+import type { FillResult } from './fill-result.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { newTmpPath, publishBytes, publishTmpFile, unlinkCacheFile } from './publish.js';
 import { RecentMisses, type MissRecord } from './recent-misses.js';
 import { Limiter, SingleFlight } from './single-flight.js';
-
-export interface FillResult {
-  readonly cachePath: string;
-  readonly absPath: string;
-  readonly contentType: string;
-  /** True when this request (or one it waited for) packaged the file; false when it was already there. */
-  readonly generated: boolean;
-}
 
 export interface MissStats {
   misses: number;
@@ -197,13 +192,9 @@ export class CacheFiller {
     for (const listener of this.listeners) listener(record);
   }
 
-  private renditionBase(src: SourceFile): string {
-    return `${this.deps.config.urlPrefix.slice(1)}${src.relPath}`;
-  }
-
   private playlistText(src: SourceFile, list: SegmentList): string {
     const { publicBaseUrl, urlPrefix, allowCache } = this.deps.config;
-    const base = publicBaseUrl === '' ? '' : `${publicBaseUrl}${urlPrefix}${src.relPath.split('/').map(encodeURIComponent).join('/')}/`;
+    const base = renditionBaseUri({ publicBaseUrl, urlPrefix, sourceRel: src.relPath, from: 'rendition' });
     return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + segmentFileName(n), allowCache });
   }
 
@@ -226,15 +217,14 @@ export class CacheFiller {
       await fs.mkdir(workDir);
       try {
         const list = await packager.packageRendition(src, workDir, signal);
-        const base = this.renditionBase(src);
         const files: NewCacheFile[] = [];
         for (let n = 1; n <= list.durationsSec.length; n += 1) {
-          const cachePath = `${base}/${segmentFileName(n)}`;
+          const cachePath = renditionFilePath(config.urlPrefix, src.relPath, { kind: 'segment', n });
           const bytes = await publishTmpFile(config.cacheDir, path.join(workDir, segmentFileName(n)), cachePath);
           this.stats.bytesWritten += bytes;
           files.push({ path: cachePath, packageId: pkg.id, kind: 'segment', bytes });
         }
-        files.push(await this.publish({ path: `${base}/${MEDIA_PLAYLIST_NAME}`, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list)));
+        files.push(await this.publish({ path: renditionFilePath(config.urlPrefix, src.relPath, { kind: 'media-playlist' }), packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list)));
         store.recordFiles(files);
         store.setSegmentCount(pkg.id, list.durationsSec.length);
         return files;

@@ -3,18 +3,18 @@
 import { promises as fs } from 'node:fs';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
-import type { RenditionFile, RenditionRequest } from '../http/request-path.js';
+import { fileNameOf, segmentFileName, type RenditionFile } from '../layout/rendition-files.js';
+import type { RenditionRequest } from '../layout/requests.js';
+import { renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
 import { iframeEntries, type SegmentKeyframes } from '../master/iframe-entries.js';
 import { findKeyframeRanges } from '../master/iframe-ranges.js';
-import { renditionBaseUri } from '../master/uris.js';
 import { parseToolPlaylist } from '../packagers/hls-output.js';
-import type { Packager, SourceFile } from '../packagers/packager.js';
+import type { Packager } from '../packagers/packager.js';
 import { renderIframePlaylist } from '../plan/iframe-playlist.js';
-import { MEDIA_PLAYLIST_NAME, segmentFileName } from '../plan/playlist.js';
-import { resolveSource } from '../source/resolve.js';
+import { resolveSource, type SourceFile } from '../source/resolve.js';
 import { isSamePackage, type Store } from '../store/store.js';
-import type { FillResult } from './filler.js';
+import type { FillResult } from './fill-result.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { publishBytes } from './publish.js';
 import type { SingleFlight } from './single-flight.js';
@@ -31,8 +31,8 @@ export interface IframeFillerDeps {
 }
 
 /** The request for another file of the same rendition folder. */
-function sibling(req: RenditionRequest, name: string, file: RenditionFile): RenditionRequest {
-  return { ...req, file, cachePath: `${req.cachePath.slice(0, req.cachePath.lastIndexOf('/') + 1)}${name}` };
+function sibling(req: RenditionRequest, file: RenditionFile): RenditionRequest {
+  return { ...req, file, cachePath: `${req.cachePath.slice(0, req.cachePath.lastIndexOf('/') + 1)}${fileNameOf(file)}` };
 }
 
 export class IframeFiller {
@@ -65,11 +65,11 @@ export class IframeFiller {
 
   private async build(req: RenditionRequest, src: SourceFile): Promise<void> {
     const { config, store, log } = this.deps;
-    const playlist = await this.readFilled(sibling(req, MEDIA_PLAYLIST_NAME, { kind: 'media-playlist' }));
+    const playlist = await this.readFilled(sibling(req, { kind: 'media-playlist' }));
     const durationsSec = parseToolPlaylist(playlist.toString('utf8'), 'casterpakd').map((s) => s.durationSec);
     const segments: SegmentKeyframes[] = [];
     for (let n = 1; n <= durationsSec.length; n++) {
-      const bytes = await this.readFilled(sibling(req, segmentFileName(n), { kind: 'segment', n }));
+      const bytes = await this.readFilled(sibling(req, { kind: 'segment', n }));
       segments.push({ segmentNumber: n, ranges: findKeyframeRanges(bytes) });
     }
     const entries = iframeEntries(segments, durationsSec.reduce((sum, d) => sum + d, 0));

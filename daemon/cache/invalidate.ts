@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
-import { renditionCacheDir } from '../http/request-path.js';
+import { renditionCacheDir } from '../layout/cache-paths.js';
 import { deleteFileRows, filesUnder, generationsOf, renditionSummaries } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
 import { cacheFileAbs, diskBytes } from './paths.js';

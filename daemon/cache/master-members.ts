@@ -2,15 +2,10 @@
 
 import { CasterpakError, isCasterpakError } from '../errors.js';
 import type { Movie } from '../mp4/types.js';
-import type { SourceFile } from '../packagers/packager.js';
+import type { MoviePlanner } from '../packagers/packager.js';
 import type { SegmentPlan } from '../plan/types.js';
-import { resolveSource } from '../source/resolve.js';
+import { resolveSource, type SourceFile } from '../source/resolve.js';
 import type { MasterMember } from '../store/store.js';
-
-/** What master playlists read of a rendition: the builtin reader and planner (moov and a few sync samples only). */
-export interface MoviePlanner {
-  plannedMovie(src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }>;
-}
 
 export type LoadedMember =
   | { readonly state: 'usable'; readonly src: SourceFile; readonly movie: Movie; readonly plan: SegmentPlan }

@@ -1,6 +1,6 @@
 // The last packaging runs, kept in memory for the status page: a fixed-size ring, newest first when read.
 
-import type { PackagerName } from '../packagers/packager.js';
+import type { PackagerName } from '../config.js';
 
 /** One packaging run started by a miss. */
 export interface MissRecord {

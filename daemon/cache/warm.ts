@@ -2,9 +2,10 @@
 
 import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../errors.js';
-import { renditionRequest } from '../http/request-path.js';
+import { renditionRequest } from '../layout/requests.js';
 import type { Store } from '../store/store.js';
-import type { CacheFiller, FillResult } from './filler.js';
+import type { FillResult } from './fill-result.js';
+import type { CacheFiller } from './filler.js';
 
 export interface WarmDeps {
   readonly filler: CacheFiller;

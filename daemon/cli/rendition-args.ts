@@ -4,7 +4,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
-import { decodeSegments, hasSourceExtension, renditionFile } from '../http/request-path.js';
+import { decodeSegments } from '../http/request-path.js';
+import { renditionFile } from '../layout/rendition-files.js';
+import { hasSourceExtension } from '../layout/sources.js';
 
 /** One command-line path and the rendition it names. */
 export interface RenditionArg {

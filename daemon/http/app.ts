@@ -6,6 +6,7 @@ import type { CacheFiller } from '../cache/filler.js';
 import { contentTypeOf, xAccelRedirectUri } from '../cache/paths.js';
 import type { Config } from '../config.js';
 import { isCasterpakError } from '../errors.js';
+import { isMasterRequest } from '../layout/requests.js';
 import type { Logger } from '../log.js';
 import { parseBitrateFilter } from '../master/bitrate-filter.js';
 import { createObservability, type Observability } from '../metrics/observability.js';
@@ -14,7 +15,7 @@ import type { TailerLagSource } from '../metrics/tailer-lag.js';
 import type { Store } from '../store/store.js';
 import { mountPlayer } from './player.js';
 import { rawPathOf } from './raw-path.js';
-import { isMasterRequest, parseRequestPath } from './request-path.js';
+import { parseRequestPath } from './request-path.js';
 import { cacheControlFor } from './send-file.js';
 import { serveItself } from './serve-itself.js';
 import { mountStatus } from './status-routes.js';
@@ -57,7 +58,7 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; obse
 
   app.get('/healthz', async (c) => {
     try {
-      store.db.prepare('SELECT 1').get();
+      store.ping();
       await fs.access(config.cacheDir, constants.W_OK);
     } catch (err) {
       return c.json({ status: 'unhealthy', reason: (err as Error).message }, 503);

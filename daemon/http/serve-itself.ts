@@ -4,7 +4,7 @@ import type { CacheFiller } from '../cache/filler.js';
 import type { Config } from '../config.js';
 import { recordServed } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
-import type { ParsedRequest } from './request-path.js';
+import type { ParsedRequest } from '../layout/requests.js';
 import { sendFile } from './send-file.js';
 
 export interface ServeDeps {

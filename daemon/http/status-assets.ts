@@ -1,5 +1,7 @@
 // The status page's stylesheet and script, served by the daemon (a strict CSP allows no inline code).
 
+import { MEDIA_PLAYLIST_NAME } from '../layout/rendition-files.js';
+
 export const STATUS_CSS = `
 :root { color-scheme: light dark; --bg: #f6f7f9; --fg: #1c1e21; --muted: #5f6570; --card: #fff; --line: #dde1e6; --accent: #1f6feb; --bad: #c62828; }
 @media (prefers-color-scheme: dark) { :root { --bg: #111418; --fg: #e6e8eb; --muted: #9aa3ad; --card: #1a1f25; --line: #2c333b; --accent: #58a6ff; --bad: #ff7b72; } }
@@ -63,7 +65,7 @@ export const STATUS_JS = `'use strict';
     var rel = text.replace(/^\\/+/, '');
     var prefix = urlPrefix.replace(/^\\/+/, '');
     if (rel.indexOf(prefix) === 0) rel = rel.slice(prefix.length);
-    if (!/\\.m3u8$/i.test(rel)) rel = rel.replace(/\\/+$/, '') + '/index_0_av.m3u8';
+    if (!/\\.m3u8$/i.test(rel)) rel = rel.replace(/\\/+$/, '') + '/${MEDIA_PLAYLIST_NAME}';
     return '/_casterpak/play' + urlPrefix + encodePath(rel);
   }
 

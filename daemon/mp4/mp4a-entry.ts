@@ -6,7 +6,7 @@ import { FourCC } from './fourcc.js';
 import { parseEsds } from './esds.js';
 import { AOT_PS, AOT_SBR, parseAudioSpecificConfig } from './audio-specific-config.js';
 import { MP3_CODEC_STRING, mpeg4AudioCodecString, objectTypeCodecString } from './codec-string.js';
-import type { AudioEntry } from './sample-entry.js';
+import type { AudioEntry } from './types.js';
 
 /** objectTypeIndication values (ISO/IEC 14496-1 Table 5, registered at mp4ra.org). */
 const OTI_MPEG4_AUDIO = 0x40;

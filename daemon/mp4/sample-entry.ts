@@ -10,31 +10,12 @@ import { avcCodecString, hevcCodecString } from './codec-string.js';
 import { parseMp4aEntry } from './mp4a-entry.js';
 import { parseDac3, parseDec3 } from './ac3-config.js';
 import { AC3_CODEC_STRING, EAC3_CODEC_STRING } from './codec-string.js';
-import type { AudioCodec, VideoCodec } from './types.js';
+import type { AudioEntry, VideoEntry } from './types.js';
 
 /** SampleEntry (8) + VisualSampleEntry fields up to and including pre_defined (§12.1.3.2): 78 bytes. */
 const VISUAL_ENTRY_FIELDS_BYTES = 78;
 /** SampleEntry (8) + AudioSampleEntry fields (§12.2.3.2): 28 bytes; QuickTime sound description v1 adds 16, v2 adds 36. */
 const AUDIO_ENTRY_FIELDS_BYTES = [28, 44, 64];
-
-export interface VideoEntry {
-  readonly codec: VideoCodec;
-  readonly width: number;
-  readonly height: number;
-  readonly nalLengthSize: number;
-  readonly vps: Uint8Array[];
-  readonly sps: Uint8Array[];
-  readonly pps: Uint8Array[];
-  readonly codecString: string;
-}
-
-export interface AudioEntry {
-  readonly codec: AudioCodec;
-  readonly sampleRate: number;
-  readonly channelCount: number;
-  readonly audioSpecificConfig?: Uint8Array;
-  readonly codecString: string;
-}
 
 /** The first entry of stsd: entry_count (32) then SampleEntry boxes. */
 export function firstSampleEntry(stsd: Box): Box {

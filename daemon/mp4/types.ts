@@ -3,6 +3,27 @@
 export type VideoCodec = 'avc' | 'hevc';
 export type AudioCodec = 'aac' | 'mp3' | 'ac3' | 'eac3';
 
+/** What a video sample entry (stsd) says: the codec, the picture size and the parameter sets. */
+export interface VideoEntry {
+  readonly codec: VideoCodec;
+  readonly width: number;
+  readonly height: number;
+  readonly nalLengthSize: number;
+  readonly vps: Uint8Array[];
+  readonly sps: Uint8Array[];
+  readonly pps: Uint8Array[];
+  readonly codecString: string;
+}
+
+/** What an audio sample entry (stsd) says: the codec, its rate and channels, and the AAC config. */
+export interface AudioEntry {
+  readonly codec: AudioCodec;
+  readonly sampleRate: number;
+  readonly channelCount: number;
+  readonly audioSpecificConfig?: Uint8Array;
+  readonly codecString: string;
+}
+
 /**
  * One track's samples, column by column (typed arrays keep a 3-hour rendition's tables small).
  * Index i describes sample i in decode order. Times are in the track's own timescale.

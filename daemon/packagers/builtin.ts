@@ -7,16 +7,17 @@ import { muxSegment } from '../mpegts/muxer.js';
 import { readMovie } from '../mp4/read-movie.js';
 import type { Movie, RangeReader } from '../mp4/types.js';
 import { packageVersion } from '../package-root.js';
-import { segmentFileName } from '../plan/playlist.js';
+import { segmentFileName } from '../layout/rendition-files.js';
 import { planSegments } from '../plan/segment-plan.js';
 import type { SegmentPlan } from '../plan/types.js';
 import { openFileReader, type FileRangeReader } from '../source/file-reader.js';
+import type { SourceFile } from '../source/resolve.js';
 import { ScratchPool, roundUpToMiB } from '../source/scratch-pool.js';
 import { classifyCutCandidates } from './builtin/idr-probe.js';
 import { ParsedSources, type ParsedSource } from './builtin/parsed-sources.js';
 import { readSegmentInput } from './builtin/segment-input.js';
 import type { LruLimits } from './builtin/lru.js';
-import type { PackagerOptions, SegmentList, SegmentPackager, SourceFile } from './packager.js';
+import type { PackagerOptions, SegmentList, SegmentPackager } from './packager.js';
 
 export interface BuiltinOptions extends PackagerOptions {
   /** Bounds of the in-memory cache of parsed moovs and plans. */

@@ -3,9 +3,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
-import { segmentFileName } from '../plan/playlist.js';
+import { segmentFileName } from '../layout/rendition-files.js';
+import type { SourceFile } from '../source/resolve.js';
 import { checkToolSegments, parseToolPlaylist } from './hls-output.js';
-import type { PackagerOptions, RenditionPackager, SegmentList, SourceFile } from './packager.js';
+import type { PackagerOptions, RenditionPackager, SegmentList } from './packager.js';
 import { firstLine, runTool, type ToolResult } from './run-tool.js';
 
 /** stderr phrases with which ffmpeg says the input, not ffmpeg, is at fault (→ 422, not 502). */

@@ -1,11 +1,10 @@
 // The packager the config asks for, and the reader master playlists describe renditions with.
 
-import type { MoviePlanner } from '../cache/master-members.js';
 import type { Config } from '../config.js';
 import { createBuiltinPackager, type BuiltinPackager } from './builtin.js';
 import { createFfmpegPackager } from './ffmpeg.js';
 import { createMp42hlsPackager } from './mp42hls.js';
-import type { Packager } from './packager.js';
+import type { MoviePlanner, Packager } from './packager.js';
 
 export function createPackager(config: Config): Packager {
   const options = { segmentDurationSec: config.segmentDurationSec };

@@ -1,16 +1,9 @@
 // One interface for every way of turning an MP4 rendition into MPEG-TS segments.
 
-export type PackagerName = 'builtin' | 'mp42hls' | 'ffmpeg';
-
-/** A source rendition, identified by path, size and mtime (a replaced file is a new package). */
-export interface SourceFile {
-  /** Real absolute path under media_root. */
-  readonly absPath: string;
-  /** Path relative to media_root, with forward slashes, e.g. `2022/clip.mp4`. */
-  readonly relPath: string;
-  readonly sizeBytes: number;
-  readonly mtimeMs: number;
-}
+import type { PackagerName } from '../config.js';
+import type { Movie } from '../mp4/types.js';
+import type { SegmentPlan } from '../plan/types.js';
+import type { SourceFile } from '../source/resolve.js';
 
 /** The segments of a rendition in order; segment N (1-based) is `durationsSec[N - 1]`. */
 export interface SegmentList {
@@ -48,3 +41,8 @@ export interface SegmentPackager extends PackagerBase {
 }
 
 export type Packager = RenditionPackager | SegmentPackager;
+
+/** What master playlists read of a rendition: the builtin reader and planner (moov and a few sync samples only). */
+export interface MoviePlanner {
+  plannedMovie(src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }>;
+}

@@ -2,8 +2,6 @@
 
 import { formatExtinf, targetDurationSec } from './playlist.js';
 
-export const IFRAME_PLAYLIST_NAME = 'iframes_0_v.m3u8';
-
 /** EXT-X-BYTERANGE and EXT-X-I-FRAMES-ONLY need protocol version 4 (RFC 8216 §7). */
 export const IFRAME_PLAYLIST_VERSION = 4;
 

@@ -9,13 +9,6 @@ export interface MediaPlaylistOptions {
   readonly allowCache: boolean;
 }
 
-/** `segment<N>_0_av.ts`, the Akamai MSOD segment name, N from 1. */
-export function segmentFileName(n: number): string {
-  return `segment${n}_0_av.ts`;
-}
-
-export const MEDIA_PLAYLIST_NAME = 'index_0_av.m3u8';
-
 /** EXTINF text: the real duration with 3 decimals. */
 export function formatExtinf(durationSec: number): string {
   return durationSec.toFixed(3);

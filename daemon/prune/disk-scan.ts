@@ -3,6 +3,7 @@
 import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { diskBytes, TMP_DIR_NAME } from '../cache/paths.js';
+import { prefixDir } from '../layout/cache-paths.js';
 
 export interface DiskFile {
   /** Relative to cache_dir with forward slashes, as in cache_files.path. */
@@ -30,11 +31,6 @@ export interface DiskScan {
   readonly emptyDirs: DiskDir[];
   /** Top-level entries of `.tmp/`, with the newest mtime found in them. */
   readonly tmpEntries: DiskEntry[];
-}
-
-/** `/i/` → `i`: the cache's own tree; nothing outside it is ever adopted or removed. */
-export function prefixDir(urlPrefix: string): string {
-  return urlPrefix.replace(/^\/+|\/+$/g, '');
 }
 
 async function readDir(dir: string): Promise<Dirent[]> {

@@ -1,9 +1,10 @@
 // Disk against database (pure): files with no row, rows with no file, stale temporary files, empty folders.
 
 import path from 'node:path';
-import type { CacheFileRow, FileKind, PackageRow } from '../store/store.js';
+import { prefixDir, sourceOfCachePath } from '../layout/cache-paths.js';
+import { fileKindOf, type FileKind } from '../layout/rendition-files.js';
+import type { CacheFileRow, PackageRow } from '../store/store.js';
 import type { DiskDir, DiskEntry, DiskFile, DiskScan } from './disk-scan.js';
-import { prefixDir } from './disk-scan.js';
 
 export interface AdoptedFile {
   readonly path: string;
@@ -37,16 +38,9 @@ export interface ReconcileInput {
   readonly generating: ReadonlySet<string>;
 }
 
-function kindOf(cachePath: string): FileKind {
-  const name = path.posix.basename(cachePath);
-  if (name === 'master.m3u8') return 'master';
-  return name.endsWith('.m3u8') ? 'playlist' : 'segment';
-}
-
 /** `i/dir/clip.mp4/segment1_0_av.ts` → the package of `dir/clip.mp4`, if there is one. */
-function packageOf(cachePath: string, top: string, bySource: ReadonlyMap<string, PackageRow>): number | null {
-  const rel = cachePath.slice(top.length + 1);
-  return bySource.get(path.posix.dirname(rel))?.id ?? null;
+function packageOf(cachePath: string, urlPrefix: string, bySource: ReadonlyMap<string, PackageRow>): number | null {
+  return bySource.get(sourceOfCachePath(cachePath, urlPrefix))?.id ?? null;
 }
 
 /** Cache-relative folders that generations in flight write into. */
@@ -56,7 +50,6 @@ export function generationDirs(generating: ReadonlySet<string>, urlPrefix: strin
 }
 
 export function reconcile(input: ReconcileInput): Reconciliation {
-  const top = prefixDir(input.urlPrefix);
   const bySource = new Map(input.packages.map((p) => [p.source_path, p]));
   const rowPaths = new Set<string>();
   const missing: CacheFileRow[] = [];
@@ -73,7 +66,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   }
   const adopt = [...input.scan.files.values()]
     .filter((file: DiskFile) => !rowPaths.has(file.path))
-    .map((file) => ({ path: file.path, packageId: packageOf(file.path, top, bySource), kind: kindOf(file.path), bytes: file.bytes }));
+    .map((file) => ({ path: file.path, packageId: packageOf(file.path, input.urlPrefix, bySource), kind: fileKindOf(file.path), bytes: file.bytes }));
   const busyDirs = generationDirs(input.generating, input.urlPrefix);
   // A generation creates its folder (mkdir -p) right before renaming its file into it.
   const emptyDirs = input.scan.emptyDirs.filter(

@@ -3,11 +3,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { prefixDir } from '../layout/cache-paths.js';
 import { recordPruneRun } from '../store/operator-queries.js';
 import type { CacheFileRow, PackageRow } from '../store/store.js';
 import { Store } from '../store/store.js';
 import { measureLag, type TailLag } from '../tail/lag.js';
-import { prefixDir, scanCache } from './disk-scan.js';
+import { scanCache } from './disk-scan.js';
 import { evictUnits } from './evict.js';
 import { planEviction, type EvictReason, type Plan } from './policy.js';
 import { generationDirs, reconcile, type Reconciliation } from './reconcile.js';

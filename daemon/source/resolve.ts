@@ -3,7 +3,16 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
-import type { SourceFile } from '../packagers/packager.js';
+
+/** A source rendition, identified by path, size and mtime (a replaced file is a new package). */
+export interface SourceFile {
+  /** Real absolute path under media_root. */
+  readonly absPath: string;
+  /** Path relative to media_root, with forward slashes, e.g. `2022/clip.mp4`. */
+  readonly relPath: string;
+  readonly sizeBytes: number;
+  readonly mtimeMs: number;
+}
 
 /**
  * Resolves `sourceRel` below `mediaRoot`. The real path (after every symlink) must stay inside the real

@@ -1,6 +1,6 @@
 // What operators read and change: rendition summaries, cache totals, hit counts, prune runs, dropping a rendition's rows.
 
-import type { PackagerName } from '../packagers/packager.js';
+import type { PackagerName } from '../config.js';
 import type { Access, CacheFileRow, Granularity, Store } from './store.js';
 
 export interface RenditionSummary {

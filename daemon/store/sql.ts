@@ -95,6 +95,7 @@ export const SQL = {
       (SELECT count(*) FROM packages) AS packages,
       (SELECT count(*) FROM cache_files) AS files,
       (SELECT coalesce(sum(bytes), 0) FROM cache_files) AS bytes`,
+  ping: `SELECT 1`,
 
   // Operator views (daemon/store/operator-queries.ts): `ls`, `invalidate`, the status page and /metrics.
   renditionSummaries: `${RENDITION_SUMMARY} ORDER BY p.source_path`,

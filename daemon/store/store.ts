@@ -3,13 +3,14 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { PackagerName, SourceFile } from '../packagers/packager.js';
+import type { PackagerName } from '../config.js';
+import type { FileKind } from '../layout/rendition-files.js';
+import type { SourceFile } from '../source/resolve.js';
 import { MIGRATIONS } from './migrations.js';
 import { SQL } from './sql.js';
 
 export const DB_FILE_NAME = 'casterpak.db';
 
-export type FileKind = 'playlist' | 'segment' | 'master';
 export type Granularity = 'segment' | 'rendition';
 
 export interface PackageRow {
@@ -75,7 +76,7 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 export class Store {
   readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<keyof typeof SQL, Database.Statement>();
 
   constructor(dbPath: string) {
     mkdirSync(path.dirname(dbPath), { recursive: true });
@@ -96,11 +97,11 @@ export class Store {
     this.db.close();
   }
 
-  /** A prepared statement for a named SQL constant, prepared once. */
-  statement(name: keyof typeof SQL | string, sql?: string): Database.Statement {
+  /** A prepared statement for a named SQL constant, prepared once. Only the SQL of store/sql.ts runs here. */
+  statement(name: keyof typeof SQL): Database.Statement {
     let statement = this.statements.get(name);
     if (!statement) {
-      statement = this.db.prepare(sql ?? SQL[name as keyof typeof SQL]);
+      statement = this.db.prepare(SQL[name]);
       this.statements.set(name, statement);
     }
     return statement;
@@ -224,5 +225,10 @@ export class Store {
 
   counts(): { packages: number; files: number; bytes: number } {
     return this.statement('counts').get() as { packages: number; files: number; bytes: number };
+  }
+
+  /** Reads the database once; throws when it cannot (the daemon's health check). */
+  ping(): void {
+    this.statement('ping').get();
   }
 }

@@ -1,5 +1,7 @@
 // One line of the `casterpak` nginx log format (escape=json) → the cache file it touched, or why not (pure).
 
+import { cachePathOfRequestUri } from '../layout/cache-paths.js';
+
 /** What the tailer needs from the config to read a line. */
 export interface LineContext {
   /** `url_prefix`, e.g. `/i/`: only requests under it can name a cache file. */
@@ -43,27 +45,6 @@ function isSuccess(status: unknown): boolean | undefined {
   const code = typeof status === 'number' ? status : typeof status === 'string' ? Number(status) : NaN;
   if (!Number.isInteger(code) || code < 100 || code > 999) return undefined;
   return code >= 200 && code < 300;
-}
-
-/**
- * `$request_uri` (what the player asked for, with its query) → the cache path relative to cache_dir, or
- * undefined when it cannot name a cache file. Decoded once, as nginx does before `try_files`; repeated
- * slashes merged (nginx `merge_slashes on`); dot segments and NUL refused, as the daemon refuses them.
- */
-export function cachePathOfRequestUri(requestUri: string, urlPrefix: string): string | undefined {
-  const queryAt = requestUri.indexOf('?');
-  const raw = queryAt === -1 ? requestUri : requestUri.slice(0, queryAt);
-  let decoded: string;
-  try {
-    decoded = raw.includes('%') ? decodeURIComponent(raw) : raw;
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('//')) decoded = decoded.replace(/\/{2,}/g, '/');
-  if (!decoded.startsWith(urlPrefix) || decoded.length === urlPrefix.length) return undefined;
-  if (decoded.includes('\0') || decoded.endsWith('/')) return undefined;
-  if (/\/\.\.?(?:\/|$)/.test(decoded)) return undefined;
-  return decoded.slice(1);
 }
 
 /** The `$msec` of a line in milliseconds, or undefined when the line is not a valid record. */

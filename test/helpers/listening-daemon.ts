@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateConfig, type Config } from '../../daemon/config.js';
 import { silentLogger } from '../../daemon/log.js';
-import { startDaemon, type RunningDaemon } from '../../daemon/server.js';
+import { startDaemon, type RunningDaemon } from '../../daemon/cli/server.js';
 
 export interface ListeningDaemon {
   readonly config: Config;

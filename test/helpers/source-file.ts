@@ -2,7 +2,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { SourceFile } from '../../daemon/packagers/packager.js';
+import type { SourceFile } from '../../daemon/source/resolve.js';
 
 export async function sourceFileOf(absPath: string): Promise<SourceFile> {
   const stat = await fs.stat(absPath);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderMasterPlaylist, type MasterVariant } from '../../daemon/master/master-playlist.js';
-import { renditionBaseUri } from '../../daemon/master/uris.js';
+import { renditionBaseUri } from '../../daemon/layout/uris.js';
 import { frameRateOf, variantFacts, type VariantFacts } from '../../daemon/master/variant.js';
 import { segmentSizeBytes } from '../../daemon/master/segment-bytes.js';
 import { audioTrack, movieOf, videoTrack } from '../helpers/movie-fixtures.js';

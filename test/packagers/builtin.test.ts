@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuiltinPackager, type BuiltinOptions } from '../../daemon/packagers/builtin.js';
 import { readMovie } from '../../daemon/mp4/read-movie.js';
-import { segmentFileName } from '../../daemon/plan/playlist.js';
+import { segmentFileName } from '../../daemon/layout/rendition-files.js';
 import { openFileReader, type FileRangeReader } from '../../daemon/source/file-reader.js';
 import { failureOf } from '../helpers/expect-code.js';
 import { MemoryReader } from '../helpers/memory-reader.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderMediaPlaylist, segmentFileName, targetDurationSec } from '../../daemon/plan/playlist.js';
+import { segmentFileName } from '../../daemon/layout/rendition-files.js';
+import { renderMediaPlaylist, targetDurationSec } from '../../daemon/plan/playlist.js';
 
 describe('media playlist', () => {
   it.each([

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SourceFile } from '../../daemon/packagers/packager.js';
+import type { SourceFile } from '../../daemon/source/resolve.js';
 import { Store } from '../../daemon/store/store.js';
 
 const source = (relPath: string, sizeBytes: number, mtimeMs = 1000): SourceFile => ({ absPath: `/media/${relPath}`, relPath, sizeBytes, mtimeMs });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchLines } from '../../daemon/tail/line-batch.js';
-import { cachePathOfRequestUri, lineAccessMs, parseLogLine } from '../../daemon/tail/log-line.js';
+import { cachePathOfRequestUri } from '../../daemon/layout/cache-paths.js';
+import { lineAccessMs, parseLogLine } from '../../daemon/tail/log-line.js';
 
 const context = { urlPrefix: '/i/', internalPrefix: '/casterpak-internal/' };
 

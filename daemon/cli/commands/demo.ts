@@ -3,6 +3,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { renditionFilePath } from '../../layout/cache-paths.js';
 import { packageRoot } from '../../package-root.js';
 import { configFromOptions, withConfigOptions } from '../config-options.js';
 import { serveUntilSignalled } from './serve.js';
@@ -25,7 +26,8 @@ export function registerDemo(program: Command): void {
       // Flags still win over the demo's defaults, so `casterpakd demo --listen 0.0.0.0:8081` works.
       const config = configFromOptions({ config: options.config ?? '/dev/null', ...options }, demoDefaults());
       const daemon = await serveUntilSignalled(config);
-      const playlist = `${config.urlPrefix}${DEMO_RENDITION}/index_0_av.m3u8`;
+      // A cache path is the URL path without its leading slash.
+      const playlist = `/${renditionFilePath(config.urlPrefix, DEMO_RENDITION, { kind: 'media-playlist' })}`;
       process.stdout.write(
         [
           '',

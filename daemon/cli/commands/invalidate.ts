@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { invalidateRendition, packagedBelow, type InvalidatedRendition } from '../../cache/invalidate.js';
-import { hasSourceExtension } from '../../http/request-path.js';
+import { hasSourceExtension } from '../../layout/sources.js';
 import type { Store } from '../../store/store.js';
 import { formatBytes } from '../../units.js';
 import { configFromOptions, withConfigOptions } from '../config-options.js';

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config.js';
 import { createLogger, type Logger } from '../../log.js';
-import { startDaemon, type RunningDaemon } from '../../server.js';
+import { startDaemon, type RunningDaemon } from '../server.js';
 import { configFromOptions, withConfigOptions } from '../config-options.js';
 
 /** Starts the daemon and stops it on the first SIGTERM or SIGINT. */

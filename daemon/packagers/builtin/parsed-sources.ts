@@ -2,7 +2,7 @@
 
 import type { Movie } from '../../mp4/types.js';
 import { newIdrMarks, type IdrMarks, type SegmentPlan } from '../../plan/types.js';
-import type { SourceFile } from '../packager.js';
+import type { SourceFile } from '../../source/resolve.js';
 import { BoundedLru, type LruLimits } from './lru.js';
 
 export interface ParsedSource {

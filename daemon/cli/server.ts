@@ -3,15 +3,15 @@
 import { chmodSync, promises as fs, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { CacheFiller } from './cache/filler.js';
-import { sweepTmp } from './cache/publish.js';
-import type { Config } from './config.js';
-import { createApp } from './http/app.js';
-import type { Logger } from './log.js';
-import { createObservability, type Observability } from './metrics/observability.js';
-import { createPackager } from './packagers/index.js';
-import { Store } from './store/store.js';
-import { accessLogTailer } from './tail/tailer.js';
+import { CacheFiller } from '../cache/filler.js';
+import { sweepTmp } from '../cache/publish.js';
+import type { Config } from '../config.js';
+import { createApp } from '../http/app.js';
+import type { Logger } from '../log.js';
+import { createObservability, type Observability } from '../metrics/observability.js';
+import { createPackager } from '../packagers/index.js';
+import { Store } from '../store/store.js';
+import { accessLogTailer } from '../tail/tailer.js';
 
 export interface RunningDaemon {
   /** `http://host:port` or `unix:/path`. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRequestPath, type ParsedRequest } from '../../daemon/http/request-path.js';
-import { MAX_CSMIL_RENDITIONS, parseCsmil } from '../../daemon/master/csmil.js';
+import { parseRequestPath } from '../../daemon/http/request-path.js';
+import { MAX_CSMIL_RENDITIONS, parseCsmil } from '../../daemon/layout/csmil.js';
+import type { ParsedRequest } from '../../daemon/layout/requests.js';
 import { failureOf } from '../helpers/expect-code.js';
 
 const hasMp4 = (name: string) => name.toLowerCase().endsWith('.mp4') && name.length > 4;

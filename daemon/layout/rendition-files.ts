@@ -1,0 +1,56 @@
+// The files of a rendition's folder: their names, what each one is, and the kind the cache records (pure).
+//
+// Every name a URL, a packager's output folder or the cache uses is written here once. A new output
+// format (fMP4 files in a folder of their own beside the MPEG-TS ones) adds its names and kinds here.
+
+import path from 'node:path';
+
+/** `segment<N>_0_av.ts`, the Akamai MSOD segment name, N from 1. */
+export function segmentFileName(n: number): string {
+  return `segment${n}_0_av.ts`;
+}
+
+export const MEDIA_PLAYLIST_NAME = 'index_0_av.m3u8';
+
+export const IFRAME_PLAYLIST_NAME = 'iframes_0_v.m3u8';
+
+export const MASTER_NAME = 'master.m3u8';
+
+const SEGMENT_NAME = /^segment([1-9]\d{0,8})_0_av\.ts$/;
+
+export type RenditionFile =
+  | { kind: 'media-playlist' }
+  | { kind: 'segment'; n: number }
+  | { kind: 'master' }
+  | { kind: 'iframe-playlist' };
+
+export function fileNameOf(file: RenditionFile): string {
+  switch (file.kind) {
+    case 'segment':
+      return segmentFileName(file.n);
+    case 'master':
+      return MASTER_NAME;
+    case 'iframe-playlist':
+      return IFRAME_PLAYLIST_NAME;
+    case 'media-playlist':
+      return MEDIA_PLAYLIST_NAME;
+  }
+}
+
+export function renditionFile(name: string): RenditionFile | undefined {
+  if (name === MEDIA_PLAYLIST_NAME) return { kind: 'media-playlist' };
+  if (name === MASTER_NAME) return { kind: 'master' };
+  if (name === IFRAME_PLAYLIST_NAME) return { kind: 'iframe-playlist' };
+  const segment = SEGMENT_NAME.exec(name);
+  return segment ? { kind: 'segment', n: Number(segment[1]) } : undefined;
+}
+
+/** What the cache records of a file (cache_files.kind): prune evicts masters, playlists and segments differently. */
+export type FileKind = 'playlist' | 'segment' | 'master';
+
+/** The kind of any file found in the cache tree, ours by name or not (a file adopted by prune). */
+export function fileKindOf(cachePath: string): FileKind {
+  const name = path.posix.basename(cachePath);
+  if (name === MASTER_NAME) return 'master';
+  return name.endsWith('.m3u8') ? 'playlist' : 'segment';
+}

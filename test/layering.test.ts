@@ -1,0 +1,118 @@
+// The layering rule of daemon/ holds: no import cycle between files, no stage folder importing from one above it.
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DAEMON = path.join(ROOT, 'daemon');
+
+/** The files directly in daemon/ (config, errors, units, …): below every stage folder. */
+const BASE = 'base';
+
+/** Every .ts file below daemon/, relative to it with forward slashes. */
+function daemonFiles(dir = DAEMON): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const abs = path.join(dir, name);
+    if (statSync(abs).isDirectory()) return daemonFiles(abs);
+    return name.endsWith('.ts') ? [path.relative(DAEMON, abs).split(path.sep).join('/')] : [];
+  });
+}
+
+/**
+ * Every relative import of a file, as a daemon-relative path: `import`, `import type`, `export … from` and
+ * `import()`, read by the TypeScript compiler's own pre-processor (type-only imports count: they tie files too).
+ */
+function importsOf(file: string): string[] {
+  const text = readFileSync(path.join(DAEMON, file), 'utf8');
+  return ts
+    .preProcessFile(text, true, true)
+    .importedFiles.map((ref) => ref.fileName)
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => path.posix.normalize(path.posix.join(path.posix.dirname(file), spec.replace(/\.js$/, '.ts'))));
+}
+
+function stageOf(file: string): string {
+  return file.includes('/') ? file.slice(0, file.indexOf('/')) : BASE;
+}
+
+/** The order the README's Layout section states: the line `base → layout/ → … → cli/`. */
+function statedOrder(): string[] {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const layout = readme.slice(readme.indexOf('\n## Layout'));
+  const line = layout.split('\n').find((l) => l.trim().startsWith(`${BASE} → `));
+  if (!line) throw new Error('README.md, section Layout: no line `base → … → cli/` stating the layer order');
+  return line.trim().split(' → ').map((stage) => stage.replace(/\/$/, ''));
+}
+
+/** Groups of files that import one another, directly or through others (Tarjan's strongly connected components). */
+function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (file: string): void => {
+    index.set(file, index.size);
+    low.set(file, index.get(file)!);
+    stack.push(file);
+    onStack.add(file);
+    for (const dep of graph.get(file) ?? []) {
+      if (!graph.has(dep)) continue;
+      if (!index.has(dep)) {
+        visit(dep);
+        low.set(file, Math.min(low.get(file)!, low.get(dep)!));
+      } else if (onStack.has(dep)) {
+        low.set(file, Math.min(low.get(file)!, index.get(dep)!));
+      }
+    }
+    if (low.get(file) !== index.get(file)) return;
+    const group: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      group.push(member);
+    } while (member !== file);
+    if (group.length > 1 || (graph.get(file) ?? []).includes(file)) cycles.push(group.sort());
+  };
+  for (const file of graph.keys()) if (!index.has(file)) visit(file);
+  return cycles;
+}
+
+const files = daemonFiles();
+const graph = new Map(files.map((file) => [file, importsOf(file)]));
+
+describe('layering of daemon/', () => {
+  it('states one total order in the README that places every stage folder once, the base first', () => {
+    const order = statedOrder();
+    const folders = [...new Set(files.map(stageOf))].filter((stage) => stage !== BASE).sort();
+    expect(order[0]).toBe(BASE);
+    expect(new Set(order).size).toBe(order.length);
+    expect([...order.slice(1)].sort()).toEqual(folders);
+  });
+
+  it('has no import cycle between files, type-only imports included', () => {
+    expect(importCycles(graph)).toEqual([]);
+  });
+
+  it('has no import from a stage folder to one after it in the order, and no base file importing a folder', () => {
+    const order = statedOrder();
+    const upward: string[] = [];
+    for (const [file, deps] of graph) {
+      for (const dep of deps) {
+        const from = order.indexOf(stageOf(file));
+        const to = order.indexOf(stageOf(dep));
+        if (to > from) upward.push(`${file} → ${dep}`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+
+  it('resolves every relative import to a file of daemon/', () => {
+    const dangling = [...graph].flatMap(([file, deps]) => deps.filter((dep) => !graph.has(dep)).map((dep) => `${file} → ${dep}`));
+    expect(dangling).toEqual([]);
+  });
+});

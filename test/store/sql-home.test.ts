@@ -1,0 +1,48 @@
+// SQL lives in store/: no other daemon file reaches the database or prepares a statement itself.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { SQL } from '../../daemon/store/sql.js';
+import { Store } from '../../daemon/store/store.js';
+
+const DAEMON = fileURLToPath(new URL('../../daemon', import.meta.url));
+
+function daemonFiles(dir = DAEMON): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const abs = path.join(dir, name);
+    if (statSync(abs).isDirectory()) return daemonFiles(abs);
+    return name.endsWith('.ts') ? [path.relative(DAEMON, abs).split(path.sep).join('/')] : [];
+  });
+}
+
+/** What only store/ may write: the raw database handle, a prepared statement, a pragma, the driver itself. */
+const DATABASE_ACCESS = /\.db\.|\.prepare\(|\.pragma\(|['"]better-sqlite3['"]/;
+
+describe('where SQL lives', () => {
+  it('leaves the database handle, prepare and the driver to daemon/store/', () => {
+    const outside = daemonFiles()
+      .filter((file) => !file.startsWith('store/'))
+      .flatMap((file) =>
+        readFileSync(path.join(DAEMON, file), 'utf8')
+          .split('\n')
+          .map((line, i) => ({ file, line: i + 1, text: line.trim() }))
+          .filter(({ text }) => !text.startsWith('//') && !text.startsWith('*') && DATABASE_ACCESS.test(text)),
+      );
+    expect(outside).toEqual([]);
+  });
+
+  it('prepares every named statement of store/sql.ts against the current schema', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'casterpak-sql-'));
+    const store = Store.open(dir);
+    try {
+      for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) expect(() => store.statement(name), name).not.toThrow();
+      expect(() => store.ping()).not.toThrow();
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
