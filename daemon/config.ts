@@ -89,6 +89,10 @@ export const configSchema = z
     access_log: absolutePath.prefault('/var/log/nginx/casterpak.access.log'),
     max_concurrent_packaging: positiveInt.prefault(2),
     packaging_timeout: duration.prefault('120s'),
+    /** Packaging jobs waiting for a slot; one more is refused at once with 503 and Retry-After. */
+    max_queued_packaging: z.coerce.number().int().min(0).prefault(64),
+    /** Segments one I-frame playlist request may package (the others must be in the cache already). */
+    iframe_max_packaged_segments: positiveInt.prefault(360),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
     prune: pruneSchema.prefault({}),
   })
@@ -115,6 +119,8 @@ export interface Config {
   readonly accessLog: string;
   readonly maxConcurrentPackaging: number;
   readonly packagingTimeoutSec: number;
+  readonly maxQueuedPackaging: number;
+  readonly iframeMaxPackagedSegments: number;
   readonly logLevel: Parsed['log_level'];
   readonly prune: {
     readonly ttlSec: number;
@@ -144,6 +150,8 @@ function toConfig(p: Parsed): Config {
     accessLog: p.access_log,
     maxConcurrentPackaging: p.max_concurrent_packaging,
     packagingTimeoutSec: p.packaging_timeout,
+    maxQueuedPackaging: p.max_queued_packaging,
+    iframeMaxPackagedSegments: p.iframe_max_packaged_segments,
     logLevel: p.log_level,
     prune: {
       ttlSec: p.prune.ttl,

@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'PACKAGER_FAILED' // 502
   | 'PACKAGER_TIMEOUT' // 504
   | 'PACKAGER_UNAVAILABLE' // 503
-  | 'BUSY'; // 503: waited too long for another generation of the same file
+  | 'BUSY' // 503: waited too long for another generation of the same file, or the packaging queue is full
+  | 'PACKAGING_LIMIT'; // 422: the request would package more than a configured bound allows at once
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_PATH: 400,
@@ -45,6 +46,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   PACKAGER_TIMEOUT: 504,
   PACKAGER_UNAVAILABLE: 503,
   BUSY: 503,
+  PACKAGING_LIMIT: 422,
 };
 
 export class CasterpakError extends Error {

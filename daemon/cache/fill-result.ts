@@ -6,4 +6,6 @@ export interface FillResult {
   readonly contentType: string;
   /** True when this request (or one it waited for) packaged the file; false when it was already there. */
   readonly generated: boolean;
+  /** The answer itself when it is not cached (a master naming a missing rendition): nothing is at absPath. */
+  readonly uncachedText?: string;
 }

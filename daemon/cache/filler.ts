@@ -58,7 +58,7 @@ async function exists(file: string): Promise<boolean> {
 }
 
 export class CacheFiller {
-  private readonly flights = new SingleFlight<void>();
+  private readonly flights = new SingleFlight();
   private readonly limiter: Limiter;
   private readonly masters: MasterFiller;
   private readonly iframes: IframeFiller;
@@ -68,7 +68,7 @@ export class CacheFiller {
   private readonly listeners = new Set<MissListener>();
 
   constructor(private readonly deps: FillerDeps) {
-    this.limiter = new Limiter(deps.config.maxConcurrentPackaging);
+    this.limiter = new Limiter(deps.config.maxConcurrentPackaging, deps.config.maxQueuedPackaging);
     const { config, store, packager, log } = deps;
     const planner = deps.planner ?? createMoviePlanner(config, packager);
     this.planner = planner;
@@ -83,16 +83,19 @@ export class CacheFiller {
           return [];
         }),
     });
-    this.iframes = new IframeFiller({ config, store, packager, log, maxWaitMs, flights: this.flights, fillRendition: (req) => this.fill(req) });
+    this.iframes = new IframeFiller({ config, store, packager, planner, log, maxWaitMs, flights: this.flights, fillRendition: (req) => this.fill(req) });
   }
 
   private maxWaitMs(): number {
     return (this.deps.config.packagingTimeoutSec + 5) * 1000;
   }
 
-  /** A master playlist narrowed by Akamai's `?b=` filter, as text (never cached: see MasterFiller.filtered). */
+  /**
+   * A master playlist narrowed by Akamai's `?b=` filter, as text (never cached: see MasterFiller.filtered).
+   * It takes a packaging slot like any miss: a flood of filters queues behind packaging, bounded the same way.
+   */
   filteredMaster(req: MasterRequest, terms: readonly BitrateTerm[]): Promise<string> {
-    return this.masters.filtered(req, terms);
+    return this.limiter.run(this.maxWaitMs(), () => this.masters.filtered(req, terms));
   }
 
   get flightStats() {

@@ -1,4 +1,4 @@
-// I-frame playlists into the cache: every segment through the normal miss path, IDR byte ranges read back from it.
+// I-frame playlists into the cache: every segment through the normal miss path, IDR byte ranges read back from it, within bounds.
 
 import { promises as fs } from 'node:fs';
 import type { Config } from '../config.js';
@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { iframeEntries, type SegmentKeyframes } from '../master/iframe-entries.js';
 import { findKeyframeRanges } from '../master/iframe-ranges.js';
 import { parseToolPlaylist } from '../packagers/hls-output.js';
-import type { Packager } from '../packagers/packager.js';
+import type { MoviePlanner, Packager } from '../packagers/packager.js';
 import { renderIframePlaylist } from '../plan/iframe-playlist.js';
 import { resolveSource, type SourceFile } from '../source/resolve.js';
 import { isSamePackage, type Store } from '../store/store.js';
@@ -23,8 +23,10 @@ export interface IframeFillerDeps {
   readonly config: Config;
   readonly store: Store;
   readonly packager: Packager;
+  /** Reads the moov, to refuse an audio-only rendition before packaging anything. */
+  readonly planner: MoviePlanner;
   readonly log: Logger;
-  readonly flights: SingleFlight<void>;
+  readonly flights: SingleFlight;
   readonly maxWaitMs: number;
   /** The normal miss path for the rendition's media playlist and segments. */
   readonly fillRendition: (req: RenditionRequest) => Promise<FillResult>;
@@ -33,6 +35,22 @@ export interface IframeFillerDeps {
 /** The request for another file of the same rendition folder. */
 function sibling(req: RenditionRequest, file: RenditionFile): RenditionRequest {
   return { ...req, file, cachePath: `${req.cachePath.slice(0, req.cachePath.lastIndexOf('/') + 1)}${fileNameOf(file)}` };
+}
+
+function segmentRequest(req: RenditionRequest, n: number): RenditionRequest {
+  return sibling(req, { kind: 'segment', n });
+}
+
+/** `work`, or PACKAGER_TIMEOUT as soon as `deadline` passes (a segment being muxed then still publishes). */
+function beforeDeadline<T>(work: Promise<T>, deadline: AbortSignal, timeoutSec: number): Promise<T> {
+  const timedOut = () => new CasterpakError('PACKAGER_TIMEOUT', `building the I-frame playlist took longer than packaging_timeout (${timeoutSec}s)`);
+  if (deadline.aborted) return Promise.reject(timedOut());
+  let onAbort = () => {};
+  const expired = new Promise<never>((_, reject) => {
+    onAbort = () => reject(timedOut());
+    deadline.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, expired]).finally(() => deadline.removeEventListener('abort', onAbort));
 }
 
 export class IframeFiller {
@@ -63,13 +81,47 @@ export class IframeFiller {
     }
   }
 
+  /** Refuses, before anything is packaged, a rendition that cannot have I-frames: no video track. */
+  private async refuseAudioOnly(src: SourceFile): Promise<void> {
+    const { movie } = await this.deps.planner.plannedMovie(src);
+    if (!movie.video) {
+      throw new CasterpakError('NOT_FOUND', 'the rendition has no video track, so it has no I-frame playlist', { source: src.relPath });
+    }
+  }
+
+  /**
+   * Refuses, before packaging any segment, a request that would package more segments than
+   * iframe_max_packaged_segments: one request may not turn into an unbounded amount of muxing.
+   */
+  private async refuseTooMuchPackaging(req: RenditionRequest, segmentCount: number): Promise<void> {
+    const { config } = this.deps;
+    const limit = config.iframeMaxPackagedSegments;
+    if (segmentCount <= limit) return;
+    const cached = await Promise.all(
+      Array.from({ length: segmentCount }, (_, i) => fs.access(cacheFileAbs(config.cacheDir, segmentRequest(req, i + 1).cachePath)).then(() => 1, () => 0)),
+    );
+    const missing = segmentCount - cached.reduce((sum: number, c) => sum + c, 0);
+    if (missing > limit) {
+      throw new CasterpakError(
+        'PACKAGING_LIMIT',
+        `the I-frame playlist needs ${missing} segments packaged, more than iframe_max_packaged_segments (${limit}) allows in one request; warm the rendition first`,
+        { cachePath: req.cachePath, missing, limit },
+      );
+    }
+  }
+
   private async build(req: RenditionRequest, src: SourceFile): Promise<void> {
     const { config, store, log } = this.deps;
-    const playlist = await this.readFilled(sibling(req, { kind: 'media-playlist' }));
+    // The packaging timeout bounds the whole playlist, not only each segment it packages.
+    const deadline = AbortSignal.timeout(config.packagingTimeoutSec * 1000);
+    const bounded = <T>(work: Promise<T>) => beforeDeadline(work, deadline, config.packagingTimeoutSec);
+    await bounded(this.refuseAudioOnly(src));
+    const playlist = await bounded(this.readFilled(sibling(req, { kind: 'media-playlist' })));
     const durationsSec = parseToolPlaylist(playlist.toString('utf8'), 'casterpakd').map((s) => s.durationSec);
+    await this.refuseTooMuchPackaging(req, durationsSec.length);
     const segments: SegmentKeyframes[] = [];
     for (let n = 1; n <= durationsSec.length; n++) {
-      const bytes = await this.readFilled(sibling(req, { kind: 'segment', n }));
+      const bytes = await bounded(this.readFilled(segmentRequest(req, n)));
       segments.push({ segmentNumber: n, ranges: findKeyframeRanges(bytes) });
     }
     const entries = iframeEntries(segments, durationsSec.reduce((sum, d) => sum + d, 0));

@@ -9,7 +9,9 @@ import { renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
 import { applyBitrateFilter, type BitrateTerm } from '../master/bitrate-filter.js';
 import { renderMasterPlaylist, type MasterVariant } from '../master/master-playlist.js';
-import { variantFacts } from '../master/variant.js';
+import { variantFacts, type VariantFacts } from '../master/variant.js';
+import { BoundedLru } from '../packagers/builtin/lru.js';
+import { sourceKey } from '../packagers/builtin/parsed-sources.js';
 import type { MoviePlanner, Packager } from '../packagers/packager.js';
 import type { Store } from '../store/store.js';
 import type { FillResult } from './fill-result.js';
@@ -24,7 +26,7 @@ export interface MasterFillerDeps {
   readonly packager: Packager;
   readonly planner: MoviePlanner;
   readonly log: Logger;
-  readonly flights: SingleFlight<void>;
+  readonly flights: SingleFlight;
   /** Runs a generation under the packaging bound, recorded in the database while it runs. */
   readonly generate: (key: string, work: () => Promise<void>) => Promise<void>;
   readonly maxWaitMs: number;
@@ -38,22 +40,49 @@ interface DescribedSet {
   readonly variants: MasterVariant[];
 }
 
+/** Variant facts of this many renditions stay in memory (a few hundred bytes each). */
+const FACTS_CACHE_LIMITS = { maxEntries: 1024, maxWeightBytes: Number.POSITIVE_INFINITY };
+
 function sourceRelsOf(req: MasterRequest): readonly string[] {
   return req.type === 'set' ? req.sourceRels : [req.sourceRel];
 }
 
 export class MasterFiller {
+  /**
+   * What each rendition's variant says, by source identity (path, size, mtime): the planner keeps the
+   * parsed moov and plan, and this keeps the bit rates measured from them, so a master made again
+   * (a `?b=` filter, a set naming a missing file) costs a stat per rendition, not a pass over its samples.
+   */
+  private readonly facts = new BoundedLru<VariantFacts>(FACTS_CACHE_LIMITS);
+
   constructor(private readonly deps: MasterFillerDeps) {}
 
-  /** Makes sure the master is in the cache and was built from the renditions as they are now. */
+  /**
+   * Makes sure the master is in the cache and was built from the renditions as they are now. A master
+   * that names a missing rendition is answered (`uncachedText`) but neither written nor recorded: any
+   * URL can name missing files, and caching each one would let anyone fill the cache and the database.
+   * Once the rendition appears, the next request builds the whole master and caches it.
+   */
   async fill(req: MasterRequest): Promise<FillResult> {
     const { config, store, flights, maxWaitMs } = this.deps;
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
-    const result = (generated: boolean): FillResult => ({ cachePath: req.cachePath, absPath, contentType: contentTypeOf(req.cachePath), generated });
+    const result = (generated: boolean, uncachedText?: string): FillResult => ({
+      cachePath: req.cachePath,
+      absPath,
+      contentType: contentTypeOf(req.cachePath),
+      generated,
+      ...(uncachedText === undefined ? {} : { uncachedText }),
+    });
     const present = await fs.access(absPath).then(() => true, () => false);
     if (present && (await membersUnchanged(config.mediaRoot, store.membersOfMaster(req.cachePath)))) return result(false);
-    await flights.run(`master:${req.cachePath}`, () => this.deps.generate(req.cachePath, () => this.build(req)), maxWaitMs);
-    return result(true);
+    const uncachedText = await flights.run(`master:${req.cachePath}`, async () => {
+      let text: string | undefined;
+      await this.deps.generate(req.cachePath, async () => {
+        text = await this.build(req);
+      });
+      return text;
+    }, maxWaitMs);
+    return result(true, uncachedText);
   }
 
   /** The master with only the renditions `?b=` keeps; served as it is, never cached (try_files cannot see the query). */
@@ -82,7 +111,12 @@ export class MasterFiller {
   private variant(req: MasterRequest, member: UsableMember): MasterVariant {
     const { publicBaseUrl, urlPrefix, iframePlaylists } = this.deps.config;
     const base = renditionBaseUri({ publicBaseUrl, urlPrefix, sourceRel: member.src.relPath, from: req.type === 'set' ? 'set' : 'rendition' });
-    const facts = variantFacts(member.movie, member.plan.segments);
+    const key = sourceKey(member.src);
+    let facts = this.facts.get(key);
+    if (!facts) {
+      facts = variantFacts(member.movie, member.plan.segments);
+      this.facts.set(key, facts, 0);
+    }
     const iframeUri = iframePlaylists && facts.iframe ? base + IFRAME_PLAYLIST_NAME : undefined;
     return { uri: base + MEDIA_PLAYLIST_NAME, ...(iframeUri ? { iframeUri } : {}), facts };
   }
@@ -92,10 +126,17 @@ export class MasterFiller {
     return this.deps.packager.name === 'builtin' && usable.every((m) => m.plan.independentSegments);
   }
 
-  private async build(req: MasterRequest): Promise<void> {
+  /** Writes and records the master; returns its text instead when a rendition is missing (nothing cached then). */
+  private async build(req: MasterRequest): Promise<string | undefined> {
     const { config, store, packager } = this.deps;
     const { members, usable, variants } = await this.describe(req);
     const text = renderMasterPlaylist({ variants, independentSegments: this.independent(usable) });
+    if (members.some((m) => m.state === 'missing')) {
+      // A master cached before the rendition went away would go on answering as a hit: it goes.
+      await unlinkCacheFile(config.cacheDir, req.cachePath);
+      this.deps.log.debug({ master: req.cachePath, variants: variants.length }, 'answered master without caching it: a rendition is missing');
+      return text;
+    }
     // Package rows anchor the master: a later replacement of any member creates a new row, which drops the master.
     let packageId: number | null = null;
     for (const member of usable) {
@@ -107,5 +148,6 @@ export class MasterFiller {
     const bytes = await publishBytes(config.cacheDir, req.cachePath, text);
     store.recordMaster({ path: req.cachePath, packageId, kind: 'master', bytes }, members.map(memberRecord));
     this.deps.log.info({ master: req.cachePath, variants: variants.length, leftOut: members.length - usable.length }, 'wrote master playlist');
+    return undefined;
   }
 }

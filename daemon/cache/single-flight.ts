@@ -7,7 +7,8 @@ export interface FlightStats {
   waits: number;
 }
 
-export class SingleFlight<T> {
+/** One map for every kind of generation; each key's callers agree on what its promise holds. */
+export class SingleFlight<T = unknown> {
   private readonly inFlight = new Map<string, Promise<T>>();
   readonly stats: FlightStats = { waits: 0 };
 
@@ -20,8 +21,8 @@ export class SingleFlight<T> {
    * Runs `generate` for `key` unless it is already running; waiters give up with BUSY (503) after
    * `maxWaitMs` without disturbing the generation, which still publishes for the next request.
    */
-  async run(key: string, generate: () => Promise<T>, maxWaitMs: number): Promise<T> {
-    const running = this.inFlight.get(key);
+  async run<R extends T>(key: string, generate: () => Promise<R>, maxWaitMs: number): Promise<R> {
+    const running = this.inFlight.get(key) as Promise<R> | undefined;
     if (running) {
       this.stats.waits += 1;
       return withDeadline(running, maxWaitMs, key);
@@ -40,14 +41,23 @@ function withDeadline<T>(promise: Promise<T>, ms: number, key: string): Promise<
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** Bounds how many generations run at once (config `max_concurrent_packaging`); a queued task waits a bounded time. */
+/**
+ * Bounds how many generations run at once (config `max_concurrent_packaging`) and how many wait for a
+ * slot (`max_queued_packaging`); a queued task waits a bounded time.
+ */
 export class Limiter {
   private active = 0;
   private readonly queue: Array<() => void> = [];
 
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly maxQueued = Number.POSITIVE_INFINITY,
+  ) {}
 
-  /** Runs `task` when a slot is free; gives up with BUSY (503) after `maxQueueMs` in the queue (docs/cache-and-log-rules.md#single-flight). */
+  /**
+   * Runs `task` when a slot is free. Gives up with BUSY (503) at once when the queue is full, so a
+   * burst of misses cannot pile up unbounded work and memory, or after `maxQueueMs` in the queue (docs/cache-and-log-rules.md#single-flight).
+   */
   async run<T>(maxQueueMs: number, task: () => Promise<T>): Promise<T> {
     if (this.active >= this.max) await this.waitForSlot(maxQueueMs);
     this.active += 1;
@@ -60,6 +70,11 @@ export class Limiter {
   }
 
   private waitForSlot(maxQueueMs: number): Promise<void> {
+    if (this.queue.length >= this.maxQueued) {
+      return Promise.reject(
+        new CasterpakError('BUSY', 'the packaging queue is full, try again', { queued: this.queue.length, running: this.active }),
+      );
+    }
     return new Promise<void>((resolve, reject) => {
       const wake = () => {
         clearTimeout(timer);

@@ -20,6 +20,9 @@ import { cacheControlFor } from './send-file.js';
 import { serveItself } from './serve-itself.js';
 import { mountStatus } from './status-routes.js';
 
+/** Seconds a client told BUSY (503) waits before asking again: a queue of misses drains in about that. */
+export const BUSY_RETRY_AFTER_SEC = 5;
+
 export interface AppDeps {
   readonly config: Config;
   readonly store: Store;
@@ -79,6 +82,7 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; obse
     }
     if (config.mode === 'standalone') return serveItself({ config, store, filler }, request, c.req.raw);
     const filled = await filler.fill(request);
+    if (filled.uncachedText !== undefined) return c.body(filled.uncachedText, 200, uncachedPlaylistHeaders(config, request.cachePath));
     // 200 with an empty body (docs/cache-and-log-rules.md#x-accel-200-empty): nginx keeps Content-Type and serves the file from the internal location.
     return c.body(null, 200, {
       'X-Accel-Redirect': xAccelRedirectUri(config.internalPrefix, filled.cachePath),
@@ -92,7 +96,9 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; obse
     if (isCasterpakError(err)) {
       const level = err.status >= 500 ? 'error' : err.status === 422 ? 'warn' : 'debug';
       log[level]({ code: err.code, status: err.status, path: rawPathOf(c), ...err.details }, err.message);
-      const body = err.status === 404 ? 'not found' : `${err.code}: ${err.message}`;
+      const body = err.status === 404 ? `not found: ${err.message}` : `${err.code}: ${err.message}`;
+      // A full queue or a long wait clears within seconds: say when to come back (RFC 9110 §10.2.3).
+      if (err.code === 'BUSY') c.header('Retry-After', String(BUSY_RETRY_AFTER_SEC));
       return c.text(`${body}\n`, err.status as 400);
     }
     log.error({ err, path: rawPathOf(c) }, 'unexpected error');

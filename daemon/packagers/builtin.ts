@@ -98,7 +98,18 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
   const segmentPlan = (src: SourceFile): Promise<SegmentPlan> =>
     withFileReader(src.absPath, async (reader) => (await planWith(src, reader)).plan);
 
-  const plannedMovie = (src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }> =>
+  /**
+   * The moov and plan when both are in memory already, without opening the file: the key holds the
+   * size and mtime the caller just stat'ed, so it is the same file. Undefined otherwise (or if they failed).
+   */
+  const inMemory = async (src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan } | undefined> => {
+    const source = await sources.peek(src)?.catch(() => undefined);
+    const plan = await source?.plans.get(targetSec)?.catch(() => undefined);
+    return source && plan ? { movie: source.movie, plan } : undefined;
+  };
+
+  const plannedMovie = async (src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }> =>
+    (await inMemory(src)) ??
     withFileReader(src.absPath, async (reader) => {
       const { source, plan } = await planWith(src, reader);
       return { movie: source.movie, plan };

@@ -51,4 +51,19 @@ describe('limiter', () => {
     await long;
     await expect(limiter.run(20, async () => 'next')).resolves.toBe('next');
   });
+
+  it('refuses a task at once with BUSY when its queue is full, and queues again once there is room', async () => {
+    const limiter = new Limiter(1, 1);
+    let release = () => {};
+    const running = limiter.run(10_000, () => new Promise<void>((resolve) => (release = resolve)));
+    const queued = limiter.run(10_000, async () => 'queued');
+    const startedMs = Date.now();
+    await expect(limiter.run(10_000, async () => 'refused')).rejects.toMatchObject({ code: 'BUSY', status: 503 });
+    expect(Date.now() - startedMs).toBeLessThan(5_000);
+    expect(limiter.waiting).toBe(1);
+    release();
+    await running;
+    await expect(queued).resolves.toBe('queued');
+    await expect(limiter.run(10_000, async () => 'later')).resolves.toBe('later');
+  });
 });

@@ -35,6 +35,17 @@ export function makeClip(dest: string, options: ClipOptions = {}): string {
   return dest;
 }
 
+/** An audio-only AAC rendition (`.m4a`, moov first), made by ffmpeg. */
+export function makeAudioClip(dest: string, durationSec = 6): string {
+  mkdirSync(path.dirname(dest), { recursive: true });
+  execFileSync('ffmpeg', [
+    '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${durationSec}`,
+    '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', dest,
+  ]);
+  return dest;
+}
+
 /** Duration of a media file or playlist, from ffprobe's format section. */
 export function probeDurationSec(file: string): number {
   const out = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { encoding: 'utf8' });

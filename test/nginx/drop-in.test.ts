@@ -136,7 +136,7 @@ describe('misses', () => {
     const res = await get(port(), `/${encodePath(rel)}?token=abc`);
     expect(res.status).toBe(200);
     expect(res.text()).toBe('#EXTM3U\n#special\n');
-    expect(seen).toEqual([`/${encodePath(rel)}?token=abc`]);
+    expect(seen).toEqual([`/${encodePath(rel)}`]);
   });
 
   it('passes the daemon the path nginx matched, so a raw path cannot reach another route of the daemon', async () => {
@@ -152,6 +152,52 @@ describe('misses', () => {
     expect(res.text()).toBe('not a usable MP4: no moov box\n');
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['cache-control']).toBeUndefined();
+  });
+});
+
+describe('query strings', () => {
+  it('serves a cached segment asked for with ?b= as a hit, without asking the daemon', async () => {
+    cacheFile('i/query.mp4/segment1_0_av.ts', Buffer.alloc(188, 0x47));
+    for (const query of ['?b=1', '?b=300-800&x=1', '?token=abc']) {
+      const res = await get(port(), `/i/query.mp4/segment1_0_av.ts${query}`);
+      expect(res.status, query).toBe(200);
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it('sends a miss with a query to the daemon without the query', async () => {
+    answer = (req, res) => {
+      cacheFile('i/querymiss.mp4/index_0_av.m3u8', '#EXTM3U\n');
+      redirectTo('i/querymiss.mp4/index_0_av.m3u8', 'application/vnd.apple.mpegurl')(req, res);
+    };
+    expect((await get(port(), '/i/querymiss.mp4/index_0_av.m3u8?b=1&token=abc')).status).toBe(200);
+    expect(seen).toEqual(['/i/querymiss.mp4/index_0_av.m3u8']);
+  });
+
+  it('sends ?b= on a master to the daemon, with the filter alone, even when the master is cached', async () => {
+    const masters = ['i/m.mp4/master.m3u8', 'i/M.MOV/master.m3u8', 'i/shows/c_,1,2,p.mp4.csmil/master.m3u8'];
+    for (const rel of masters) cacheFile(rel, '#EXTM3U\n#unfiltered\n');
+    answer = (_req, res) => res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'public, max-age=60' }).end('#EXTM3U\n#filtered\n');
+    for (const rel of masters) {
+      const res = await get(port(), `/${rel}?x=1&b=300-800`);
+      expect(res.text(), rel).toBe('#EXTM3U\n#filtered\n');
+      expect(res.all('cache-control')).toEqual(['public, max-age=60']);
+    }
+    expect(seen).toEqual(masters.map((rel) => `/${rel}?b=300-800`));
+    seen.length = 0;
+    expect((await get(port(), '/i/m.mp4/master.m3u8?x=1')).text()).toBe('#EXTM3U\n#unfiltered\n');
+    expect((await get(port(), '/i/m.mp4/master.m3u8?b=')).text()).toBe('#EXTM3U\n#unfiltered\n');
+    expect(seen).toEqual([]);
+  });
+
+  it('passes the daemon 503 and its Retry-After through to the client', async () => {
+    answer = (_req, res) => res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '5' }).end('BUSY: the packaging queue is full, try again\n');
+    const res = await get(port(), '/i/busy.mp4/segment3_0_av.ts');
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.text()).toBe('BUSY: the packaging queue is full, try again\n');
+    expect(res.headers['access-control-allow-origin']).toBe('*');
   });
 });
 

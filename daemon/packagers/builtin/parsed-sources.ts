@@ -38,6 +38,11 @@ export class ParsedSources {
     return this.lru.size;
   }
 
+  /** The parse of this exact source if it is in memory (done or under way), without starting one. */
+  peek(src: SourceFile): Promise<ParsedSource> | undefined {
+    return this.lru.get(sourceKey(src));
+  }
+
   /** One parse per key even under concurrent requests; a failed parse is forgotten so a fixed file is read again. */
   get(src: SourceFile, parse: () => Promise<Movie>): Promise<ParsedSource> {
     const key = sourceKey(src);
