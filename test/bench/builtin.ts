@@ -13,6 +13,7 @@ import { createMp42hlsPackager } from '../../daemon/packagers/mp42hls.js';
 import type { Packager, SourceFile } from '../../daemon/packagers/packager.js';
 import { openFileReader } from '../../daemon/source/file-reader.js';
 import { FFMPEG } from '../helpers/media.js';
+import { muxThroughputRow } from './mux.js';
 import type { BenchModule, BenchRow } from './table.js';
 
 const run = promisify(execFile);
@@ -144,7 +145,7 @@ export const builtinBench: BenchModule = {
     try {
       const src = await makeLongRendition(scratch);
       const { rows, ffmpeg } = await playlistRows(src, scratch);
-      return [...rows, await segmentRow(src), await throughputRow(src, scratch, ffmpeg), await rssRow(src)];
+      return [...rows, await segmentRow(src), await muxThroughputRow(src, SEGMENT_SEC), await throughputRow(src, scratch, ffmpeg), await rssRow(src)];
     } finally {
       await fs.rm(scratch, { recursive: true, force: true });
     }
