@@ -1,4 +1,4 @@
-// An independent MPEG-TS reader for tests: parses a segment field by field and lists what breaks ISO/IEC 13818-1 or HLS rules.
+// An independent MPEG-TS reader for tests: parses a segment field by field, lists what breaks ISO/IEC 13818-1 or HLS rules, and answers quick questions (streams, first picture).
 
 import { analyseAdts, analyseVideo, type AccessUnitNals, type AdtsFrame } from './es-inspector.js';
 
@@ -382,3 +382,19 @@ function analyseStreams(report: TsInspection): void {
   }
 }
 
+
+/** The elementary streams the segment's PMT declares, in order (stream type and PID). */
+export function programStreams(ts: Uint8Array): Array<{ streamType: number; pid: number }> {
+  return (inspectTs(ts).pmt?.streams ?? []).map(({ streamType, pid }) => ({ streamType, pid }));
+}
+
+/** True when the first slice (VCL NAL unit) of the segment's first video access unit is an IDR picture. */
+export function startsWithIdr(ts: Uint8Array): boolean {
+  const report = inspectTs(ts);
+  const video = report.pmt?.streams.find((s) => s.streamType === STREAM_TYPE_AVC || s.streamType === STREAM_TYPE_HEVC);
+  const first = video && report.accessUnits.get(video.pid)?.[0];
+  if (!video || !first) return false;
+  const hevc = video.streamType === STREAM_TYPE_HEVC;
+  const firstSlice = first.nalTypes.find((type) => (hevc ? type <= 31 : type >= 1 && type <= 5));
+  return hevc ? firstSlice === 19 || firstSlice === 20 : firstSlice === 5;
+}
