@@ -83,7 +83,7 @@ export class MasterFiller {
   private variant(req: MasterRequest, member: UsableMember): MasterVariant {
     const { publicBaseUrl, urlPrefix, iframePlaylists } = this.deps.config;
     const base = renditionBaseUri({ publicBaseUrl, urlPrefix, sourceRel: member.src.relPath, from: req.type === 'set' ? 'set' : 'rendition' });
-    const facts = variantFacts(member.movie, member.plan.segments);
+    const facts = variantFacts(member.movie, member.plan.segments, member.plan.shift90k);
     const iframeUri = iframePlaylists && facts.iframe ? base + IFRAME_PLAYLIST_NAME : undefined;
     return { uri: base + MEDIA_PLAYLIST_NAME, ...(iframeUri ? { iframeUri } : {}), facts };
   }
