@@ -19,10 +19,13 @@ const AVC_AUD = Uint8Array.of(
   (7 << 5) | 0x10, // primary_pic_type '111', rbsp_stop_one_bit, alignment zeros
 );
 
-/** What the converter learned from one sample before writing it: a sized unit for the layout, and how to write it. */
+/**
+ * What the converter learned from one sample before writing it: a sized unit for the layout (random
+ * access when flagged sync or holding an IDR or IRAP picture; keyframe when it holds an IDR picture),
+ * and how to write it.
+ */
 export interface AccessUnitPlan extends SizedUnit {
   readonly sample: MuxSample;
-  /** randomAccess: the sample is flagged sync, or it holds an IDR (H.264) or IRAP (H.265) picture. */
   /** Parameter sets to insert after the delimiter (the sample lacks them and starts a random access point). */
   readonly parameterSets: readonly Uint8Array[];
   /** HEVC: nuh_temporal_id_plus1 of the picture, repeated in its delimiter (H.265 §7.4.2.4.4). */
