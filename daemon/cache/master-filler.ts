@@ -114,7 +114,7 @@ export class MasterFiller {
     const key = sourceKey(member.src);
     let facts = this.facts.get(key);
     if (!facts) {
-      facts = variantFacts(member.movie, member.plan.segments);
+      facts = variantFacts(member.movie, member.plan.segments, member.plan.shift90k);
       this.facts.set(key, facts, 0);
     }
     const iframeUri = iframePlaylists && facts.iframe ? base + IFRAME_PLAYLIST_NAME : undefined;

@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { parseBitrateFilter } from '../master/bitrate-filter.js';
 import { createObservability, type Observability } from '../metrics/observability.js';
 import { routeLabel } from '../metrics/route-label.js';
-import type { TailerLagSource } from '../metrics/tailer-lag.js';
+import type { TailerLagSource } from '../tail/lag.js';
 import type { Store } from '../store/store.js';
 import { mountPlayer } from './player.js';
 import { rawPathOf } from './raw-path.js';

@@ -1,7 +1,7 @@
 // The status page's HTML, rendered from a snapshot (pure). Every value goes through `html`, which escapes it.
 
 import type { MissRecord } from '../cache/recent-misses.js';
-import type { StatusSnapshot } from '../metrics/status-snapshot.js';
+import type { StatusSnapshot } from '../status/snapshot.js';
 import { formatAgeSec, formatBytes } from '../units.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -53,7 +53,7 @@ function tailerCard(s: StatusSnapshot): SafeHtml {
     const why = s.mode === 'standalone' ? 'standalone mode: the daemon counts what it serves' : 'no position in the access log yet';
     return html`<article class="card"><h2>Tailer lag</h2><strong id="tailer-lag" data-value="">–</strong><p class="sub">${why}</p></article>`;
   }
-  const commit = lag.commitAgeSec === undefined ? '' : html` · last commit ${formatAgeSec(lag.commitAgeSec)} ago`;
+  const commit = lag.cursorAgeSec === undefined ? '' : html` · last commit ${formatAgeSec(lag.cursorAgeSec)} ago`;
   return html`<article class="card"><h2>Tailer lag</h2>${figure('tailer-lag', lag.secondsBehind, `${lag.secondsBehind.toFixed(1)} s`)}
 <p class="sub">${figure('tailer-lag-bytes', lag.bytesBehind, formatBytes(lag.bytesBehind))} behind${commit}</p></article>`;
 }

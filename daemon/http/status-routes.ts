@@ -1,7 +1,7 @@
 // The operator's routes on the daemon's own address: /metrics, the status page, its assets and status.json.
 
 import type { Hono } from 'hono';
-import { statusSnapshot, type SnapshotDeps } from '../metrics/status-snapshot.js';
+import { statusJson, statusSnapshot, type SnapshotDeps } from '../status/snapshot.js';
 import { STATUS_CSS, STATUS_JS } from './status-assets.js';
 import { renderStatusPage, STATUS_PATH } from './status-page.js';
 
@@ -34,7 +34,7 @@ export function mountStatus(app: Hono, deps: SnapshotDeps): void {
   app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' }));
   app.get('/_casterpak', (c) => c.redirect(STATUS_PATH, 301));
   app.get(STATUS_PATH, async (c) => c.html(renderStatusPage(await statusSnapshot(deps)), 200, PAGE_HEADERS));
-  app.get('/_casterpak/status.json', async (c) => c.json(await statusSnapshot(deps), 200, { 'Cache-Control': 'no-store' }));
+  app.get('/_casterpak/status.json', async (c) => c.json(statusJson(await statusSnapshot(deps)), 200, { 'Cache-Control': 'no-store' }));
   app.get('/_casterpak/status.css', (c) => c.body(STATUS_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache' }));
   app.get('/_casterpak/status.js', (c) => c.body(STATUS_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }));
 }

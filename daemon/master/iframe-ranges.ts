@@ -2,17 +2,14 @@
 
 import { CasterpakError } from '../errors.js';
 import { PAT_PID, STREAM_TYPE, SYNC_BYTE, TS_PACKET_BYTES } from '../mpegts/ids.js';
+import type { KeyframeRange } from '../mpegts/layout.js';
 import { vclIsIdr } from '../plan/nal-classify.js';
+
+/** The muxer's layout predicts the same ranges for its own segments (mpegts/layout.ts); these are read from any packager's. */
+export type { KeyframeRange };
 
 /** PES_header_data_length sits at byte 8; the optional fields start at byte 9 (Table 2-21). */
 const PES_FIXED_HEADER_BYTES = 9;
-
-export interface KeyframeRange {
-  readonly offsetBytes: number;
-  readonly lengthBytes: number;
-  /** PTS of the picture at 90 kHz, as written (33-bit). */
-  readonly pts90k: number;
-}
 
 interface Packet {
   readonly pid: number;

@@ -72,8 +72,9 @@ function iframeSegments(video: VideoTrack, segments: readonly SegmentSpan[]): Si
   });
 }
 
-export function variantFacts(movie: Movie, segments: readonly SegmentSpan[]): VariantFacts {
-  const sized = segments.map((segment) => ({ sizeBytes: segmentSizeBytes(movie, segment), durationSec: segment.durationSec }));
+/** `shift90k` is the plan's timeline shift, so the sizes follow the PCRs the muxer writes (see segmentLayout). */
+export function variantFacts(movie: Movie, segments: readonly SegmentSpan[], shift90k?: number): VariantFacts {
+  const sized = segments.map((segment) => ({ sizeBytes: segmentSizeBytes(movie, segment, shift90k), durationSec: segment.durationSec }));
   const { peakBps, averageBps } = bitrates(sized);
   const totalSec = segments.reduce((sum, s) => sum + s.durationSec, 0);
   const codecs = [movie.video?.codecString, movie.audio?.codecString].filter((c): c is string => !!c).join(',');

@@ -2,16 +2,16 @@
 
 import type { CacheFiller } from '../cache/filler.js';
 import type { Config } from '../config.js';
+import { committedLagSource, type TailerLagSource } from '../tail/lag.js';
 import type { Store } from '../store/store.js';
 import { EventLoopMonitor } from './event-loop.js';
 import { DaemonMetrics } from './registry.js';
-import { committedLagSource, type TailerLagSource } from './tailer-lag.js';
 
 export interface ObservabilityDeps {
   readonly config: Config;
   readonly store: Store;
   readonly filler: CacheFiller;
-  /** A live tailer's figures; by default the lag is read from what the tailer committed to SQLite. */
+  /** Another source of the lag; by default it is measured from what the tailer committed to SQLite. */
   readonly tailerLag?: TailerLagSource;
 }
 
@@ -23,14 +23,9 @@ export interface Observability {
   stop(): void;
 }
 
-/** Standalone mode has no nginx log to tail: no lag to show. */
-function defaultLagSource(config: Config, store: Store): TailerLagSource {
-  return config.mode === 'nginx' ? committedLagSource(store, config.accessLog) : async () => undefined;
-}
-
 export function createObservability(deps: ObservabilityDeps): Observability {
   const eventLoop = new EventLoopMonitor();
-  const tailerLag = deps.tailerLag ?? defaultLagSource(deps.config, deps.store);
+  const tailerLag = deps.tailerLag ?? committedLagSource(deps.config, deps.store);
   const metrics = new DaemonMetrics({ ...deps, tailerLag, eventLoop });
   return {
     metrics,

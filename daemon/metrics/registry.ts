@@ -4,10 +4,10 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { CacheFiller } from '../cache/filler.js';
 import type { Config } from '../config.js';
 import { accessCounts, cacheTotals, pruneTotals, type CacheTotals, type PruneTotals } from '../store/operator-queries.js';
+import { positionedLag, type TailerLag, type TailerLagSource } from '../tail/lag.js';
 import type { Store } from '../store/store.js';
 import type { EventLoopMonitor } from './event-loop.js';
 import type { RouteLabel } from './route-label.js';
-import type { TailerLag, TailerLagSource } from './tailer-lag.js';
 
 export interface MetricsDeps {
   readonly config: Config;
@@ -95,7 +95,7 @@ export class DaemonMetrics {
   }
 
   private async measure(): Promise<ScrapeFigures> {
-    return { totals: cacheTotals(this.store), prune: pruneTotals(this.store), lag: await this.tailerLag() };
+    return { totals: cacheTotals(this.store), prune: pruneTotals(this.store), lag: positionedLag(await this.tailerLag()) };
   }
 
   /** Outside render() (a direct registry read) the lag is not measured: it needs an await. */

@@ -1,6 +1,7 @@
 // Access units from length-prefixed NAL units (ISO/IEC 14496-15) to Annex B byte streams (H.264/H.265 Annex B).
 
 import { mp4Error } from '../errors.js';
+import type { SizedUnit } from './layout.js';
 import type { MuxSample, MuxVideoConfig } from './types.js';
 
 /** zero_byte + start_code_prefix_one_3bytes: the 4-byte form, valid before every NAL unit (H.264 §B.1.1). */
@@ -9,7 +10,7 @@ const START_CODE = Uint8Array.of(0, 0, 0, 1);
 /** nal_unit_type values that matter here, H.264 Table 7-1. */
 const AVC_NAL = { idr: 5, sps: 7, pps: 8, aud: 9 } as const;
 /** nal_unit_type values, H.265 Table 7-1; IRAP pictures are types 16..23. */
-const HEVC_NAL = { irapFirst: 16, irapLast: 23, vps: 32, sps: 33, pps: 34, aud: 35 } as const;
+const HEVC_NAL = { irapFirst: 16, irapLast: 23, idrWRadl: 19, idrNLp: 20, vps: 32, sps: 33, pps: 34, aud: 35 } as const;
 
 /** H.264 access_unit_delimiter_rbsp, §7.3.2.4: primary_pic_type 7 (any slice type) and the stop bit. */
 const AVC_AUD = Uint8Array.of(
@@ -18,13 +19,13 @@ const AVC_AUD = Uint8Array.of(
   (7 << 5) | 0x10, // primary_pic_type '111', rbsp_stop_one_bit, alignment zeros
 );
 
-/** What the converter learned from one sample before writing it. */
-export interface AccessUnitPlan {
+/**
+ * What the converter learned from one sample before writing it: a sized unit for the layout (random
+ * access when flagged sync or holding an IDR or IRAP picture; keyframe when it holds an IDR picture),
+ * and how to write it.
+ */
+export interface AccessUnitPlan extends SizedUnit {
   readonly sample: MuxSample;
-  /** The sample is a random access point: flagged sync, or it holds an IDR (H.264) or IRAP (H.265) picture. */
-  readonly randomAccess: boolean;
-  /** Bytes of the Annex B access unit. */
-  readonly sizeBytes: number;
   /** Parameter sets to insert after the delimiter (the sample lacks them and starts a random access point). */
   readonly parameterSets: readonly Uint8Array[];
   /** HEVC: nuh_temporal_id_plus1 of the picture, repeated in its delimiter (H.265 §7.4.2.4.4). */
@@ -67,24 +68,55 @@ function badSample(sample: MuxSample, offset: number) {
 /** Sizes the Annex B form of `sample` and decides which parameter sets it needs. */
 export function planAccessUnit(sample: MuxSample, config: MuxVideoConfig): AccessUnitPlan {
   const seen = new Set<number>();
-  let sizeBytes = 0;
+  let payloadBytes = 0;
   let randomAccess = sample.isKey;
+  let keyframe = false;
   let temporalIdPlus1 = 0;
   forEachNal(sample, config, (type, start, end) => {
     seen.add(type);
     if (isAud(config, type)) return; // replaced by our own delimiter, which must come first
-    sizeBytes += START_CODE.length + end - start;
+    payloadBytes += START_CODE.length + end - start;
     if (config.codec === 'avc') {
-      if (type === AVC_NAL.idr) randomAccess = true;
+      if (type === AVC_NAL.idr) randomAccess = keyframe = true;
     } else {
       if (type >= HEVC_NAL.irapFirst && type <= HEVC_NAL.irapLast) randomAccess = true;
+      if (type === HEVC_NAL.idrWRadl || type === HEVC_NAL.idrNLp) keyframe = true;
       if (type < HEVC_NAL.vps && temporalIdPlus1 === 0) temporalIdPlus1 = sample.data[start + 1] & 0x07;
     }
   });
   const parameterSets = randomAccess ? missingParameterSets(config, seen) : [];
-  for (const ps of parameterSets) sizeBytes += START_CODE.length + ps.length;
-  sizeBytes += config.codec === 'avc' ? AVC_AUD.length : hevcAud(1).length;
-  return { sample, randomAccess, sizeBytes, parameterSets, temporalIdPlus1: Math.max(1, temporalIdPlus1) };
+  for (const ps of parameterSets) payloadBytes += START_CODE.length + ps.length;
+  payloadBytes += audBytes(config);
+  return {
+    dts90k: sample.dts90k,
+    pts90k: sample.pts90k,
+    randomAccess,
+    payloadBytes,
+    keyframe,
+    sample,
+    parameterSets,
+    temporalIdPlus1: Math.max(1, temporalIdPlus1),
+  };
+}
+
+function audBytes(config: MuxVideoConfig): number {
+  return config.codec === 'avc' ? AVC_AUD.length : hevcAud(1).length;
+}
+
+/**
+ * The Annex B size of a sample known only by its size and sync flag, for when its bytes are not at
+ * hand (master playlists read the moov, not the samples). A 4-byte length prefix becomes a 4-byte
+ * start code, so with 4-byte prefixes the size holds whatever the number of NAL units; with 1- to
+ * 3-byte prefixes every NAL unit grows and their number is in the bytes: one per sample is assumed.
+ * Our delimiter is added, and the configuration's parameter sets before every sync sample. Exact
+ * when prefixes are 4 bytes, the sample carries no delimiter or parameter sets of its own (which
+ * `planAccessUnit` drops or does not repeat) and its sync flag says what its NAL types say.
+ */
+export function accessUnitSizer(config: MuxVideoConfig): (sampleBytes: number, isKey: boolean) => number {
+  const prefixGrowth = START_CODE.length - config.nalLengthSize;
+  const keyExtra = missingParameterSets(config, new Set()).reduce((sum, ps) => sum + START_CODE.length + ps.length, 0);
+  const delimiter = audBytes(config);
+  return (sampleBytes, isKey) => sampleBytes + prefixGrowth + delimiter + (isKey ? keyExtra : 0);
 }
 
 /** The decoder configuration's parameter sets whose type the sample does not already carry, in VPS, SPS, PPS order. */

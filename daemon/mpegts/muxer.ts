@@ -1,24 +1,15 @@
-// One HLS segment as MPEG-TS: PAT, PMT, then video and audio PES interleaved by DTS (pure: samples in, bytes out).
+// One HLS segment as MPEG-TS: the units of each track laid out (layout.ts), then written (segment-writer.ts); pure: samples in, bytes out.
 
 import { CasterpakError } from '../errors.js';
 import { audioUnits } from './audio-units.js';
-import { firstContinuityCounter, padToContinuity } from './continuity.js';
-import { PAT_PID, PMT_PID, TS_PACKET_BYTES } from './ids.js';
-import { TsPacketWriter } from './packet.js';
-import { schedulePcr, type SegmentItem } from './pcr-schedule.js';
-import { writePesHeader } from './pes.js';
-import { unitBytes, unitHeader, unitLayout, unitPacketCount, type PesUnit } from './pes-unit.js';
-import { buildPat, buildPmt } from './psi.js';
+import { layoutSegment, type LayoutTrack, type SegmentLayout } from './layout.js';
 import { expectedEndDts90k } from './sample-timing.js';
-import { describeAudio, describeVideo, type StreamDescription } from './streams.js';
+import { writeSegment, type OutputAllocator, type PayloadWriter } from './segment-writer.js';
+import { describeAudio, describeVideo } from './streams.js';
 import type { MuxSample, MuxSegmentInput } from './types.js';
 import { videoUnits } from './video-units.js';
 
-/** PAT and PMT take one packet each at the start of every segment. */
-const PSI_PACKETS = 2;
-
-/** Gives the muxer a buffer of exactly `bytes` to fill; every byte of it is overwritten. */
-export type OutputAllocator = (bytes: number) => Uint8Array;
+export type { OutputAllocator } from './segment-writer.js';
 
 /**
  * A fresh buffer without zero-filling: the writer covers every byte of every packet (headers,
@@ -29,31 +20,39 @@ const freshOutput: OutputAllocator = (bytes) => new Uint8Array(Buffer.allocUnsaf
 
 /** Muxes one segment into a buffer from `allocate` (callers that write the result out at once may reuse one). */
 export function muxSegment(input: MuxSegmentInput, allocate: OutputAllocator = freshOutput): Uint8Array {
+  const { layout, writers } = prepareSegment(input);
+  return writeSegment(layout, writers, allocate);
+}
+
+/** The layout `muxSegment` writes for `input`, without writing it (video sized from the sample bytes). */
+export function muxLayout(input: MuxSegmentInput): SegmentLayout {
+  return prepareSegment(input).layout;
+}
+
+/** Sizes every unit (the only step that reads sample bytes: NAL units of video), lays the segment out, and keeps the payload writers. */
+function prepareSegment(input: MuxSegmentInput): { layout: SegmentLayout; writers: Map<number, PayloadWriter> } {
   assertDecodeOrder(input.video?.samples ?? [], 'video');
   assertDecodeOrder(input.audio?.samples ?? [], 'audio');
-  const streams: StreamDescription[] = [];
-  let video: PesUnit[] = [];
-  let audio: PesUnit[] = [];
+  const writers = new Map<number, PayloadWriter>();
+  let video: LayoutTrack | undefined;
+  let audio: LayoutTrack | undefined;
   if (input.video) {
     const stream = describeVideo(input.video.config);
-    streams.push(stream);
-    video = videoUnits(stream, input.video.config, input.video.samples);
+    const { track, write } = videoUnits(stream, input.video.config, input.video.samples);
+    video = track;
+    writers.set(stream.pid, write);
   }
   if (input.audio) {
     const stream = describeAudio(input.audio.config);
-    streams.push(stream);
-    audio = audioUnits(stream, input.audio.config, input.audio.samples);
+    const { track, write } = audioUnits(stream, input.audio.config, input.audio.samples);
+    audio = track;
+    writers.set(stream.pid, write);
   }
-  if (video.length + audio.length === 0) {
+  if ((video?.units.length ?? 0) + (audio?.units.length ?? 0) === 0) {
     throw new CasterpakError('PACKAGER_FAILED', 'a segment needs at least one sample', { segmentNumber: input.segmentNumber });
   }
-  // The PCR rides on video when the rendition has video, even in a segment where only audio remains.
-  const pcrPid = streams[0].pid;
   const endDts90k = Math.max(expectedEndDts90k(input.video?.samples ?? []), expectedEndDts90k(input.audio?.samples ?? []));
-  const items = schedulePcr(interleave(video, audio), pcrPid, endDts90k);
-  padToContinuity(video);
-  padToContinuity(audio);
-  return writeSegment({ segmentNumber: input.segmentNumber, pmt: buildPmt(pcrPid, streams), streams, items, allocate });
+  return { layout: layoutSegment({ segmentNumber: input.segmentNumber, video, audio, endDts90k }), writers };
 }
 
 /** Interleaving and the PCR schedule rely on each track's samples coming in decode order. */
@@ -63,50 +62,4 @@ function assertDecodeOrder(samples: readonly MuxSample[], track: string): void {
       throw new CasterpakError('PACKAGER_FAILED', 'muxer input is not in decode order', { track, index: i, dts90k: samples[i].dts90k });
     }
   }
-}
-
-/** Merges two DTS-ordered lists by DTS; on a tie video goes first, so its PCR leads the audio. */
-function interleave(video: readonly PesUnit[], audio: readonly PesUnit[]): PesUnit[] {
-  const merged: PesUnit[] = [];
-  let v = 0;
-  let a = 0;
-  while (v < video.length || a < audio.length) {
-    const takeVideo = a >= audio.length || (v < video.length && video[v].dts90k <= audio[a].dts90k);
-    merged.push(takeVideo ? video[v++] : audio[a++]);
-  }
-  return merged;
-}
-
-/** Sizes the output exactly, then writes PAT, PMT and the items, each PID's counters seeded from the segment number. */
-interface SegmentLayout {
-  readonly segmentNumber: number;
-  readonly pmt: Uint8Array;
-  readonly streams: readonly StreamDescription[];
-  readonly items: readonly SegmentItem[];
-  readonly allocate: OutputAllocator;
-}
-
-function writeSegment({ segmentNumber, pmt, streams, items, allocate }: SegmentLayout): Uint8Array {
-  let packets = PSI_PACKETS;
-  for (const item of items) packets += item.kind === 'pcr' ? 1 : unitPacketCount(item.unit);
-  const writer = new TsPacketWriter(allocate(packets * TS_PACKET_BYTES));
-  const cc = firstContinuityCounter(segmentNumber);
-  for (const pid of [PAT_PID, PMT_PID, ...streams.map((s) => s.pid)]) writer.startContinuity(pid, cc);
-  writer.psi(PAT_PID, buildPat());
-  writer.psi(PMT_PID, pmt);
-  const pcrPid = streams[0].pid;
-  for (const item of items) {
-    if (item.kind === 'pcr') {
-      writer.pcrOnly(pcrPid, item.pcr90k);
-      continue;
-    }
-    const unit = item.unit;
-    writer.pes(unit.pid, unitBytes(unit), unitLayout(unit), (out, offset) => {
-      unit.writePayload(out, offset + writePesHeader(out, offset, unitHeader(unit)));
-    });
-  }
-  if (writer.pos !== writer.out.length) {
-    throw new CasterpakError('PACKAGER_FAILED', 'segment size differs from its plan', { planned: writer.out.length, written: writer.pos });
-  }
-  return writer.out;
 }

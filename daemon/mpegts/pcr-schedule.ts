@@ -12,7 +12,7 @@ export type SegmentItem = { readonly kind: 'pes'; readonly unit: PesUnit } | { r
  * PCR_MAX_INTERVAL_90K apart, and (c) every PES is preceded by a PCR no later than its DTS minus the
  * lead, and (d) PCRs keep coming up to `endDts90k`, where the next segment is expected to start,
  * so the 100 ms also hold across the boundary at low frame rates. `units` must be in DTS order
- * (muxer.ts interleaves them so), which keeps the PCRs monotonic.
+ * (layout.ts interleaves them so), which keeps the PCRs monotonic.
  */
 export function schedulePcr(units: readonly PesUnit[], pcrPid: number, endDts90k: number): SegmentItem[] {
   const items: SegmentItem[] = [];

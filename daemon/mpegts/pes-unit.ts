@@ -1,4 +1,4 @@
-// One PES packet to write: its timestamps, its payload's size and writer, and how it is cut into packets.
+// One PES packet of the layout: its timestamps, its payload's size, and how it is cut into packets (no bytes).
 
 import { FIRST_ADAPTATION_BYTES, NO_PCR, pesPacketCount, type PesLayout } from './packet.js';
 import { pesHeaderBytes, type PesHeader } from './pes.js';
@@ -11,8 +11,8 @@ export interface PesUnit {
   readonly pts90k: number;
   readonly randomAccess: boolean;
   readonly payloadBytes: number;
-  /** Writes the elementary stream bytes (Annex B access unit, ADTS frames, ...) at `offset`. */
-  readonly writePayload: (out: Uint8Array, offset: number) => void;
+  /** Position of the unit in its track's list: the write stage fetches the payload bytes by it. */
+  readonly index: number;
   /** Set by the PCR schedule: the PCR its first packet carries, or NO_PCR. */
   pcr90k: number;
   /** Set by the continuity padding: bytes sent one per packet at the end (packet.ts). */
@@ -32,7 +32,7 @@ export function newPesUnit(source: PesUnitSource): PesUnit {
     pts90k: source.pts90k,
     randomAccess: source.randomAccess,
     payloadBytes: source.payloadBytes,
-    writePayload: source.writePayload,
+    index: source.index,
     pcr90k: NO_PCR,
     thinTail: 0,
     headerStuffing: 0,

@@ -7,7 +7,7 @@ import { prefixDir } from '../layout/cache-paths.js';
 import { recordPruneRun } from '../store/operator-queries.js';
 import type { CacheFileRow, PackageRow } from '../store/store.js';
 import { Store } from '../store/store.js';
-import { measureLag, type TailLag } from '../tail/lag.js';
+import { measureTailerLag, type TailerLag } from '../tail/lag.js';
 import { scanCache } from './disk-scan.js';
 import { evictUnits } from './evict.js';
 import { planEviction, type EvictReason, type Plan } from './policy.js';
@@ -30,7 +30,7 @@ export interface PruneOptions {
 export interface PruneReport {
   readonly dryRun: boolean;
   readonly ttl: { readonly sec: number; readonly applied: boolean; readonly refusedBecause?: string };
-  readonly tailer?: TailLag;
+  readonly tailer?: TailerLag;
   readonly evicted: {
     readonly files: { readonly path: string; readonly bytes: number; readonly reason: EvictReason }[];
     readonly fileCount: number;
@@ -43,7 +43,7 @@ export interface PruneReport {
 }
 
 /** TTL eviction trusts last accesses; refuse it while accesses may be missing from them (docs/cache-and-log-rules.md#prune-ttl-needs-tailer). */
-export function ttlRefusal(config: Config, lag: TailLag | undefined): string | undefined {
+export function ttlRefusal(config: Config, lag: TailerLag | undefined): string | undefined {
   if (config.mode !== 'nginx' || !lag?.logExists) return undefined;
   if (!lag.hasCursor) return `the access log ${config.accessLog} has never been read by casterpakd serve`;
   if (lag.secondsBehind > config.prune.maxTailerLagSec) {
@@ -112,7 +112,7 @@ interface Survey {
   readonly nowMs: number;
   readonly ttlSec: number;
   readonly maxSizeBytes?: number;
-  readonly lag?: TailLag;
+  readonly lag?: TailerLag;
   readonly refusedBecause?: string;
   readonly ttlApplied: boolean;
   readonly found: Reconciliation;
@@ -124,7 +124,7 @@ async function survey(config: Config, options: PruneOptions, store: Store): Prom
   const nowMs = Date.now();
   const ttlSec = options.ttlSec ?? config.prune.ttlSec;
   const maxSizeBytes = options.maxSizeBytes ?? config.prune.maxSizeBytes;
-  const lag = config.mode === 'nginx' ? await measureLag(store, config.accessLog, nowMs) : undefined;
+  const lag = config.mode === 'nginx' ? await measureTailerLag(store, config.accessLog, nowMs) : undefined;
   const refusedBecause = ttlRefusal(config, lag);
   const ttlApplied = refusedBecause === undefined || options.force === true;
   const scan = await scanCache(config.cacheDir, config.urlPrefix);

@@ -3,8 +3,8 @@
 import { promises as fs } from 'node:fs';
 import type { Config } from '../config.js';
 import { Store } from '../store/store.js';
-import { measureLag, type TailLag } from '../tail/lag.js';
 import { loadCounters, type Counters } from '../tail/tail-state.js';
+import { committedLagSource, type TailerLag } from '../tail/lag.js';
 
 export interface RenditionStatus {
   readonly source: string;
@@ -36,7 +36,7 @@ export interface CacheStatus {
      */
     readonly basis: 'access-log' | 'served' | 'cache-files';
   };
-  readonly tailer?: TailLag & { readonly counters: Counters };
+  readonly tailer?: TailerLag & { readonly counters: Counters };
   readonly access: { readonly oldestUseMs: number | null; readonly newestAccessMs: number | null };
   readonly topRenditions: RenditionStatus[];
 }
@@ -53,14 +53,21 @@ function ratio(hits: number, misses: number): number | null {
   return hits + misses === 0 ? null : hits / (hits + misses);
 }
 
-export async function cacheStatus(config: Config, options: { top?: number } = {}, openStore?: Store): Promise<CacheStatus> {
+export interface CacheStatusOptions {
+  /** Renditions to list (10 by default). */
+  readonly top?: number;
+  /** The lag already measured for this view (`null` in standalone mode); measured here when absent. */
+  readonly lag?: TailerLag | null;
+}
+
+export async function cacheStatus(config: Config, options: CacheStatusOptions = {}, openStore?: Store): Promise<CacheStatus> {
   const store = openStore ?? Store.open(config.stateDir);
   try {
     const totals = store.statement('cacheTotals').get() as Totals;
     const { packages } = store.statement('packageCount').get() as { packages: number };
     const renditions = store.statement('topRenditions').all({ limit: options.top ?? 10 }) as { source_path: string; packager: string; files: number; bytes: number; hits: number; last_access_ms: number | null }[];
     const counters = loadCounters(store);
-    const lag = config.mode === 'nginx' ? await measureLag(store, config.accessLog) : undefined;
+    const lag = options.lag === undefined ? await committedLagSource(config, store)() : (options.lag ?? undefined);
     const statfs = await fs.statfs(config.cacheDir).catch(() => undefined);
     const fromLog = config.mode === 'nginx' && counters.lines > 0;
     const counted = fromLog || counters.hits + counters.misses > 0;

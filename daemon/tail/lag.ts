@@ -1,11 +1,12 @@
-// How far the tailer is behind, seen from outside its process: the committed positions against the log on disk.
+// How far the access-log tailer is behind nginx: the one lag figure of every operator view, measured from SQLite and the log on disk.
 
 import { open, stat } from 'node:fs/promises';
+import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { lineAccessMs } from './log-line.js';
 import { loadCursor, loadRotated } from './tail-state.js';
 
-export interface TailLag {
+export interface TailerLag {
   /** The access log exists (nothing to tail otherwise). */
   readonly logExists: boolean;
   /** The tailer has committed a position for this log at least once. */
@@ -38,7 +39,7 @@ async function lineMsAt(logPath: string, offset: number): Promise<number | undef
  * timestamp, so a tailer that is simply idle is never "behind", and a dead one is as far behind as the oldest
  * line it has not read.
  */
-export async function measureLag(store: Store, logPath: string, nowMs = Date.now()): Promise<TailLag> {
+export async function measureTailerLag(store: Store, logPath: string, nowMs = Date.now()): Promise<TailerLag> {
   const st = await stat(logPath).catch(() => undefined);
   const stored = loadCursor(store);
   const cursor = stored && stored.log_path === logPath ? stored : undefined;
@@ -54,4 +55,17 @@ export async function measureLag(store: Store, logPath: string, nowMs = Date.now
   // Unreadable or not our format: the file's last write is the best bound on how long it has waited.
   const waitingSinceMs = firstUnreadMs ?? (cursor ? Math.min(cursor.updated_ms, st.mtimeMs) : st.mtimeMs);
   return { ...base, bytesBehind, secondsBehind: Math.max(0, (nowMs - waitingSinceMs) / 1000) };
+}
+
+/** Where a view gets the lag; resolves to undefined when nothing is tailed (standalone mode). */
+export type TailerLagSource = () => Promise<TailerLag | undefined>;
+
+/** The lag as the tailer committed it, from any process: measured in nginx mode, none in standalone mode. */
+export function committedLagSource(config: Config, store: Store): TailerLagSource {
+  return config.mode === 'nginx' ? () => measureTailerLag(store, config.accessLog) : async () => undefined;
+}
+
+/** The lag while the tailer has a position in this log; before that its figures mean nothing. */
+export function positionedLag(lag: TailerLag | undefined): TailerLag | undefined {
+  return lag?.hasCursor ? lag : undefined;
 }

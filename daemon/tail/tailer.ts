@@ -3,6 +3,7 @@
 import type { FSWatcher } from 'chokidar';
 import { pino } from 'pino';
 import type { Config } from '../config.js';
+import type { TailerLag } from './lag.js';
 import type { Store } from '../store/store.js';
 import { BadLineLog, type TailLogger } from './bad-line-log.js';
 import type { Chunk, FollowedFile } from './followed-file.js';
@@ -33,15 +34,11 @@ export interface TailerOptions {
   readonly watch?: boolean;
 }
 
-export interface TailerStats extends Counters {
+/** A live tailer's own figures; its lag fields are those of the one lag type (seen from inside, while reading). */
+export interface TailerStats extends Counters, Pick<TailerLag, 'bytesBehind' | 'secondsBehind' | 'lastLineMs'> {
   readonly batches: number;
   readonly rotations: number;
   readonly truncations: number;
-  /** Bytes written to the log(s) and not yet counted. */
-  readonly bytesBehind: number;
-  /** How old the lines being read are while behind; 0 when caught up. */
-  readonly secondsBehind: number;
-  readonly lastLineMs: number | null;
   readonly filesOpen: number;
 }
 

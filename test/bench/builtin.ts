@@ -14,6 +14,7 @@ import type { Packager } from '../../daemon/packagers/packager.js';
 import type { SourceFile } from '../../daemon/source/resolve.js';
 import { openFileReader } from '../../daemon/source/file-reader.js';
 import { FFMPEG } from '../helpers/media.js';
+import { muxThroughputRow } from './mux.js';
 import type { BenchModule, BenchRow } from './table.js';
 
 const run = promisify(execFile);
@@ -145,7 +146,7 @@ export const builtinBench: BenchModule = {
     try {
       const src = await makeLongRendition(scratch);
       const { rows, ffmpeg } = await playlistRows(src, scratch);
-      return [...rows, await segmentRow(src), await throughputRow(src, scratch, ffmpeg), await rssRow(src)];
+      return [...rows, await segmentRow(src), await muxThroughputRow(src, SEGMENT_SEC), await throughputRow(src, scratch, ffmpeg), await rssRow(src)];
     } finally {
       await fs.rm(scratch, { recursive: true, force: true });
     }

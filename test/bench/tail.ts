@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../../daemon/config.js';
 import { Store } from '../../daemon/store/store.js';
-import { measureLag } from '../../daemon/tail/lag.js';
+import { measureTailerLag } from '../../daemon/tail/lag.js';
 import { Tailer } from '../../daemon/tail/tailer.js';
 import { writeAccessLog } from '../helpers/access-log.js';
 import { startNginx } from '../helpers/nginx.js';
@@ -106,7 +106,7 @@ export async function lagUnderLoad(): Promise<BenchRow> {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        samplesSec.push((await measureLag(store, config.accessLog)).secondsBehind);
+        samplesSec.push((await measureTailerLag(store, config.accessLog)).secondsBehind);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();

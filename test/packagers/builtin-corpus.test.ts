@@ -9,7 +9,7 @@ import { failureOf } from '../helpers/expect-code.js';
 import { BAD_MEDIA, GOOD_MEDIA, makeMedia, mediaFile, removeMediaDir } from '../helpers/corpus.js';
 import { countFrames, decodeErrors, probePackets, type ProbedPacket } from '../helpers/probe.js';
 import { sourceFileOf } from '../helpers/source-file.js';
-import { startsWithIdr } from '../helpers/ts-peek.js';
+import { startsWithIdr } from '../helpers/ts-inspector.js';
 
 const SEGMENT_DURATION_SEC = 2;
 const outDirs: string[] = [];

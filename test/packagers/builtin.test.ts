@@ -11,7 +11,7 @@ import { MemoryReader } from '../helpers/memory-reader.js';
 import { buildMovie, simpleAudio, simpleVideo, type SimpleVideoOptions } from '../helpers/mp4-builder.js';
 import { findFourCC } from '../helpers/mp4-patch.js';
 import { sourceFileOf } from '../helpers/source-file.js';
-import { programStreams } from '../helpers/ts-peek.js';
+import { programStreams } from '../helpers/ts-inspector.js';
 
 let dir: string;
 beforeAll(async () => {

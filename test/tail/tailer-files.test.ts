@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../daemon/store/store.js';
-import { measureLag } from '../../daemon/tail/lag.js';
+import { measureTailerLag } from '../../daemon/tail/lag.js';
 import { loadCounters } from '../../daemon/tail/tail-state.js';
 import { Tailer } from '../../daemon/tail/tailer.js';
 import { accessLine } from '../helpers/access-log.js';
@@ -66,17 +66,17 @@ describe('tailer on log files written by the test', () => {
     await tailer.start();
     await tailer.catchUp();
     expect(tailer.stats().bytesBehind).toBe(0);
-    const caughtUp = await measureLag(store, config.accessLog);
+    const caughtUp = await measureTailerLag(store, config.accessLog);
     expect(caughtUp).toMatchObject({ logExists: true, hasCursor: true, bytesBehind: 0, secondsBehind: 0 });
 
     const late = accessLine(paths[2], Date.now() - 90_000);
     appendFileSync(config.accessLog, late);
-    const behind = await measureLag(store, config.accessLog);
+    const behind = await measureTailerLag(store, config.accessLog);
     expect(behind.bytesBehind).toBe(Buffer.byteLength(late));
     expect(behind.secondsBehind).toBeGreaterThanOrEqual(89);
     expect(behind.secondsBehind).toBeLessThan(120);
     await tailer.catchUp();
-    expect((await measureLag(store, config.accessLog)).bytesBehind).toBe(0);
+    expect((await measureTailerLag(store, config.accessLog)).bytesBehind).toBe(0);
     await tailer.stop();
   });
 
@@ -118,6 +118,6 @@ describe('tailer on log files written by the test', () => {
     await tailer.catchUp();
     await tailer.stop();
     expect(store.db.prepare('SELECT count(*) AS n FROM tail_rotated').get()).toEqual({ n: 0 });
-    expect((await measureLag(store, config.accessLog)).bytesBehind).toBe(0);
+    expect((await measureTailerLag(store, config.accessLog)).bytesBehind).toBe(0);
   });
 });

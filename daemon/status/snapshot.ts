@@ -3,13 +3,13 @@
 import type { CacheFiller } from '../cache/filler.js';
 import type { MissRecord } from '../cache/recent-misses.js';
 import type { Config } from '../config.js';
+import type { EventLoopDelay } from '../metrics/event-loop.js';
+import type { Observability } from '../metrics/observability.js';
 import { packageVersion } from '../package-root.js';
-import { cacheStatus, type CacheStatus } from '../status/cache-status.js';
 import { pruneTotals, type PruneTotals } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
-import type { EventLoopDelay } from './event-loop.js';
-import type { Observability } from './observability.js';
-import type { TailerLag } from './tailer-lag.js';
+import { cacheStatus, type CacheStatus } from './cache-status.js';
+import { positionedLag, type TailerLag } from '../tail/lag.js';
 
 export const TOP_RENDITIONS_SHOWN = 10;
 
@@ -50,7 +50,9 @@ export interface SnapshotDeps {
 
 export async function statusSnapshot(deps: SnapshotDeps, nowMs = Date.now()): Promise<StatusSnapshot> {
   const { config, store, filler, observability } = deps;
-  const [status, tailer] = await Promise.all([cacheStatus(config, { top: TOP_RENDITIONS_SHOWN }, store), observability.tailerLag()]);
+  // Measured once: the cache figures and the tailer card show the same lag.
+  const lag = await observability.tailerLag();
+  const status = await cacheStatus(config, { top: TOP_RENDITIONS_SHOWN, lag: lag ?? null }, store);
   const { stats } = filler;
   return {
     generatedMs: nowMs,
@@ -62,7 +64,7 @@ export async function statusSnapshot(deps: SnapshotDeps, nowMs = Date.now()): Pr
     cache: status.cache,
     hits: status.hits,
     access: status.access,
-    tailer,
+    tailer: positionedLag(lag),
     packaging: {
       misses: stats.misses,
       runs: stats.packagerRuns,
@@ -75,4 +77,13 @@ export async function statusSnapshot(deps: SnapshotDeps, nowMs = Date.now()): Pr
     topRenditions: status.topRenditions,
     recentMisses: filler.recentMisses.list(),
   };
+}
+
+/**
+ * status.json: the snapshot with the tailer's lag under the names that file has always used
+ * (the time since the tailer's last commit is `commitAgeSec` there).
+ */
+export function statusJson(snapshot: StatusSnapshot): object {
+  const { tailer } = snapshot;
+  return { ...snapshot, tailer: tailer && { bytesBehind: tailer.bytesBehind, secondsBehind: tailer.secondsBehind, commitAgeSec: tailer.cursorAgeSec } };
 }
