@@ -85,6 +85,8 @@ export const configSchema = z
     access_log: absolutePath.prefault('/var/log/nginx/casterpak.access.log'),
     max_concurrent_packaging: positiveInt.prefault(2),
     packaging_timeout: duration.prefault('120s'),
+    /** Each moov parse runs in a worker thread bounded by this: a crafted moov costs that worker, not the daemon. */
+    parse_memory_limit: size.refine((bytes) => bytes >= 16 * 1024 * 1024, 'must be at least 16MiB').prefault('256MiB'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
     prune: pruneSchema.prefault({}),
   })
@@ -111,6 +113,7 @@ export interface Config {
   readonly accessLog: string;
   readonly maxConcurrentPackaging: number;
   readonly packagingTimeoutSec: number;
+  readonly parseMemoryLimitBytes: number;
   readonly logLevel: Parsed['log_level'];
   readonly prune: {
     readonly ttlSec: number;
@@ -140,6 +143,7 @@ function toConfig(p: Parsed): Config {
     accessLog: p.access_log,
     maxConcurrentPackaging: p.max_concurrent_packaging,
     packagingTimeoutSec: p.packaging_timeout,
+    parseMemoryLimitBytes: p.parse_memory_limit,
     logLevel: p.log_level,
     prune: {
       ttlSec: p.prune.ttl,

@@ -23,7 +23,11 @@ export type ErrorCode =
   | 'PACKAGER_FAILED' // 502
   | 'PACKAGER_TIMEOUT' // 504
   | 'PACKAGER_UNAVAILABLE' // 503
-  | 'BUSY'; // 503: waited too long for another generation of the same file
+  | 'BUSY' // 503: waited too long for another generation of the same file
+  // 503: parsing the source's moov needs more memory than parse_memory_limit gives a parse worker.
+  // The server's own bound refused it (not the file's fault by the MP4 spec, not a bug): raising the
+  // limit makes the same request succeed, and 503 is neither cached by CDNs nor taken for a crash.
+  | 'PARSE_RESOURCES';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_PATH: 400,
@@ -45,6 +49,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   PACKAGER_TIMEOUT: 504,
   PACKAGER_UNAVAILABLE: 503,
   BUSY: 503,
+  PARSE_RESOURCES: 503,
 };
 
 export class CasterpakError extends Error {

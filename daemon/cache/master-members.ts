@@ -2,14 +2,15 @@
 
 import { CasterpakError, isCasterpakError } from '../errors.js';
 import type { Movie } from '../mp4/types.js';
-import type { SourceFile } from '../packagers/packager.js';
+import type { OpenSource, SourceFile } from '../packagers/packager.js';
 import type { SegmentPlan } from '../plan/types.js';
+import { openSource } from '../source/open-source.js';
 import { resolveSource } from '../source/resolve.js';
 import type { MasterMember } from '../store/store.js';
 
 /** What master playlists read of a rendition: the builtin reader and planner (moov and a few sync samples only). */
 export interface MoviePlanner {
-  plannedMovie(src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }>;
+  plannedMovie(src: OpenSource): Promise<{ movie: Movie; plan: SegmentPlan }>;
 }
 
 export type LoadedMember =
@@ -18,20 +19,24 @@ export type LoadedMember =
   | { readonly state: 'unusable'; readonly src: SourceFile; readonly error: CasterpakError };
 
 async function loadMember(mediaRoot: string, planner: MoviePlanner, sourceRel: string): Promise<LoadedMember> {
-  let src: SourceFile;
+  let opened: OpenSource;
   try {
-    src = await resolveSource(mediaRoot, sourceRel);
+    opened = await openSource(mediaRoot, sourceRel);
   } catch (err) {
     if (isCasterpakError(err) && err.code === 'NOT_FOUND') return { state: 'missing', sourceRel };
     throw err;
   }
+  // The member keeps the identity only: the handle is closed once the moov is read.
+  const { handle, ...src } = opened;
   try {
-    const { movie, plan } = await planner.plannedMovie(src);
+    const { movie, plan } = await planner.plannedMovie(opened);
     return { state: 'usable', src, movie, plan };
   } catch (err) {
     // 422: the file is there but is not a rendition we can describe; anything else is our failure.
     if (isCasterpakError(err) && err.status === 422) return { state: 'unusable', src, error: err };
     throw err;
+  } finally {
+    await handle.close();
   }
 }
 
