@@ -53,6 +53,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
       await new Promise<void>((resolve) => server.close(() => resolve()));
       observability.stop();
       await tailer?.stop();
+      await filler.parsePool?.close();
       store.close();
     },
   };

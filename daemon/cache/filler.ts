@@ -7,6 +7,7 @@ import { CasterpakError } from '../errors.js';
 import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../http/request-path.js';
 import type { Logger } from '../log.js';
 import type { BitrateTerm } from '../master/bitrate-filter.js';
+import type { ParsePool } from '../packagers/builtin/parse-pool.js';
 import { createMoviePlanner } from '../packagers/index.js';
 import type { Packager, SegmentList, SegmentPackager, SourceFile } from '../packagers/packager.js';
 import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../plan/playlist.js';
@@ -107,6 +108,11 @@ export class CacheFiller {
 
   get packagerName(): Packager['name'] {
     return this.deps.packager.name;
+  }
+
+  /** The worker threads moovs are parsed in (the builtin packager's, shared with master playlists). */
+  get parsePool(): ParsePool | undefined {
+    return this.planner.parsePool;
   }
 
   /** Calls `listener` after every packaging run, successful or not; returns the unsubscribe function. */

@@ -2,6 +2,7 @@
 
 import { CasterpakError, isCasterpakError } from '../errors.js';
 import type { Movie } from '../mp4/types.js';
+import type { ParsePool } from '../packagers/builtin/parse-pool.js';
 import type { OpenSource, SourceFile } from '../packagers/packager.js';
 import type { SegmentPlan } from '../plan/types.js';
 import { openSource } from '../source/open-source.js';
@@ -11,6 +12,8 @@ import type { MasterMember } from '../store/store.js';
 /** What master playlists read of a rendition: the builtin reader and planner (moov and a few sync samples only). */
 export interface MoviePlanner {
   plannedMovie(src: OpenSource): Promise<{ movie: Movie; plan: SegmentPlan }>;
+  /** The worker threads it parses in, when it has its own (ended on shutdown, counted in /healthz). */
+  readonly parsePool?: ParsePool;
 }
 
 export type LoadedMember =
