@@ -3,8 +3,8 @@
 /**
  * A worker's `resourceLimits` bound its JavaScript heap only: typed arrays live in buffers outside it,
  * and a moov's sample tables are typed arrays (a crafted stsz of millions of entries grows them to
- * gigabytes). In the worker, the typed array constructors are replaced by subclasses that charge each
- * new buffer to a budget and throw BudgetExceeded past it, before the memory is taken.
+ * gigabytes). In the worker, the global typed array constructors are replaced by functions that charge
+ * each new buffer to a budget and throw BudgetExceeded past it, before the memory is taken.
  */
 export class BudgetExceeded extends RangeError {
   readonly budgetExceeded = true;
@@ -27,23 +27,27 @@ export function installTypedArrayBudget(limitBytes: number): TypedArrayBudget {
     }
     charged += bytes;
   };
-  const globals = globalThis as unknown as Record<string, new (...args: unknown[]) => ArrayBufferView>;
+  const globals = globalThis as unknown as Record<string, unknown>;
   for (const name of CONSTRUCTORS) {
-    const Base = globals[name] as unknown as { new (...args: unknown[]): ArrayBufferView; BYTES_PER_ELEMENT: number };
-    // Only a length (or an array-like to copy) allocates a new buffer; a view on an existing buffer costs nothing.
-    const Counted = class extends Base {
-      constructor(...args: unknown[]) {
-        const [first] = args;
-        if (typeof first === 'number') charge(first * Base.BYTES_PER_ELEMENT);
-        else if (first !== null && typeof first === 'object' && !(first instanceof ArrayBuffer) && !(first instanceof SharedArrayBuffer)) {
-          const length = (first as { length?: number }).length;
-          if (typeof length === 'number') charge(length * Base.BYTES_PER_ELEMENT);
-        }
-        super(...args);
+    const Base = globals[name] as { new (...args: unknown[]): ArrayBufferView; BYTES_PER_ELEMENT: number; prototype: object };
+    // A plain function that returns the native array, not a subclass: instances keep the built-in
+    // prototype, so V8's fast paths (subarray, slice, species lookups) stay intact. Only a length (or an
+    // array-like to copy) allocates a new buffer; a view on an existing buffer costs nothing.
+    const Counted = function (this: unknown, ...args: unknown[]): ArrayBufferView {
+      if (!new.target) throw new TypeError(`Constructor ${name} requires 'new'`);
+      const [first] = args;
+      if (typeof first === 'number') charge(first * Base.BYTES_PER_ELEMENT);
+      else if (first !== null && typeof first === 'object' && !(first instanceof ArrayBuffer) && !(first instanceof SharedArrayBuffer)) {
+        const length = (first as { length?: number }).length;
+        if (typeof length === 'number') charge(length * Base.BYTES_PER_ELEMENT);
       }
+      return Reflect.construct(Base, args);
     };
+    // `instanceof`, `BYTES_PER_ELEMENT`, `from` and `of` behave as the built-in's.
+    Object.setPrototypeOf(Counted, Base);
+    Object.defineProperty(Counted, 'prototype', { value: Base.prototype });
     Object.defineProperty(Counted, 'name', { value: name });
-    globals[name] = Counted as unknown as new (...args: unknown[]) => ArrayBufferView;
+    globals[name] = Counted;
   }
   return {
     reset: () => (charged = 0),
