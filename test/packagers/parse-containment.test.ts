@@ -18,6 +18,13 @@ function peakRssBytes(pid: number): number {
 
 const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
+/** `promise`, or a failure naming `what` once `ms` have passed (a generous deadline, not a timing target). */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 interface ParseWorkerStats {
   started: number;
   replaced: number;
@@ -53,10 +60,10 @@ describe('a moov beyond parse_memory_limit', () => {
     void refused.finally(() => (done = true));
     let healthzAnswers = 0;
     while (!done) {
-      expect((await daemon.healthz()).status).toBe('ok');
+      expect((await within(5_000, '/healthz', daemon.healthz())).status).toBe('ok');
       healthzAnswers += 1;
     }
-    const response = await refused;
+    const response = await within(20_000, 'the refused request', refused);
     expect(response.status).toBe(503);
     expect(response.text()).toMatch(/^PARSE_RESOURCES: .*parse_memory_limit/);
     expect(healthzAnswers).toBeGreaterThan(0);
