@@ -46,8 +46,9 @@ export async function openSource(mediaRoot: string, sourceRel: string, hooks: Op
   if (!checked?.isFile()) throw notFound(sourceRel, 'not a regular file');
   await hooks.beforeOpen?.();
   // O_NOFOLLOW: the last component must not have become a symlink; O_NONBLOCK: a FIFO swapped in must not hang the open.
-  const handle = await fs.open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => {
-    throw notFound(sourceRel, 'changed while it was being opened');
+  const handle = await fs.open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
+    // ELOOP: the file itself became a symlink since the check.
+    throw notFound(sourceRel, `cannot open it (${err.code ?? err.message}); it may have changed since it was checked`);
   });
   try {
     const opened = await handle.stat();

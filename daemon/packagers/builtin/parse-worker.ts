@@ -11,7 +11,7 @@ const budget = installTypedArrayBudget((workerData as { tableBudgetBytes: number
 
 /** Out of memory in any form this thread can still see (the heap limit itself ends the thread instead). */
 function isExhaustion(err: unknown): boolean {
-  return err instanceof BudgetExceeded || (err instanceof RangeError && /call stack|allocation failed|Invalid typed array length|Array buffer/i.test(err.message));
+  return err instanceof BudgetExceeded || (err instanceof RangeError && /call stack|allocation failed/i.test(err.message));
 }
 
 function replyFor(err: unknown): ParseReply {
