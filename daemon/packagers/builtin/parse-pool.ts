@@ -78,6 +78,11 @@ export class ParsePool {
     });
   }
 
+  /** Starts every worker now, so the first requests after start-up do not wait for a thread to boot. */
+  warm(): void {
+    for (const slot of this.slots) if (!this.closed && !slot.worker) slot.worker = this.spawn();
+  }
+
   /** Ends every worker (daemon shutdown, tests). */
   async close(): Promise<void> {
     this.closed = true;
@@ -102,7 +107,7 @@ export class ParsePool {
     const mib = Math.max(16, Math.floor(this.options.memoryLimitBytes / (1024 * 1024)));
     const worker = new Worker(workerScript(), {
       workerData: { tableBudgetBytes: this.options.memoryLimitBytes },
-      resourceLimits: { maxOldGenerationSizeMb: mib, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, Math.floor(mib / 8))), stackSizeMb: 4 },
+      resourceLimits: { maxOldGenerationSizeMb: mib, maxYoungGenerationSizeMb: Math.max(4, Math.min(16, Math.floor(mib / 16))), stackSizeMb: 4 },
       stdout: false,
       stderr: false,
     });
