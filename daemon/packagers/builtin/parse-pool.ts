@@ -114,6 +114,12 @@ export class ParsePool {
     this.stats.started += 1;
     // An idle worker does not keep the process alive (CLI commands exit when their work is done).
     worker.unref();
+    // A job listens for its own worker's failure; between jobs, a failure must neither go unheard
+    // (an unheard 'error' would end the daemon) nor leave a dead worker in its slot.
+    worker.on('error', () => undefined);
+    worker.on('exit', () => {
+      for (const slot of this.slots) if (slot.worker === worker && !slot.busy) slot.worker = undefined;
+    });
     return worker;
   }
 
