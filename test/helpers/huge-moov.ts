@@ -11,13 +11,13 @@ function stszOfOnes(sampleCount: number): Uint8Array {
   return fullBox('stsz', 0, 0, u32(0), u32(sampleCount), entries);
 }
 
-function moov(sampleCount: number, chunkOffset: number): Uint8Array {
+function moov(sampleCount: number, chunkOffset: number, sampleTicks: number): Uint8Array {
   const timescale = 48_000;
-  const duration = sampleCount * 1024;
+  const duration = Math.min(sampleCount * sampleTicks, 0xffffffff);
   const stbl = box(
     'stbl',
     fullBox('stsd', 0, 0, u32(1), mp4aEntry()),
-    fullBox('stts', 0, 0, u32(1), u32(sampleCount), u32(1024)),
+    fullBox('stts', 0, 0, u32(1), u32(sampleCount), u32(sampleTicks)),
     fullBox('stsc', 0, 0, u32(1), u32(1), u32(sampleCount), u32(1)),
     stszOfOnes(sampleCount),
     fullBox('stco', 0, 0, u32(1), u32(chunkOffset)),
@@ -35,10 +35,13 @@ function moov(sampleCount: number, chunkOffset: number): Uint8Array {
   return box('moov', fullBox('mvhd', 0, 0, u32(0), u32(0), u32(1000), u32(0), u32(0x00010000), u16(0x0100), zeros(10), zeros(36), zeros(24), u32(2)), trak);
 }
 
-/** Writes ftyp, an mdat of `sampleCount` bytes, then the moov describing them: `sampleCount * 4` bytes of stsz. */
-export function writeHugeMoovMovie(file: string, sampleCount: number): void {
+/**
+ * Writes ftyp, an mdat of `sampleCount` bytes, then the moov describing them: `sampleCount * 4` bytes of stsz.
+ * Each sample lasts `sampleTicks` of 48 kHz (an AAC frame by default; longer ones make one segment each).
+ */
+export function writeHugeMoovMovie(file: string, sampleCount: number, sampleTicks = 1024): void {
   const ftyp = box('ftyp', fourcc('isom'), u32(0x200), fourcc('isomiso2mp41'));
   const mdatHeader = bytes(u32(8 + sampleCount), fourcc('mdat'));
   const payloadStart = ftyp.length + mdatHeader.length;
-  writeFileSync(file, bytes(ftyp, mdatHeader, new Uint8Array(sampleCount), moov(sampleCount, payloadStart)));
+  writeFileSync(file, bytes(ftyp, mdatHeader, new Uint8Array(sampleCount), moov(sampleCount, payloadStart, sampleTicks)));
 }

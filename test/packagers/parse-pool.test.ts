@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAndPlan, transferableBuffers } from '../../daemon/packagers/builtin/parse-and-plan.js';
 import { ParsePool } from '../../daemon/packagers/builtin/parse-pool.js';
 import { fdReader } from '../../daemon/source/file-reader.js';
+import { writeHugeMoovMovie } from '../helpers/huge-moov.js';
 import { buildMovie, simpleAudio, simpleVideo } from '../helpers/mp4-builder.js';
 import { closeSourceFiles, sourceFileOf } from '../helpers/source-file.js';
 
@@ -65,6 +66,24 @@ describe('the parse pool', () => {
       const src = await sourceFileOf(text);
       await expect(pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: 'text.mp4', segmentDurationSec: 2 })).rejects.toMatchObject({ code: 'MP4_NO_MOOV', status: 422 });
       expect(pool.stats).toEqual({ started: 1, replaced: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('answers PARSE_RESOURCES when a plan outgrows the worker heap, and replaces that worker', async () => {
+    // A million 20-second frames: small tables, but a million planned segments, each an object on the heap.
+    const big = path.join(dir, 'million-segments.mp4');
+    writeHugeMoovMovie(big, 1_000_000, 48_000 * 20);
+    const pool = new ParsePool({ size: 1, memoryLimitBytes: 48 * 1024 * 1024, timeoutSec: 60 });
+    try {
+      const src = await sourceFileOf(big);
+      const err = await pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: 'million-segments.mp4', segmentDurationSec: 10 }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'PARSE_RESOURCES', status: 503 });
+      expect((err as { details: { reason: string } }).details.reason).toMatch(/heap out of memory/);
+      expect(pool.stats).toEqual({ started: 2, replaced: 1 });
+      const small = await sourceFileOf(file);
+      expect((await pool.run({ fd: small.handle.fd, sizeBytes: small.sizeBytes, relPath: 'clip.mp4', segmentDurationSec: 2 })).plan.segments).toHaveLength(5);
     } finally {
       await pool.close();
     }
