@@ -93,6 +93,8 @@ export const configSchema = z
     max_queued_packaging: z.coerce.number().int().min(0).prefault(64),
     /** Segments one I-frame playlist request may package (the others must be in the cache already). */
     iframe_max_packaged_segments: positiveInt.prefault(360),
+    /** Each moov parse runs in a worker thread bounded by this: a crafted moov costs that worker, not the daemon. */
+    parse_memory_limit: size.refine((bytes) => bytes >= 16 * 1024 * 1024, 'must be at least 16MiB').prefault('256MiB'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
     prune: pruneSchema.prefault({}),
   })
@@ -121,6 +123,7 @@ export interface Config {
   readonly packagingTimeoutSec: number;
   readonly maxQueuedPackaging: number;
   readonly iframeMaxPackagedSegments: number;
+  readonly parseMemoryLimitBytes: number;
   readonly logLevel: Parsed['log_level'];
   readonly prune: {
     readonly ttlSec: number;
@@ -152,6 +155,7 @@ function toConfig(p: Parsed): Config {
     packagingTimeoutSec: p.packaging_timeout,
     maxQueuedPackaging: p.max_queued_packaging,
     iframeMaxPackagedSegments: p.iframe_max_packaged_segments,
+    parseMemoryLimitBytes: p.parse_memory_limit,
     logLevel: p.log_level,
     prune: {
       ttlSec: p.prune.ttl,

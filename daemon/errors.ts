@@ -24,7 +24,11 @@ export type ErrorCode =
   | 'PACKAGER_TIMEOUT' // 504
   | 'PACKAGER_UNAVAILABLE' // 503
   | 'BUSY' // 503: waited too long for another generation of the same file, or the packaging queue is full
-  | 'PACKAGING_LIMIT'; // 422: the request would package more than a configured bound allows at once
+  | 'PACKAGING_LIMIT' // 422: the request would package more than a configured bound allows at once
+  // 503: parsing the source's moov needs more memory than parse_memory_limit gives a parse worker.
+  // The server's own bound refused it (not the file's fault by the MP4 spec, not a bug): raising the
+  // limit makes the same request succeed, and 503 is neither cached by CDNs nor taken for a crash.
+  | 'PARSE_RESOURCES';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_PATH: 400,
@@ -47,6 +51,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   PACKAGER_UNAVAILABLE: 503,
   BUSY: 503,
   PACKAGING_LIMIT: 422,
+  PARSE_RESOURCES: 503,
 };
 
 export class CasterpakError extends Error {

@@ -34,6 +34,11 @@ describe('config', () => {
     expect(config.prune.maxSizeBytes).toBe(50 * 2 ** 30);
   });
 
+  it('bounds each moov parse at 256 MiB unless told otherwise', () => {
+    expect(loadConfig({ configPath: configFile(''), env: {} }).parseMemoryLimitBytes).toBe(256 * 2 ** 20);
+    expect(loadConfig({ configPath: configFile('parse_memory_limit = "1GiB"'), env: {} }).parseMemoryLimitBytes).toBe(2 ** 30);
+  });
+
   it('lets the environment override the file, and flags override the environment', () => {
     const file = configFile('segment_duration = 6\nmedia_root = "/from/file"');
     const env = { CASTERPAK_SEGMENT_DURATION: '4', CASTERPAK_MEDIA_ROOT: '/from/env', CASTERPAK_PRUNE_TTL: '15m' };
@@ -58,6 +63,7 @@ describe('config', () => {
     ['url_prefix = "i"', /url_prefix: must look like \/i\//],
     ['packaging_timeout = "soon"', /packaging_timeout: expected a duration like 90s/],
     ['[prune]\nmax_size = "lots"', /prune\.max_size: expected a size like 500MB/],
+    ['parse_memory_limit = "8MiB"', /parse_memory_limit: must be at least 16MiB/],
     ['colour = "blue"', /unknown key\(s\) colour/],
     ['public_base_url = "ftp://x"', /public_base_url: /],
   ])('refuses %j with a message naming the key', (text, message) => {

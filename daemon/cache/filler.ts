@@ -10,9 +10,11 @@ import { isMasterRequest, type MasterRequest, type ParsedRequest, type Rendition
 import { renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
 import type { BitrateTerm } from '../master/bitrate-filter.js';
+import type { ParsePool } from '../packagers/builtin/parse-pool.js';
 import { createMoviePlanner } from '../packagers/index.js';
 import type { MoviePlanner, Packager, SegmentList, SegmentPackager } from '../packagers/packager.js';
 import { renderMediaPlaylist } from '../plan/playlist.js';
+import { withOpenSource } from '../source/open-source.js';
 import { resolveSource, type SourceFile } from '../source/resolve.js';
 import { isSamePackage, type NewCacheFile, type Store } from '../store/store.js';
 import { IframeFiller } from './iframe-filler.js';
@@ -104,6 +106,11 @@ export class CacheFiller {
 
   get packagerName(): Packager['name'] {
     return this.deps.packager.name;
+  }
+
+  /** The worker threads moovs are parsed in (the builtin packager's, shared with master playlists). */
+  get parsePool(): ParsePool | undefined {
+    return this.planner.parsePool;
   }
 
   /** Calls `listener` after every packaging run, successful or not; returns the unsubscribe function. */
@@ -208,9 +215,11 @@ export class CacheFiller {
   }
 
   /** Whole-rendition packagers: every segment is published before the playlist that names them. */
-  private packageRendition(src: SourceFile, cachePath: string): Promise<void> {
+  private packageRendition(resolved: SourceFile, cachePath: string): Promise<void> {
     const { store, config, packager } = this.deps;
-    return this.generate({ key: packageGenerationKey(src.relPath), cachePath, sourceRel: src.relPath }, async (signal) => {
+    return this.generate({ key: packageGenerationKey(resolved.relPath), cachePath, sourceRel: resolved.relPath }, (signal) =>
+      // The source is opened once for the whole run and read only through that handle (closed after the run).
+      withOpenSource(config.mediaRoot, resolved.relPath, async (src) => {
       // The builtin reader vets the source first (a 422 with its reason): ffmpeg exits 0 on a truncated
       // mdat and mp42hls writes 0-second packages for several broken inputs.
       await this.planner.plannedMovie(src);
@@ -237,13 +246,15 @@ export class CacheFiller {
       } finally {
         await fs.rm(workDir, { recursive: true, force: true });
       }
-    });
+    }));
   }
 
   /** Segment packagers: the playlist from the plan alone, or one segment muxed on its own. */
-  private packageOneFile(packager: SegmentPackager, src: SourceFile, req: RenditionRequest): Promise<void> {
+  private packageOneFile(packager: SegmentPackager, resolved: SourceFile, req: RenditionRequest): Promise<void> {
     const { store, config } = this.deps;
-    return this.generate({ key: req.cachePath, cachePath: req.cachePath, sourceRel: src.relPath }, async (signal) => {
+    return this.generate({ key: req.cachePath, cachePath: req.cachePath, sourceRel: resolved.relPath }, (signal) =>
+      // The source is opened once for the run and read only through that handle (closed after the run).
+      withOpenSource(config.mediaRoot, resolved.relPath, async (src) => {
       const list = await packager.plan(src);
       const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'segment', list.durationsSec.length);
       await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
@@ -258,6 +269,6 @@ export class CacheFiller {
       }
       store.recordFiles([file]);
       return [file];
-    });
+    }));
   }
 }

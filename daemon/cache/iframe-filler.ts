@@ -12,6 +12,7 @@ import { findKeyframeRanges } from '../master/iframe-ranges.js';
 import { parseToolPlaylist } from '../packagers/hls-output.js';
 import type { MoviePlanner, Packager } from '../packagers/packager.js';
 import { renderIframePlaylist } from '../plan/iframe-playlist.js';
+import { withOpenSource } from '../source/open-source.js';
 import { resolveSource, type SourceFile } from '../source/resolve.js';
 import { isSamePackage, type Store } from '../store/store.js';
 import type { FillResult } from './fill-result.js';
@@ -83,7 +84,7 @@ export class IframeFiller {
 
   /** Refuses, before anything is packaged, a rendition that cannot have I-frames: no video track. */
   private async refuseAudioOnly(src: SourceFile): Promise<void> {
-    const { movie } = await this.deps.planner.plannedMovie(src);
+    const { movie } = await withOpenSource(this.deps.config.mediaRoot, src.relPath, (opened) => this.deps.planner.plannedMovie(opened));
     if (!movie.video) {
       throw new CasterpakError('NOT_FOUND', 'the rendition has no video track, so it has no I-frame playlist', { source: src.relPath });
     }

@@ -4,6 +4,7 @@ import { CasterpakError, isCasterpakError } from '../errors.js';
 import type { Movie } from '../mp4/types.js';
 import type { MoviePlanner } from '../packagers/packager.js';
 import type { SegmentPlan } from '../plan/types.js';
+import { openSource, type OpenSource } from '../source/open-source.js';
 import { resolveSource, type SourceFile } from '../source/resolve.js';
 import type { MasterMember } from '../store/store.js';
 
@@ -13,20 +14,24 @@ export type LoadedMember =
   | { readonly state: 'unusable'; readonly src: SourceFile; readonly error: CasterpakError };
 
 async function loadMember(mediaRoot: string, planner: MoviePlanner, sourceRel: string): Promise<LoadedMember> {
-  let src: SourceFile;
+  let opened: OpenSource;
   try {
-    src = await resolveSource(mediaRoot, sourceRel);
+    opened = await openSource(mediaRoot, sourceRel);
   } catch (err) {
     if (isCasterpakError(err) && err.code === 'NOT_FOUND') return { state: 'missing', sourceRel };
     throw err;
   }
+  // The member keeps the identity only: the handle is closed once the moov is read.
+  const { handle, ...src } = opened;
   try {
-    const { movie, plan } = await planner.plannedMovie(src);
+    const { movie, plan } = await planner.plannedMovie(opened);
     return { state: 'usable', src, movie, plan };
   } catch (err) {
     // 422: the file is there but is not a rendition we can describe; anything else is our failure.
     if (isCasterpakError(err) && err.status === 422) return { state: 'unusable', src, error: err };
     throw err;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -37,6 +37,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
   const tailer = accessLogTailer(config, store, log);
   await tailer?.start();
   const filler = new CacheFiller({ config, store, packager, log });
+  filler.parsePool?.warm();
   const observability = createObservability({ config, store, filler });
   const { app } = createApp({ config, store, filler, log, observability });
 
@@ -53,6 +54,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
       await new Promise<void>((resolve) => server.close(() => resolve()));
       observability.stop();
       await tailer?.stop();
+      await filler.parsePool?.close();
       store.close();
     },
   };

@@ -66,7 +66,15 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; obse
     } catch (err) {
       return c.json({ status: 'unhealthy', reason: (err as Error).message }, 503);
     }
-    return c.json({ status: 'ok', mode: config.mode, requests: stats.requests, misses: filler.stats.misses, packagerRuns: filler.stats.packagerRuns });
+    return c.json({
+      status: 'ok',
+      mode: config.mode,
+      requests: stats.requests,
+      misses: filler.stats.misses,
+      packagerRuns: filler.stats.packagerRuns,
+      // Workers started, and those ended by packaging_timeout or lost to parse_memory_limit (each replaced).
+      parseWorkers: filler.parsePool?.stats,
+    });
   });
 
   mountPlayer(app, { config, store, filler });

@@ -4,42 +4,46 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import { muxSegment } from '../mpegts/muxer.js';
-import { readMovie } from '../mp4/read-movie.js';
-import type { Movie, RangeReader } from '../mp4/types.js';
+import type { Movie } from '../mp4/types.js';
 import { packageVersion } from '../package-root.js';
 import { segmentFileName } from '../layout/rendition-files.js';
-import { planSegments } from '../plan/segment-plan.js';
 import type { SegmentPlan } from '../plan/types.js';
-import { openFileReader, type FileRangeReader } from '../source/file-reader.js';
-import type { SourceFile } from '../source/resolve.js';
+import { handleReader, type FileRangeReader } from '../source/file-reader.js';
 import { ScratchPool, roundUpToMiB } from '../source/scratch-pool.js';
-import { classifyCutCandidates } from './builtin/idr-probe.js';
+import { parseAndPlan, type PlannedSource } from './builtin/parse-and-plan.js';
+import { ParsePool, type ParsePoolOptions } from './builtin/parse-pool.js';
 import { ParsedSources, type ParsedSource } from './builtin/parsed-sources.js';
 import { readSegmentInput } from './builtin/segment-input.js';
 import type { LruLimits } from './builtin/lru.js';
+import type { OpenSource } from '../source/open-source.js';
 import type { PackagerOptions, SegmentList, SegmentPackager } from './packager.js';
 
 export interface BuiltinOptions extends PackagerOptions {
   /** Bounds of the in-memory cache of parsed moovs and plans. */
   readonly cacheLimits?: LruLimits;
-  /** How a source is opened for ranged reads (default: the file itself; tests wrap it to count reads). */
-  readonly openReader?: (absPath: string) => Promise<FileRangeReader>;
+  /** The parse workers: a pool to share (the daemon's, a benchmark's) or the bounds of one of its own. */
+  readonly parsePool?: ParsePool | ParsePoolOptions;
+  /**
+   * Tests only: wraps the reader of the opened source (to count reads) and parses in this thread,
+   * since a worker's reads cannot be observed from here.
+   */
+  readonly wrapReader?: (reader: FileRangeReader, src: OpenSource) => FileRangeReader;
 }
 
 export interface BuiltinPackager extends SegmentPackager {
   /** The full plan (sample ranges, byte totals, timeline shift), for master playlists and tests. */
-  segmentPlan(src: SourceFile): Promise<SegmentPlan>;
+  segmentPlan(src: OpenSource): Promise<SegmentPlan>;
   /** The parsed moov with its plan: what master playlists describe (codecs, sizes, times), without muxing. */
-  plannedMovie(src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }>;
+  plannedMovie(src: OpenSource): Promise<{ movie: Movie; plan: SegmentPlan }>;
+  /** The parse workers (shared with the master planner; ended on shutdown). */
+  readonly parsePool: ParsePool;
 }
 
-/** The file on disk must still be the one the caller stat'ed: a changed size means it was replaced meanwhile. */
-function checkUnchanged(src: SourceFile, reader: RangeReader): void {
-  if (reader.sizeBytes !== src.sizeBytes) {
-    throw new CasterpakError('PACKAGER_FAILED', `${src.relPath} changed while it was being packaged`, {
-      expectedBytes: src.sizeBytes,
-      actualBytes: reader.sizeBytes,
-    });
+/** The open file must still be what the caller described: a changed size means it was rewritten in place meanwhile. */
+async function checkUnchanged(src: OpenSource): Promise<void> {
+  const { size } = await src.handle.stat();
+  if (size !== src.sizeBytes) {
+    throw new CasterpakError('PACKAGER_FAILED', `${src.relPath} changed while it was being packaged`, { expectedBytes: src.sizeBytes, actualBytes: size });
   }
 }
 
@@ -47,41 +51,32 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
   const sources = new ParsedSources(options.cacheLimits);
   const scratch = new ScratchPool();
   const targetSec = options.segmentDurationSec;
-  const openReader = options.openReader ?? openFileReader;
+  const pool = options.parsePool instanceof ParsePool ? options.parsePool : new ParsePool(options.parsePool);
+  const wrap = options.wrapReader ?? ((reader: FileRangeReader) => reader);
 
-  /** Runs `work` with the source open and always closes it. */
-  const withFileReader = async <T>(absPath: string, work: (reader: FileRangeReader) => Promise<T>): Promise<T> => {
-    const reader = await openReader(absPath);
-    try {
-      return await work(reader);
-    } finally {
-      await reader.close();
-    }
-  };
-
-  const parsed = (src: SourceFile, reader: RangeReader): Promise<ParsedSource> => sources.get(src, () => readMovie(reader));
+  /** Reads of the opened source, through its one handle (never reopened by name). */
+  const readerOf = (src: OpenSource): FileRangeReader => wrap(handleReader(src.handle, src.sizeBytes, src.relPath), src);
 
   /**
-   * The plan for the configured target, made once per parsed source and shared by concurrent requests
-   * (so it takes no request's abort signal: classification is a few small reads).
+   * The moov is parsed and the plan for the configured target made in a worker, bounded in memory
+   * and time, so a crafted moov costs that worker and not the daemon; the typed sample tables come
+   * back moved, not copied. One parse per source even under concurrent requests.
    */
-  const planWith = async (src: SourceFile, reader: RangeReader): Promise<{ source: ParsedSource; plan: SegmentPlan }> => {
-    checkUnchanged(src, reader);
-    const source = await parsed(src, reader);
-    let plan = source.plans.get(targetSec);
-    if (!plan) {
-      plan = (async () => {
-        if (source.movie.video) await classifyCutCandidates(reader, source.movie.video, targetSec, source.marks);
-        return planSegments(source.movie, { segmentDurationSec: targetSec }, source.marks);
-      })();
-      source.plans.set(targetSec, plan);
-      plan.catch(() => source.plans.delete(targetSec));
-    }
+  const load = (src: OpenSource): Promise<PlannedSource> =>
+    options.wrapReader
+      ? parseAndPlan(readerOf(src), targetSec)
+      : pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: targetSec });
+
+  const planWith = async (src: OpenSource): Promise<{ source: ParsedSource; plan: SegmentPlan }> => {
+    await checkUnchanged(src);
+    const source = await sources.get(src, () => load(src));
+    const plan = source.plans.get(targetSec);
+    if (!plan) throw new CasterpakError('PACKAGER_FAILED', `no plan for ${targetSec}s segments of ${src.relPath}`, {});
     return { source, plan: await plan };
   };
 
-  const muxOne = async (src: SourceFile, reader: RangeReader, n: number, signal: AbortSignal): Promise<Uint8Array> => {
-    const { source, plan } = await planWith(src, reader);
+  const muxOne = async (src: OpenSource, reader: FileRangeReader, n: number, signal: AbortSignal): Promise<Uint8Array> => {
+    const { source, plan } = await planWith(src);
     const segment = plan.segments[n - 1];
     if (!Number.isInteger(n) || !segment) {
       throw new CasterpakError('NOT_FOUND', `segment ${n} does not exist (the rendition has ${plan.segments.length})`, { n });
@@ -95,25 +90,12 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     }
   };
 
-  const segmentPlan = (src: SourceFile): Promise<SegmentPlan> =>
-    withFileReader(src.absPath, async (reader) => (await planWith(src, reader)).plan);
+  const segmentPlan = async (src: OpenSource): Promise<SegmentPlan> => (await planWith(src)).plan;
 
-  /**
-   * The moov and plan when both are in memory already, without opening the file: the key holds the
-   * size and mtime the caller just stat'ed, so it is the same file. Undefined otherwise (or if they failed).
-   */
-  const inMemory = async (src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan } | undefined> => {
-    const source = await sources.peek(src)?.catch(() => undefined);
-    const plan = await source?.plans.get(targetSec)?.catch(() => undefined);
-    return source && plan ? { movie: source.movie, plan } : undefined;
+  const plannedMovie = async (src: OpenSource): Promise<{ movie: Movie; plan: SegmentPlan }> => {
+    const { source, plan } = await planWith(src);
+    return { movie: source.movie, plan };
   };
-
-  const plannedMovie = async (src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }> =>
-    (await inMemory(src)) ??
-    withFileReader(src.absPath, async (reader) => {
-      const { source, plan } = await planWith(src, reader);
-      return { movie: source.movie, plan };
-    });
 
   return {
     name: 'builtin',
@@ -125,6 +107,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
 
     segmentPlan,
     plannedMovie,
+    parsePool: pool,
 
     async plan(src): Promise<SegmentList> {
       const plan = await segmentPlan(src);
@@ -132,41 +115,40 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     },
 
     async segment(src, n, signal) {
-      return withFileReader(src.absPath, (reader) => muxOne(src, reader, n, signal));
+      return muxOne(src, readerOf(src), n, signal);
     },
 
     async packageRendition(src, outDir, signal): Promise<SegmentList> {
-      return withFileReader(src.absPath, async (reader) => {
-        const { source, plan } = await planWith(src, reader);
-        const segmentSource = { reader, scratch, movie: source.movie, marks: source.marks, plan };
-        const readInput = (index: number) => {
-          const input = readSegmentInput(segmentSource, plan.segments[index], signal);
-          input.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-          return input;
-        };
-        // Reading segment N+1 overlaps muxing and writing segment N; at most two segments are in memory.
-        let next = readInput(0);
-        // Each segment is written out before the next is muxed, so one output buffer serves them all
-        // (fresh ~10 MB buffers cost page faults and garbage collection on every segment).
-        let output = new Uint8Array(0);
-        const reuseOutput = (bytes: number): Uint8Array => {
-          if (output.length < bytes) output = new Uint8Array(Buffer.allocUnsafeSlow(roundUpToMiB(bytes)).buffer);
-          return output.subarray(0, bytes);
-        };
-        for (let index = 0; index < plan.segments.length; index++) {
-          const { input, release } = await next;
-          if (index + 1 < plan.segments.length) next = readInput(index + 1);
-          let bytes: Uint8Array;
-          try {
-            signal.throwIfAborted();
-            bytes = muxSegment(input, reuseOutput);
-          } finally {
-            release();
-          }
-          await fs.writeFile(path.join(outDir, segmentFileName(index + 1)), bytes);
+      const reader = readerOf(src);
+      const { source, plan } = await planWith(src);
+      const segmentSource = { reader, scratch, movie: source.movie, marks: source.marks, plan };
+      const readInput = (index: number) => {
+        const input = readSegmentInput(segmentSource, plan.segments[index], signal);
+        input.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+        return input;
+      };
+      // Reading segment N+1 overlaps muxing and writing segment N; at most two segments are in memory.
+      let next = readInput(0);
+      // Each segment is written out before the next is muxed, so one output buffer serves them all
+      // (fresh ~10 MB buffers cost page faults and garbage collection on every segment).
+      let output = new Uint8Array(0);
+      const reuseOutput = (bytes: number): Uint8Array => {
+        if (output.length < bytes) output = new Uint8Array(Buffer.allocUnsafeSlow(roundUpToMiB(bytes)).buffer);
+        return output.subarray(0, bytes);
+      };
+      for (let index = 0; index < plan.segments.length; index++) {
+        const { input, release } = await next;
+        if (index + 1 < plan.segments.length) next = readInput(index + 1);
+        let bytes: Uint8Array;
+        try {
+          signal.throwIfAborted();
+          bytes = muxSegment(input, reuseOutput);
+        } finally {
+          release();
         }
-        return { durationsSec: plan.segments.map((segment) => segment.durationSec) };
-      });
+        await fs.writeFile(path.join(outDir, segmentFileName(index + 1)), bytes);
+      }
+      return { durationsSec: plan.segments.map((segment) => segment.durationSec) };
     },
   };
 }

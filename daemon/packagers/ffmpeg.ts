@@ -7,7 +7,8 @@ import { segmentFileName } from '../layout/rendition-files.js';
 import type { SourceFile } from '../source/resolve.js';
 import { checkToolSegments, parseToolPlaylist } from './hls-output.js';
 import type { PackagerOptions, RenditionPackager, SegmentList } from './packager.js';
-import { firstLine, runTool, type ToolResult } from './run-tool.js';
+import type { OpenSource } from '../source/open-source.js';
+import { TOOL_INPUT_PATH, firstLine, runTool, type ToolResult } from './run-tool.js';
 
 /** stderr phrases with which ffmpeg says the input, not ffmpeg, is at fault (→ 422, not 502). */
 const INPUT_FAULTS: Array<[RegExp, string]> = [
@@ -43,11 +44,12 @@ export function createFfmpegPackager(options: PackagerOptions & { ffmpegPath: st
       return version;
     },
 
-    async packageRendition(src: SourceFile, outDir: string, signal: AbortSignal): Promise<SegmentList> {
+    async packageRendition(src: OpenSource, outDir: string, signal: AbortSignal): Promise<SegmentList> {
       const playlist = path.join(outDir, 'ffmpeg.m3u8');
       const args = [
         '-nostdin', '-hide_banner', '-loglevel', 'error',
-        '-i', src.absPath,
+        // The opened source, not its name: the file checked at open time is the one packaged.
+        '-i', TOOL_INPUT_PATH,
         // One video and one audio track, as every CasterPak packager; `?` keeps audio-only and video-only working.
         '-map', '0:v:0?', '-map', '0:a:0?',
         '-c', 'copy', '-sn', '-dn',
@@ -59,7 +61,7 @@ export function createFfmpegPackager(options: PackagerOptions & { ffmpegPath: st
         '-hls_segment_filename', path.join(outDir, 'segment%d_0_av.ts'),
         playlist,
       ];
-      const result = await runTool(tool, args, signal);
+      const result = await runTool(tool, args, signal, src.handle.fd);
       if (result.exitCode !== 0) throw classifyFfmpegFailure(result, src);
       const segments = parseToolPlaylist(await fs.readFile(playlist, 'utf8'), 'ffmpeg');
       checkToolSegments(segments, 'ffmpeg');

@@ -2,9 +2,15 @@
 
 import type { Config } from '../config.js';
 import { createBuiltinPackager, type BuiltinPackager } from './builtin.js';
+import type { ParsePoolOptions } from './builtin/parse-pool.js';
 import { createFfmpegPackager } from './ffmpeg.js';
 import { createMp42hlsPackager } from './mp42hls.js';
 import type { MoviePlanner, Packager } from './packager.js';
+
+/** The parse workers' bounds: as many as packaging runs at once, each bounded in memory and time. */
+function parsePoolOptions(config: Config): ParsePoolOptions {
+  return { size: config.maxConcurrentPackaging, memoryLimitBytes: config.parseMemoryLimitBytes, timeoutSec: config.packagingTimeoutSec };
+}
 
 export function createPackager(config: Config): Packager {
   const options = { segmentDurationSec: config.segmentDurationSec };
@@ -14,7 +20,7 @@ export function createPackager(config: Config): Packager {
     case 'mp42hls':
       return createMp42hlsPackager({ ...options, mp42hlsPath: config.mp42hlsPath });
     case 'builtin':
-      return createBuiltinPackager(options);
+      return createBuiltinPackager({ ...options, parsePool: parsePoolOptions(config) });
   }
 }
 
@@ -25,5 +31,5 @@ export function createPackager(config: Config): Packager {
  */
 export function createMoviePlanner(config: Config, packager: Packager): MoviePlanner {
   if (packager.name === 'builtin') return packager as BuiltinPackager;
-  return createBuiltinPackager({ segmentDurationSec: config.segmentDurationSec });
+  return createBuiltinPackager({ segmentDurationSec: config.segmentDurationSec, parsePool: parsePoolOptions(config) });
 }

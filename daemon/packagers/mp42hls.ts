@@ -7,7 +7,8 @@ import { segmentFileName } from '../layout/rendition-files.js';
 import type { SourceFile } from '../source/resolve.js';
 import { checkToolSegments, parseToolPlaylist } from './hls-output.js';
 import type { PackagerOptions, RenditionPackager, SegmentList } from './packager.js';
-import { firstLine, runTool } from './run-tool.js';
+import type { OpenSource } from '../source/open-source.js';
+import { TOOL_INPUT_PATH, firstLine, runTool } from './run-tool.js';
 
 const TOOL_INDEX = 'mp42hls.m3u8';
 const TOOL_SEGMENT_TEMPLATE = 'mp42hls-segment-%d.ts';
@@ -28,15 +29,16 @@ export function createMp42hlsPackager(options: PackagerOptions & { mp42hlsPath: 
       return version;
     },
 
-    async packageRendition(src: SourceFile, outDir: string, signal: AbortSignal): Promise<SegmentList> {
+    async packageRendition(src: OpenSource, outDir: string, signal: AbortSignal): Promise<SegmentList> {
       const args = [
         '--segment-duration', String(Math.round(options.segmentDurationSec)),
         '--index-filename', path.join(outDir, TOOL_INDEX),
         '--segment-filename-template', path.join(outDir, TOOL_SEGMENT_TEMPLATE),
         '--segment-url-template', TOOL_SEGMENT_TEMPLATE,
-        src.absPath,
+        // The opened source, not its name: the file checked at open time is the one packaged.
+        TOOL_INPUT_PATH,
       ];
-      const result = await runTool(tool, args, signal);
+      const result = await runTool(tool, args, signal, src.handle.fd);
       if (result.exitCode !== 0) {
         const reason = firstLine(result.stderr) ?? firstLine(result.stdout) ?? `exit code ${result.exitCode}`;
         throw new CasterpakError('PACKAGER_FAILED', `mp42hls failed: ${reason}`, { exitCode: result.exitCode, signal: result.signal });

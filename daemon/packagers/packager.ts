@@ -3,7 +3,8 @@
 import type { PackagerName } from '../config.js';
 import type { Movie } from '../mp4/types.js';
 import type { SegmentPlan } from '../plan/types.js';
-import type { SourceFile } from '../source/resolve.js';
+import type { OpenSource } from '../source/open-source.js';
+import type { ParsePool } from './builtin/parse-pool.js';
 
 /** The segments of a rendition in order; segment N (1-based) is `durationsSec[N - 1]`. */
 export interface SegmentList {
@@ -23,7 +24,7 @@ interface PackagerBase {
    * Packages the whole rendition into `outDir` as `segment<N>_0_av.ts`, N from 1, and returns
    * the segment durations. Throws a CasterpakError (422 input, 502 failure); honours `signal`.
    */
-  packageRendition(src: SourceFile, outDir: string, signal: AbortSignal): Promise<SegmentList>;
+  packageRendition(src: OpenSource, outDir: string, signal: AbortSignal): Promise<SegmentList>;
 }
 
 /** Packagers that can only make the whole rendition at once (mp42hls, ffmpeg). */
@@ -35,14 +36,16 @@ export interface RenditionPackager extends PackagerBase {
 export interface SegmentPackager extends PackagerBase {
   readonly granularity: 'segment';
   /** The segment list from the moov alone, without reading sample data. */
-  plan(src: SourceFile): Promise<SegmentList>;
+  plan(src: OpenSource): Promise<SegmentList>;
   /** Muxes segment `n` (1-based); throws NOT_FOUND when `n` is out of range. */
-  segment(src: SourceFile, n: number, signal: AbortSignal): Promise<Uint8Array>;
+  segment(src: OpenSource, n: number, signal: AbortSignal): Promise<Uint8Array>;
 }
 
 export type Packager = RenditionPackager | SegmentPackager;
 
 /** What master playlists read of a rendition: the builtin reader and planner (moov and a few sync samples only). */
 export interface MoviePlanner {
-  plannedMovie(src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }>;
+  plannedMovie(src: OpenSource): Promise<{ movie: Movie; plan: SegmentPlan }>;
+  /** The worker threads it parses in, when it has its own (ended on shutdown, counted in /healthz). */
+  readonly parsePool?: ParsePool;
 }

@@ -1,16 +1,19 @@
 // Child process of the builtin benchmark: muxes every segment of one source and prints its peak RSS in bytes.
 
-import { statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createBuiltinPackager } from '../../daemon/packagers/builtin.js';
 
 async function main(): Promise<void> {
   const absPath = process.argv[2];
-  const stat = statSync(absPath);
-  const src = { absPath, relPath: 'bench.mp4', sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) };
+  const handle = await open(absPath, 'r');
+  const stat = await handle.stat();
+  const src = { absPath, relPath: 'bench.mp4', sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs), handle };
   const packager = createBuiltinPackager({ segmentDurationSec: Number(process.argv[3] ?? 10) });
   const { durationsSec } = await packager.plan(src);
   const signal = new AbortController().signal;
   for (let n = 1; n <= durationsSec.length; n++) await packager.segment(src, n, signal);
+  await packager.parsePool.close();
+  await handle.close();
   // resourceUsage().maxRSS is in kilobytes.
   process.stdout.write(`${process.resourceUsage().maxRSS * 1024}\n`);
 }

@@ -5,7 +5,7 @@ import type { MuxSegmentInput } from '../../daemon/mpegts/types.js';
 import { readMovie } from '../../daemon/mp4/read-movie.js';
 import { readSegmentInput } from '../../daemon/packagers/builtin/segment-input.js';
 import { createBuiltinPackager } from '../../daemon/packagers/builtin.js';
-import type { SourceFile } from '../../daemon/source/resolve.js';
+import type { OpenSource } from '../../daemon/source/open-source.js';
 import { newIdrMarks } from '../../daemon/plan/types.js';
 import { openFileReader } from '../../daemon/source/file-reader.js';
 import { ScratchPool } from '../../daemon/source/scratch-pool.js';
@@ -15,8 +15,8 @@ const SEGMENTS = 12;
 const ROUNDS = 5;
 
 /** Inputs of `SEGMENTS` segments spread over the rendition, each in its own buffer (the pool holds none back). */
-async function inputs(src: SourceFile, segmentDurationSec: number): Promise<MuxSegmentInput[]> {
-  const plan = await createBuiltinPackager({ segmentDurationSec }).segmentPlan(src);
+async function inputs(src: OpenSource, segmentDurationSec: number): Promise<MuxSegmentInput[]> {
+  const plan = await createBuiltinPackager({ segmentDurationSec, wrapReader: (reader) => reader }).segmentPlan(src);
   const reader = await openFileReader(src.absPath);
   try {
     const movie = await readMovie(reader);
@@ -31,7 +31,7 @@ async function inputs(src: SourceFile, segmentDurationSec: number): Promise<MuxS
 }
 
 /** Best of `ROUNDS` rounds over the same inputs, in MB of TS out per second of muxing. */
-export async function muxThroughputRow(src: SourceFile, segmentDurationSec: number): Promise<BenchRow> {
+export async function muxThroughputRow(src: OpenSource, segmentDurationSec: number): Promise<BenchRow> {
   const segments = await inputs(src, segmentDurationSec);
   let best = 0;
   let bytes = 0;

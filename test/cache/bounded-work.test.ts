@@ -20,9 +20,9 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'casterpak-bounded-'));
 interface Harness {
   readonly config: Config;
   readonly store: Store;
-  /** Files the packager opened, in order. */
+  /** Sources the packager made a reader for (a parse, or a segment's reads), in order. */
   readonly opened: string[];
-  /** Each open waits this long first (0: not at all). */
+  /** Each read waits this long first (0: not at all). */
   openDelayMs: number;
   get(url: string): Promise<Response>;
 }
@@ -42,10 +42,16 @@ function harness(name: string, extra: Record<string, unknown> = {}): Harness {
   };
   const packager = createBuiltinPackager({
     segmentDurationSec: config.segmentDurationSec,
-    openReader: async (absPath) => {
-      h.opened.push(path.basename(absPath));
-      if (h.openDelayMs > 0) await sleep(h.openDelayMs);
-      return openFileReader(absPath);
+    // Parses in this process through a reader that counts (and can delay) the sources it is made for.
+    wrapReader: (reader, src) => {
+      h.opened.push(path.basename(src.absPath));
+      return {
+        ...reader,
+        read: async (offset, length, target) => {
+          if (h.openDelayMs > 0) await sleep(h.openDelayMs);
+          return reader.read(offset, length, target);
+        },
+      };
     },
   });
   const filler = new CacheFiller({ config, store, packager, log: silentLogger });

@@ -43,6 +43,8 @@ export interface RunningDaemon {
   healthz(): Promise<Healthz>;
   /** Everything the daemon wrote to stdout and stderr so far. */
   output(): string;
+  /** The daemon's own pid (for /proc/<pid>/status and /proc/<pid>/fd). */
+  pid(): number;
   /** SIGTERM, then SIGKILL of its process group after 5 s; the directories stay. */
   stop(): Promise<void>;
   /** Starts it again on the same config and directories. */
@@ -139,6 +141,10 @@ async function startOnce(options: DaemonOptions): Promise<RunningDaemon> {
     get,
     healthz,
     output: () => sink.text,
+    pid: () => {
+      if (!proc) throw new Error('the daemon is not running');
+      return proc.pid;
+    },
     stop: () => stopDaemon(proc),
     async restart() {
       await stopDaemon(proc);

@@ -1,10 +1,23 @@
-// A SourceFile for a path on disk, as the daemon's resolver would describe it.
+// An opened source for a path on disk, as the daemon's openSource would hand it to a packager.
 
-import { promises as fs } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
-import type { SourceFile } from '../../daemon/source/resolve.js';
+import type { OpenSource } from '../../daemon/source/open-source.js';
 
-export async function sourceFileOf(absPath: string): Promise<SourceFile> {
-  const stat = await fs.stat(absPath);
-  return { absPath, relPath: path.basename(absPath), sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) };
+const opened = new Set<OpenSource>();
+
+/** Opens `absPath` (closed by closeSourceFiles, or when the test process ends). */
+export async function sourceFileOf(absPath: string): Promise<OpenSource> {
+  const handle = await open(absPath, 'r');
+  const stat = await handle.stat();
+  const src = { absPath, relPath: path.basename(absPath), sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs), handle };
+  opened.add(src);
+  return src;
+}
+
+/** Closes every source sourceFileOf opened. */
+export async function closeSourceFiles(): Promise<void> {
+  const all = [...opened];
+  opened.clear();
+  await Promise.all(all.map((src) => src.handle.close()));
 }

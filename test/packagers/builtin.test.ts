@@ -5,19 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuiltinPackager, type BuiltinOptions } from '../../daemon/packagers/builtin.js';
 import { readMovie } from '../../daemon/mp4/read-movie.js';
 import { segmentFileName } from '../../daemon/layout/rendition-files.js';
-import { openFileReader, type FileRangeReader } from '../../daemon/source/file-reader.js';
+import type { FileRangeReader } from '../../daemon/source/file-reader.js';
 import { failureOf } from '../helpers/expect-code.js';
 import { MemoryReader } from '../helpers/memory-reader.js';
 import { buildMovie, simpleAudio, simpleVideo, type SimpleVideoOptions } from '../helpers/mp4-builder.js';
 import { findFourCC } from '../helpers/mp4-patch.js';
-import { sourceFileOf } from '../helpers/source-file.js';
+import { closeSourceFiles, sourceFileOf } from '../helpers/source-file.js';
 import { programStreams } from '../helpers/ts-inspector.js';
 
 let dir: string;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'casterpak-builtin-unit-'));
 });
-afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await closeSourceFiles();
+  await fs.rm(dir, { recursive: true, force: true });
+});
 
 /** 10 s at 25 fps with a sync sample every second; slices large enough that sync samples are far apart. */
 const VIDEO: SimpleVideoOptions = { frames: 250, gop: 25, sliceBytes: 6000 };
@@ -32,10 +35,9 @@ interface ReadLog {
   reads: Array<{ offset: number; length: number }>;
 }
 
-/** Opens real files but records every read. */
-function counting(log: ReadLog): BuiltinOptions['openReader'] {
-  return async (absPath) => {
-    const inner = await openFileReader(absPath);
+/** Reads the opened source but records every read (and parses in this thread, where reads can be seen). */
+function counting(log: ReadLog): BuiltinOptions['wrapReader'] {
+  return (inner) => {
     const reader: FileRangeReader = {
       sizeBytes: inner.sizeBytes,
       read: (offset, length) => {
@@ -54,7 +56,7 @@ describe('the builtin packager', () => {
   it('plans from the moov and a few bytes of each cut candidate, never reading whole samples', async () => {
     const file = await writeMovie('probe.mp4', { ...VIDEO, seiBytes: 700 });
     const log: ReadLog = { reads: [] };
-    const packager = createBuiltinPackager({ segmentDurationSec: 2, openReader: counting(log) });
+    const packager = createBuiltinPackager({ segmentDurationSec: 2, wrapReader: counting(log) });
     const { durationsSec } = await packager.plan(await sourceFileOf(file));
     expect(durationsSec.map((d) => Number(d.toFixed(3)))).toEqual([2, 2, 2, 2, 2]);
     const bytes = await fs.readFile(file);
@@ -76,7 +78,7 @@ describe('the builtin packager', () => {
     const file = await writeMovie('ranges.mp4');
     const src = await sourceFileOf(file);
     const log: ReadLog = { reads: [] };
-    const packager = createBuiltinPackager({ segmentDurationSec: 2, openReader: counting(log) });
+    const packager = createBuiltinPackager({ segmentDurationSec: 2, wrapReader: counting(log) });
     const plan = await packager.segmentPlan(src);
     log.reads.length = 0;
     const ts = await packager.segment(src, 3, signal());
@@ -107,7 +109,7 @@ describe('the builtin packager', () => {
   it('keeps parsed sources in memory: a second plan reads nothing', async () => {
     const src = await sourceFileOf(await writeMovie('cached.mp4'));
     const log: ReadLog = { reads: [] };
-    const packager = createBuiltinPackager({ segmentDurationSec: 2, openReader: counting(log) });
+    const packager = createBuiltinPackager({ segmentDurationSec: 2, wrapReader: counting(log) });
     await packager.plan(src);
     log.reads.length = 0;
     await packager.plan(src);
@@ -117,7 +119,7 @@ describe('the builtin packager', () => {
   it('forgets the least recently used source beyond its entry limit', async () => {
     const [a, b] = await Promise.all([writeMovie('lru-a.mp4'), writeMovie('lru-b.mp4')]).then((files) => Promise.all(files.map(sourceFileOf)));
     const log: ReadLog = { reads: [] };
-    const packager = createBuiltinPackager({ segmentDurationSec: 2, openReader: counting(log), cacheLimits: { maxEntries: 1, maxWeightBytes: 1 << 30 } });
+    const packager = createBuiltinPackager({ segmentDurationSec: 2, wrapReader: counting(log), cacheLimits: { maxEntries: 1, maxWeightBytes: 1 << 30 } });
     await packager.plan(a);
     await packager.plan(b);
     log.reads.length = 0;

@@ -1,7 +1,8 @@
 // Parsed moovs, IDR marks and plans of recently used sources, in memory, keyed by path + size + mtime.
 
 import type { Movie } from '../../mp4/types.js';
-import { newIdrMarks, type IdrMarks, type SegmentPlan } from '../../plan/types.js';
+import type { IdrMarks, SegmentPlan } from '../../plan/types.js';
+import type { PlannedSource } from './parse-and-plan.js';
 import type { SourceFile } from '../../source/resolve.js';
 import { BoundedLru, type LruLimits } from './lru.js';
 
@@ -38,17 +39,14 @@ export class ParsedSources {
     return this.lru.size;
   }
 
-  /** The parse of this exact source if it is in memory (done or under way), without starting one. */
-  peek(src: SourceFile): Promise<ParsedSource> | undefined {
-    return this.lru.get(sourceKey(src));
-  }
-
   /** One parse per key even under concurrent requests; a failed parse is forgotten so a fixed file is read again. */
-  get(src: SourceFile, parse: () => Promise<Movie>): Promise<ParsedSource> {
+  get(src: SourceFile, parse: () => Promise<PlannedSource>): Promise<ParsedSource> {
     const key = sourceKey(src);
     const cached = this.lru.get(key);
     if (cached) return cached;
-    const loading = parse().then((movie): ParsedSource => ({ movie, marks: newIdrMarks(movie.video?.samples.count ?? 0), plans: new Map() }));
+    const loading = parse().then(
+      ({ movie, marks, plan }): ParsedSource => ({ movie, marks, plans: new Map([[plan.segmentDurationSec, Promise.resolve(plan)]]) }),
+    );
     this.lru.set(key, loading, 0);
     loading.then(
       (parsed) => {
