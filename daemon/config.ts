@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { CasterpakError } from './errors.js';
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from './mp4/limits.js';
 import { parseDurationSec, parseSizeBytes } from './units.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/casterpak/casterpakd.toml';
@@ -62,6 +63,17 @@ const pruneSchema = z
   })
   .strict();
 
+/** Bounded work per source (daemon/mp4/limits.ts explains each default). */
+const limitsSchema = z
+  .object({
+    max_samples_per_second: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxSamplesPerSecond),
+    max_moov_boxes: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxMoovBoxes),
+    max_moov_bytes: size.prefault(DEFAULT_SOURCE_LIMITS.maxMoovBytes),
+    max_segments: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxSegments),
+    max_playlist_bytes: size.prefault(DEFAULT_SOURCE_LIMITS.maxPlaylistBytes),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     media_root: absolutePath.prefault('/srv/media'),
@@ -87,6 +99,7 @@ export const configSchema = z
     packaging_timeout: duration.prefault('120s'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
     prune: pruneSchema.prefault({}),
+    limits: limitsSchema.prefault({}),
   })
   .strict();
 
@@ -119,6 +132,7 @@ export interface Config {
     readonly lowWater: number;
     readonly maxTailerLagSec: number;
   };
+  readonly limits: SourceLimits;
 }
 
 function toConfig(p: Parsed): Config {
@@ -148,13 +162,21 @@ function toConfig(p: Parsed): Config {
       lowWater: p.prune.low_water,
       maxTailerLagSec: p.prune.max_tailer_lag,
     },
+    limits: {
+      maxSamplesPerSecond: p.limits.max_samples_per_second,
+      maxMoovBoxes: p.limits.max_moov_boxes,
+      maxMoovBytes: p.limits.max_moov_bytes,
+      maxSegments: p.limits.max_segments,
+      maxPlaylistBytes: p.limits.max_playlist_bytes,
+    },
   };
 }
 
 /** Every key of the schema, with nested tables written `prune.ttl`. */
 export const CONFIG_KEYS: readonly string[] = [
-  ...Object.keys(configSchema.shape).filter((k) => k !== 'prune'),
+  ...Object.keys(configSchema.shape).filter((k) => k !== 'prune' && k !== 'limits'),
   ...Object.keys(pruneSchema.shape).map((k) => `prune.${k}`),
+  ...Object.keys(limitsSchema.shape).map((k) => `limits.${k}`),
 ];
 
 /** `prune.max_size` → `CASTERPAK_PRUNE_MAX_SIZE`. */

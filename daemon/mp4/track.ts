@@ -7,11 +7,19 @@ import { FourCC, fourCCAt } from './fourcc.js';
 import { NO_EDIT, parseEditList, reduceEditList } from './edit-list.js';
 import { firstSampleEntry, parseAudioEntry, parseVideoEntry } from './sample-entry.js';
 import { buildSampleTable } from './sample-table.js';
+import type { SourceLimits } from './limits.js';
 import type { AudioTrack, EditShift, VideoTrack } from './types.js';
 
-export interface TrackContext {
-  readonly movieTimescale: number;
+/** What every track of a movie is read with. */
+export interface MovieContext {
   readonly fileSizeBytes: number;
+  readonly limits: SourceLimits;
+  /** The target the movie will be planned at: limits.max_segments is checked per track against it. */
+  readonly segmentDurationSec: number;
+}
+
+export interface TrackContext extends MovieContext {
+  readonly movieTimescale: number;
 }
 
 /** hdlr (§8.4.3.2): version/flags, pre_defined (32), handler_type (32). */
@@ -66,11 +74,11 @@ function commonParts(trak: Box, ctx: TrackContext) {
 export function parseVideoTrack(trak: Box, ctx: TrackContext): VideoTrack {
   const { stbl, sampleEntry, ...header } = commonParts(trak, ctx);
   const entry = parseVideoEntry(sampleEntry);
-  return { kind: 'video', ...header, ...entry, samples: buildSampleTable(stbl, ctx.fileSizeBytes) };
+  return { kind: 'video', ...header, ...entry, samples: buildSampleTable(stbl, { ...ctx, timescale: header.timescale }) };
 }
 
 export function parseAudioTrack(trak: Box, ctx: TrackContext): AudioTrack {
   const { stbl, sampleEntry, ...header } = commonParts(trak, ctx);
   const entry = parseAudioEntry(sampleEntry);
-  return { kind: 'audio', ...header, ...entry, samples: buildSampleTable(stbl, ctx.fileSizeBytes) };
+  return { kind: 'audio', ...header, ...entry, samples: buildSampleTable(stbl, { ...ctx, timescale: header.timescale }) };
 }

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import { muxSegment } from '../mpegts/muxer.js';
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../mp4/limits.js';
 import { readMovie } from '../mp4/read-movie.js';
 import type { Movie, RangeReader } from '../mp4/types.js';
 import { packageVersion } from '../package-root.js';
@@ -21,6 +22,8 @@ import type { PackagerOptions, SegmentList, SegmentPackager, SourceFile } from '
 export interface BuiltinOptions extends PackagerOptions {
   /** Bounds of the in-memory cache of parsed moovs and plans. */
   readonly cacheLimits?: LruLimits;
+  /** The [limits] every source must stay within (default: DEFAULT_SOURCE_LIMITS). */
+  readonly limits?: SourceLimits;
   /** How a source is opened for ranged reads (default: the file itself; tests wrap it to count reads). */
   readonly openReader?: (absPath: string) => Promise<FileRangeReader>;
 }
@@ -47,6 +50,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
   const scratch = new ScratchPool();
   const targetSec = options.segmentDurationSec;
   const openReader = options.openReader ?? openFileReader;
+  const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
 
   /** Runs `work` with the source open and always closes it. */
   const withFileReader = async <T>(absPath: string, work: (reader: FileRangeReader) => Promise<T>): Promise<T> => {
@@ -58,7 +62,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     }
   };
 
-  const parsed = (src: SourceFile, reader: RangeReader): Promise<ParsedSource> => sources.get(src, () => readMovie(reader));
+  const parsed = (src: SourceFile, reader: RangeReader): Promise<ParsedSource> => sources.get(src, () => readMovie(reader, { limits, segmentDurationSec: targetSec }));
 
   /**
    * The plan for the configured target, made once per parsed source and shared by concurrent requests
@@ -71,7 +75,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     if (!plan) {
       plan = (async () => {
         if (source.movie.video) await classifyCutCandidates(reader, source.movie.video, targetSec, source.marks);
-        return planSegments(source.movie, { segmentDurationSec: targetSec }, source.marks);
+        return planSegments(source.movie, { segmentDurationSec: targetSec, limits }, source.marks);
       })();
       source.plans.set(targetSec, plan);
       plan.catch(() => source.plans.delete(targetSec));

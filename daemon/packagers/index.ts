@@ -15,7 +15,7 @@ export function createPackager(config: Config): Packager {
     case 'mp42hls':
       return createMp42hlsPackager({ ...options, mp42hlsPath: config.mp42hlsPath });
     case 'builtin':
-      return createBuiltinPackager(options);
+      return createBuiltinPackager({ ...options, limits: config.limits });
   }
 }
 
@@ -26,5 +26,5 @@ export function createPackager(config: Config): Packager {
  */
 export function createMoviePlanner(config: Config, packager: Packager): MoviePlanner {
   if (packager.name === 'builtin') return packager as BuiltinPackager;
-  return createBuiltinPackager({ segmentDurationSec: config.segmentDurationSec });
+  return createBuiltinPackager({ segmentDurationSec: config.segmentDurationSec, limits: config.limits });
 }

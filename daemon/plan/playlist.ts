@@ -34,6 +34,16 @@ export function targetDurationSec(durationsSec: readonly number[]): number {
   return Math.max(target, 1);
 }
 
+/** Bytes renderMediaPlaylist writes for these durations with relative URIs, counted without writing it. */
+export function relativePlaylistBytes(durationsSec: readonly number[]): number {
+  const frame = renderMediaPlaylist({ durationsSec: [], segmentUri: segmentFileName, allowCache: true }).length;
+  let bytes = frame;
+  durationsSec.forEach((duration, index) => {
+    bytes += `#EXTINF:${formatExtinf(duration)},\n`.length + segmentFileName(index + 1).length + 1;
+  });
+  return bytes;
+}
+
 export function renderMediaPlaylist(options: MediaPlaylistOptions): string {
   const { durationsSec } = options;
   const lines = ['#EXTM3U', `#EXT-X-TARGETDURATION:${targetDurationSec(durationsSec)}`];

@@ -1,0 +1,96 @@
+// Bounded work per source: the [limits] a source must stay within, checked from the moov before any large allocation.
+
+import { mp4Error, type CasterpakError } from '../errors.js';
+
+export interface SourceLimits {
+  /** Samples per second of media in one track (a track shorter than a second may still hold this many). */
+  readonly maxSamplesPerSecond: number;
+  /** Box headers walked while reading the moov, repeated walks included. */
+  readonly maxMoovBoxes: number;
+  /** Size of the moov box, which is read into memory whole. */
+  readonly maxMoovBytes: number;
+  /** Segments of one rendition. */
+  readonly maxSegments: number;
+  /** Bytes of the media playlist (counted with relative segment URIs). */
+  readonly maxPlaylistBytes: number;
+}
+
+/**
+ * Far above any real rendition, so that no real file is refused:
+ * - 1,000 samples/s: 240 fps video has 240, AAC at 96 kHz about 94; only 1,000 fps cameras come near.
+ * - 100,000 boxes walked: a moov has a few hundred boxes and the reader walks each a few times.
+ * - 128 MiB of moov: 24 hours of 60 fps video and audio take about 80 MB of sample tables.
+ * - 100,000 segments: 24 hours at 2 s segments is 43,200; 55 hours fit.
+ * - 16 MiB of playlist: 100,000 segments take about 4 MB.
+ */
+export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
+  maxSamplesPerSecond: 1000,
+  maxMoovBoxes: 100_000,
+  maxMoovBytes: 128 * 1024 * 1024,
+  maxSegments: 100_000,
+  maxPlaylistBytes: 16 * 1024 * 1024,
+};
+
+/** Config key of each limit, as the [limits] table spells it and as errors name it. */
+export const LIMIT_KEYS: Record<keyof SourceLimits, string> = {
+  maxSamplesPerSecond: 'limits.max_samples_per_second',
+  maxMoovBoxes: 'limits.max_moov_boxes',
+  maxMoovBytes: 'limits.max_moov_bytes',
+  maxSegments: 'limits.max_segments',
+  maxPlaylistBytes: 'limits.max_playlist_bytes',
+};
+
+/** `what` (e.g. "4000000 samples in 40 s of media") exceeds the limit: MP4_LIMIT naming the key and its value. */
+export function limitError(limits: SourceLimits, limit: keyof SourceLimits, what: string, details: Record<string, unknown> = {}): CasterpakError {
+  return mp4Error('MP4_LIMIT', `${what} exceed ${LIMIT_KEYS[limit]} = ${limits[limit]}`, { limit: LIMIT_KEYS[limit], value: limits[limit], ...details });
+}
+
+/** Counts box headers against limits.max_moov_boxes; every walk of the moov tree shares one. */
+export class BoxBudget {
+  private walked = 0;
+
+  constructor(private readonly limits: SourceLimits) {}
+
+  /** Called once per box header read; throws MP4_LIMIT once the budget is spent. */
+  spend(where: string): void {
+    this.walked++;
+    if (this.walked > this.limits.maxMoovBoxes) {
+      throw limitError(this.limits, 'maxMoovBoxes', `more than ${this.limits.maxMoovBoxes} boxes walked in the moov (at ${where})`, { where });
+    }
+  }
+
+  get boxesWalked(): number {
+    return this.walked;
+  }
+}
+
+/** Ticks → seconds for messages, without a long tail of decimals. */
+export function roundedSec(sec: number): number {
+  return Math.round(sec * 1000) / 1000;
+}
+
+export interface TrackSize {
+  readonly where: string;
+  readonly sampleCount: number;
+  readonly durationSec: number;
+}
+
+/**
+ * Checked per track from its stsz/stz2 count and its stts total, before the tables are expanded:
+ * the samples per second, and the segments the track's duration implies at the target duration
+ * (segments start at most once per target, so there are at most duration / target + 1).
+ */
+export function checkTrackSize(limits: SourceLimits, track: TrackSize, segmentDurationSec: number): void {
+  const { where, sampleCount, durationSec } = track;
+  if (sampleCount > limits.maxSamplesPerSecond * Math.max(1, durationSec)) {
+    throw limitError(limits, 'maxSamplesPerSecond', `${where}: ${sampleCount} samples in ${roundedSec(durationSec)} s of media`, { where, sampleCount, durationSec });
+  }
+  const segments = Math.floor(durationSec / segmentDurationSec) + 1;
+  if (segments > limits.maxSegments) {
+    throw limitError(limits, 'maxSegments', `${where}: ${roundedSec(durationSec)} s of media in ${segmentDurationSec} s segments (${segments} segments)`, {
+      where,
+      durationSec,
+      segments,
+    });
+  }
+}
