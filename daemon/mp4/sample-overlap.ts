@@ -4,64 +4,89 @@ import { mp4Error } from '../errors.js';
 import type { SampleTable } from './types.js';
 
 export interface PlacedTrack {
-  /** The track's stbl path, for the message. */
+  /** The track, for the message (e.g. `moov/trak (video)`). */
   readonly where: string;
   readonly samples: SampleTable;
 }
 
-/** Byte extents [start, end) of runs of contiguous samples, in file order; flat pairs. */
-interface Runs {
+/** A track's samples as the merge reads them. */
+interface Extents {
   readonly where: string;
-  readonly bounds: number[];
+  readonly offsets: Float64Array;
+  readonly sizes: Uint32Array;
+}
+
+const NO_EXTENTS: Extents = { where: '', offsets: new Float64Array(0), sizes: new Uint32Array(0) };
+
+function extentsOf(track: PlacedTrack | undefined): Extents {
+  return track ? { where: track.where, offsets: track.samples.offsets, sizes: track.samples.sizes } : NO_EXTENTS;
+}
+
+/** Copies sorted by offset, for a layout the first merge could not vouch for. */
+function sortedByOffset(extents: Extents): Extents {
+  const { offsets, sizes } = extents;
+  const order = Uint32Array.from({ length: offsets.length }, (_, i) => i).sort((a, b) => offsets[a] - offsets[b]);
+  return { where: extents.where, offsets: Float64Array.from(order, (i) => offsets[i]), sizes: Uint32Array.from(order, (i) => sizes[i]) };
+}
+
+interface Overlap {
+  readonly where: string;
+  readonly atByte: number;
 }
 
 /**
- * Runs of contiguous samples, one pass: the samples of a chunk are contiguous (ISO/IEC 14496-12
- * §8.7.4), so there are at most as many runs as chunks. Empty samples occupy no bytes and are skipped.
+ * Merges two tracks' samples by offset, each taken in its own order, and returns the first that
+ * starts before the end of the sample taken before it. When nothing is returned, the samples were
+ * taken in file order, each after the previous one's end: no two share a byte. A track that is not
+ * in file order is always caught (its decrease starts before the previous end), so a return is an
+ * overlap only if both tracks were in order. Empty samples occupy no bytes and may sit anywhere.
  */
-function runsOf(track: PlacedTrack): Runs {
-  const { offsets, sizes, count } = track.samples;
-  const bounds: number[] = [];
-  for (let i = 0; i < count; i++) {
-    if (sizes[i] === 0) continue;
-    const last = bounds.length - 1;
-    if (last > 0 && bounds[last] === offsets[i]) bounds[last] += sizes[i];
-    else bounds.push(offsets[i], offsets[i] + sizes[i]);
+function firstOverlap(a: Extents, b: Extents): Overlap | undefined {
+  const aOffsets = a.offsets;
+  const aSizes = a.sizes;
+  const bOffsets = b.offsets;
+  const bSizes = b.sizes;
+  const aCount = aOffsets.length;
+  const bCount = bOffsets.length;
+  let i = 0;
+  let j = 0;
+  let end = -1;
+  // Tight loops, kept free of allocation: this runs over every sample of every source that is read.
+  while (i < aCount && j < bCount) {
+    const x = aOffsets[i];
+    const y = bOffsets[j];
+    if (x <= y) {
+      if (x >= end) end = x + aSizes[i];
+      else if (aSizes[i] !== 0) return { where: a.where, atByte: x };
+      i++;
+    } else {
+      if (y >= end) end = y + bSizes[j];
+      else if (bSizes[j] !== 0) return { where: b.where, atByte: y };
+      j++;
+    }
   }
-  return { where: track.where, bounds: inFileOrder(bounds) };
-}
-
-/** Writers lay chunks out in order, so this is one check; otherwise the runs are sorted by start. */
-function inFileOrder(bounds: number[]): number[] {
-  let sorted = true;
-  for (let k = 2; k < bounds.length && sorted; k += 2) sorted = bounds[k] >= bounds[k - 2];
-  if (sorted) return bounds;
-  const order = Array.from({ length: bounds.length / 2 }, (_, k) => k).sort((a, b) => bounds[2 * a] - bounds[2 * b]);
-  return order.flatMap((k) => [bounds[2 * k], bounds[2 * k + 1]]);
-}
-
-function overlapError(where: string, atByte: number): never {
-  throw mp4Error('MP4_LIMIT', `${where}: samples overlap at byte ${atByte} of the file (limits: every sample must have bytes of its own)`, { where, atByte });
+  for (; i < aCount; i++) {
+    if (aOffsets[i] >= end) end = aOffsets[i] + aSizes[i];
+    else if (aSizes[i] !== 0) return { where: a.where, atByte: aOffsets[i] };
+  }
+  for (; j < bCount; j++) {
+    if (bOffsets[j] >= end) end = bOffsets[j] + bSizes[j];
+    else if (bSizes[j] !== 0) return { where: b.where, atByte: bOffsets[j] };
+  }
+  return undefined;
 }
 
 /**
- * Merges the tracks' runs in file order and checks each starts at or after the furthest end so
- * far: O(samples) for files laid out in order, as writers make them.
+ * No two samples of the packaged tracks (at most a video and an audio one) share a byte of the
+ * file. Writers lay samples out in order, so this is one merge without allocation; any other
+ * layout is sorted (O(n log n)) and merged again before an overlap is reported.
  */
 export function checkSamplesDisjoint(tracks: readonly PlacedTrack[]): void {
-  const lists = tracks.map(runsOf);
-  const next = lists.map(() => 0);
-  let furthestEnd = -1;
-  for (;;) {
-    let pick = -1;
-    for (let t = 0; t < lists.length; t++) {
-      if (next[t] < lists[t].bounds.length && (pick < 0 || lists[t].bounds[next[t]] < lists[pick].bounds[next[pick]])) pick = t;
-    }
-    if (pick < 0) return;
-    const { bounds, where } = lists[pick];
-    const start = bounds[next[pick]];
-    if (start < furthestEnd) overlapError(where, start);
-    furthestEnd = Math.max(furthestEnd, bounds[next[pick] + 1]);
-    next[pick] += 2;
+  if (tracks.length > 2) throw new Error('checkSamplesDisjoint: at most a video and an audio track');
+  const [a, b] = [extentsOf(tracks[0]), extentsOf(tracks[1])];
+  if (!firstOverlap(a, b)) return;
+  const overlap = firstOverlap(sortedByOffset(a), sortedByOffset(b));
+  if (overlap) {
+    throw mp4Error('MP4_LIMIT', `${overlap.where}: samples overlap at byte ${overlap.atByte} of the file (limits: every sample must have bytes of its own)`, { ...overlap });
   }
 }
