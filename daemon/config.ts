@@ -67,6 +67,7 @@ const pruneSchema = z
 const limitsSchema = z
   .object({
     max_samples_per_second: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxSamplesPerSecond),
+    max_samples: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxSamples),
     max_moov_boxes: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxMoovBoxes),
     max_moov_bytes: size.prefault(DEFAULT_SOURCE_LIMITS.maxMoovBytes),
     max_segments: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxSegments),
@@ -164,6 +165,7 @@ function toConfig(p: Parsed): Config {
     },
     limits: {
       maxSamplesPerSecond: p.limits.max_samples_per_second,
+      maxSamples: p.limits.max_samples,
       maxMoovBoxes: p.limits.max_moov_boxes,
       maxMoovBytes: p.limits.max_moov_bytes,
       maxSegments: p.limits.max_segments,

@@ -5,6 +5,8 @@ import { mp4Error, type CasterpakError } from '../errors.js';
 export interface SourceLimits {
   /** Samples per second of media in one track (a track shorter than a second may still hold this many). */
   readonly maxSamplesPerSecond: number;
+  /** Samples of the packaged tracks together; each takes about 30 bytes of memory while the source is in use. */
+  readonly maxSamples: number;
   /** Box headers walked while reading the moov, repeated walks included. */
   readonly maxMoovBoxes: number;
   /** Size of the moov box, which is read into memory whole. */
@@ -18,6 +20,7 @@ export interface SourceLimits {
 /**
  * Far above any real rendition, so that no real file is refused:
  * - 1,000 samples/s: 240 fps video has 240, AAC at 96 kHz about 94; only 1,000 fps cameras come near.
+ * - 12,000,000 samples (about 360 MB of tables): 24 hours of 60 fps video with 48 kHz AAC have 9,250,000.
  * - 100,000 boxes walked: a moov has a few hundred boxes and the reader walks each a few times.
  * - 128 MiB of moov: 24 hours of 60 fps video and audio take about 80 MB of sample tables.
  * - 100,000 segments: 24 hours at 2 s segments is 43,200; 55 hours fit.
@@ -25,6 +28,7 @@ export interface SourceLimits {
  */
 export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
   maxSamplesPerSecond: 1000,
+  maxSamples: 12_000_000,
   maxMoovBoxes: 100_000,
   maxMoovBytes: 128 * 1024 * 1024,
   maxSegments: 100_000,
@@ -34,11 +38,15 @@ export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
 /** Config key of each limit, as the [limits] table spells it and as errors name it. */
 export const LIMIT_KEYS: Record<keyof SourceLimits, string> = {
   maxSamplesPerSecond: 'limits.max_samples_per_second',
+  maxSamples: 'limits.max_samples',
   maxMoovBoxes: 'limits.max_moov_boxes',
   maxMoovBytes: 'limits.max_moov_bytes',
   maxSegments: 'limits.max_segments',
   maxPlaylistBytes: 'limits.max_playlist_bytes',
 };
+
+/** Not a key but a rule: a segment carries only bytes of the file, each at most once, so its output stays proportional to the file. */
+export const SAMPLE_BYTES_RULE = 'limits: every sample must have bytes of its own';
 
 /** `what` (e.g. "4000000 samples in 40 s of media") exceeds the limit: MP4_LIMIT naming the key and its value. */
 export function limitError(limits: SourceLimits, limit: keyof SourceLimits, what: string, details: Record<string, unknown> = {}): CasterpakError {
@@ -73,17 +81,22 @@ export interface TrackSize {
   readonly where: string;
   readonly sampleCount: number;
   readonly durationSec: number;
+  /** Samples of the tracks of this source read before this one. */
+  readonly samplesBefore: number;
 }
 
 /**
  * Checked per track from its stsz/stz2 count and its stts total, before the tables are expanded:
- * the samples per second, and the segments the track's duration implies at the target duration
+ * the samples per second, the samples of the source so far, and the segments the track's duration implies at the target duration
  * (segments start at most once per target, so there are at most duration / target + 1).
  */
 export function checkTrackSize(limits: SourceLimits, track: TrackSize, segmentDurationSec: number): void {
-  const { where, sampleCount, durationSec } = track;
+  const { where, sampleCount, durationSec, samplesBefore } = track;
   if (sampleCount > limits.maxSamplesPerSecond * Math.max(1, durationSec)) {
     throw limitError(limits, 'maxSamplesPerSecond', `${where}: ${sampleCount} samples in ${roundedSec(durationSec)} s of media`, { where, sampleCount, durationSec });
+  }
+  if (samplesBefore + sampleCount > limits.maxSamples) {
+    throw limitError(limits, 'maxSamples', `${where}: ${samplesBefore + sampleCount} samples in the source`, { where, sampleCount, samplesBefore });
   }
   const segments = Math.floor(durationSec / segmentDurationSec) + 1;
   if (segments > limits.maxSegments) {

@@ -26,12 +26,12 @@ export function parseMovie(moov: Box, movieCtx: MovieContext): Movie {
     throw mp4Error('MP4_FRAGMENTED', 'fragmented MP4 (moov contains mvex; samples are in moof fragments) is not supported', {});
   }
   const { timescale, durationTicks } = movieHeader(moov);
-  const ctx = { ...movieCtx, movieTimescale: timescale };
   let video: VideoTrack | undefined;
   let audio: AudioTrack | undefined;
   let sawTrack = false;
   for (const trak of childBoxes(moov).filter((box) => box.type === FourCC.trak)) {
     const handler = handlerType(trak);
+    const ctx = { ...movieCtx, movieTimescale: timescale, samplesBefore: (video?.samples.count ?? 0) + (audio?.samples.count ?? 0) };
     if (handler === FourCC.vide && !video) {
       video = parseVideoTrack(trak, ctx);
       sawTrack = true;

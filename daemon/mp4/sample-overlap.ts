@@ -1,6 +1,7 @@
 // No two samples may share bytes of the file, so a rendition's segments together never carry more sample bytes than the file holds.
 
 import { mp4Error } from '../errors.js';
+import { SAMPLE_BYTES_RULE } from './limits.js';
 import type { SampleTable } from './types.js';
 
 export interface PlacedTrack {
@@ -87,6 +88,6 @@ export function checkSamplesDisjoint(tracks: readonly PlacedTrack[]): void {
   if (!firstOverlap(a, b)) return;
   const overlap = firstOverlap(sortedByOffset(a), sortedByOffset(b));
   if (overlap) {
-    throw mp4Error('MP4_LIMIT', `${overlap.where}: samples overlap at byte ${overlap.atByte} of the file (limits: every sample must have bytes of its own)`, { ...overlap });
+    throw mp4Error('MP4_LIMIT', `${overlap.where}: samples overlap at byte ${overlap.atByte} of the file (${SAMPLE_BYTES_RULE})`, { ...overlap });
   }
 }

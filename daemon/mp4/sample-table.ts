@@ -2,8 +2,9 @@
 
 import { mp4Error } from '../errors.js';
 import { findChild, requireChild, type Box } from './boxes.js';
+import { readUint32 } from './bytes.js';
 import { FourCC } from './fourcc.js';
-import { checkTrackSize, type SourceLimits } from './limits.js';
+import { checkTrackSize, SAMPLE_BYTES_RULE, type SourceLimits } from './limits.js';
 import {
   checkSampleCount,
   declaredSampleCount,
@@ -25,6 +26,8 @@ export interface TableContext {
   readonly timescale: number;
   readonly limits: SourceLimits;
   readonly segmentDurationSec: number;
+  /** Samples of the source's tracks read before this one (limits.max_samples). */
+  readonly samplesBefore: number;
 }
 
 export function buildSampleTable(stbl: Box, ctx: TableContext): SampleTable {
@@ -33,7 +36,9 @@ export function buildSampleTable(stbl: Box, ctx: TableContext): SampleTable {
   // The limits are decided from the declared count and the stts total, before any per-sample array exists.
   const sizeBox = findChild(stbl, FourCC.stsz) ?? requireChild(stbl, FourCC.stz2);
   const durationSec = totalTicks(times) / ctx.timescale;
-  checkTrackSize(ctx.limits, { where: stbl.path, sampleCount: declaredSampleCount(sizeBox), durationSec }, ctx.segmentDurationSec);
+  const sampleCount = declaredSampleCount(sizeBox);
+  checkTrackSize(ctx.limits, { where: stbl.path, sampleCount, durationSec, samplesBefore: ctx.samplesBefore }, ctx.segmentDurationSec);
+  checkConstantSizeFits(sizeBox, sampleCount, ctx.fileSizeBytes);
   const sizes = sizeBox.type === FourCC.stsz ? parseStsz(sizeBox) : parseStz2(sizeBox);
   const count = sizes.length;
   const { dts, durations } = expandTimes(stts, times, count);
@@ -48,6 +53,20 @@ export function buildSampleTable(stbl: Box, ctx: TableContext): SampleTable {
   });
   checkInsideFile(stbl.path, offsets, sizes, ctx.fileSizeBytes);
   return { count, offsets, sizes, dts, cts, durations, sync };
+}
+
+/**
+ * A constant sample_size (stsz §8.7.3.2) lets a few bytes declare millions of samples. Samples may
+ * not share bytes (see sample-overlap.ts), so together they must fit in the file: checked before
+ * any is placed.
+ */
+function checkConstantSizeFits(sizeBox: Box, sampleCount: number, fileSizeBytes: number): void {
+  if (sizeBox.type !== FourCC.stsz || sizeBox.payload.length < 8) return;
+  const constantBytes = readUint32(sizeBox.payload, 4); // sample_size
+  if (constantBytes * sampleCount > fileSizeBytes) {
+    const message = `${sizeBox.path}: ${sampleCount} samples of ${constantBytes} bytes need more bytes than the file holds (${fileSizeBytes}) (${SAMPLE_BYTES_RULE})`;
+    throw mp4Error('MP4_LIMIT', message, { where: sizeBox.path, sampleCount, constantBytes, fileSizeBytes });
+  }
 }
 
 function totalTicks(table: RunTable<Uint32Array>): number {

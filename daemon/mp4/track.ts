@@ -20,6 +20,8 @@ export interface MovieContext {
 
 export interface TrackContext extends MovieContext {
   readonly movieTimescale: number;
+  /** Samples of the tracks read before this one, for limits.max_samples. */
+  readonly samplesBefore: number;
 }
 
 /** hdlr (§8.4.3.2): version/flags, pre_defined (32), handler_type (32). */

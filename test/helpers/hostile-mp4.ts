@@ -55,11 +55,11 @@ function fileWith(moovChildren: Uint8Array[]): { head: Uint8Array; mdatPayloadAt
 }
 
 /**
- * An audio-only file whose stsz declares `sampleCount` one-byte samples of 10 s each, in one chunk:
+ * An audio-only file whose stsz declares `sampleCount` one-byte samples of 10 s each (by default), in one chunk:
  * a few KB on disk, `sampleCount` bytes logical, and one segment per sample (a playlist of millions).
  */
-export function sampleFlood(sampleCount = 4_000_000): HostileFile {
-  const tables = (chunkAt: number) => ({ sampleCount, sampleBytes: 1, sampleTicks: 10 * AUDIO_TIMESCALE, chunkOffsets: [chunkAt] });
+export function sampleFlood(sampleCount = 4_000_000, sampleTicks = 10 * AUDIO_TIMESCALE): HostileFile {
+  const tables = (chunkAt: number) => ({ sampleCount, sampleBytes: 1, sampleTicks, chunkOffsets: [chunkAt] });
   const probe = fileWith([audioTrak(tables(0))]);
   const { head, mdatPayloadAt } = fileWith([audioTrak(tables(probe.mdatPayloadAt))]);
   return { bytes: head, sizeBytes: mdatPayloadAt + sampleCount };
