@@ -43,6 +43,8 @@ export interface RunningDaemon {
   healthz(): Promise<Healthz>;
   /** Everything the daemon wrote to stdout and stderr so far. */
   output(): string;
+  /** The daemon process's own pid (for /proc/<pid>/status), while it runs. */
+  pid(): number | undefined;
   /** SIGTERM, then SIGKILL of its process group after 5 s; the directories stay. */
   stop(): Promise<void>;
   /** Starts it again on the same config and directories. */
@@ -139,6 +141,7 @@ async function startOnce(options: DaemonOptions): Promise<RunningDaemon> {
     get,
     healthz,
     output: () => sink.text,
+    pid: () => proc?.pid,
     stop: () => stopDaemon(proc),
     async restart() {
       await stopDaemon(proc);

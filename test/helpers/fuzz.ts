@@ -85,7 +85,7 @@ const EDITS: readonly Edit[] = [
   (m, file, _region, boxHeaders) => {
     const headers = boxHeaders();
     const at = headers.length > 0 ? m.pick(headers) : 0;
-    const old = new DataView(file.buffer, file.byteOffset).getUint32(at);
+    const old = at + 4 <= file.length ? new DataView(file.buffer, file.byteOffset).getUint32(at) : 0;
     const value = m.random() < 0.5 ? m.u32() : Math.max(0, old + m.int(33) - 16);
     return { bytes: setU32(file, at, value), what: `box size at ${at} = ${value}` };
   },
