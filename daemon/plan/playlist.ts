@@ -34,10 +34,11 @@ export function targetDurationSec(durationsSec: readonly number[]): number {
   return Math.max(target, 1);
 }
 
-/** Bytes renderMediaPlaylist writes for these durations with relative URIs, counted without writing it. */
+/** Bytes renderMediaPlaylist writes for these durations with relative URIs (and ALLOW-CACHE), counted without writing it. */
 export function relativePlaylistBytes(durationsSec: readonly number[]): number {
-  const frame = renderMediaPlaylist({ durationsSec: [], segmentUri: segmentFileName, allowCache: true }).length;
-  let bytes = frame;
+  // The tags around the entries, as an empty playlist has them, with this playlist's TARGETDURATION.
+  const empty = renderMediaPlaylist({ durationsSec: [], segmentUri: segmentFileName, allowCache: true }).length;
+  let bytes = empty - String(targetDurationSec([])).length + String(targetDurationSec(durationsSec)).length;
   durationsSec.forEach((duration, index) => {
     bytes += `#EXTINF:${formatExtinf(duration)},\n`.length + segmentFileName(index + 1).length + 1;
   });
