@@ -4,7 +4,7 @@ import { mp4Error } from '../errors.js';
 import { ByteCursor } from './bytes.js';
 import { findChild, requireChild, type Box } from './boxes.js';
 import { FourCC, fourCCAt } from './fourcc.js';
-import { NO_EDIT, parseEditList, reduceEditList } from './edit-list.js';
+import { NO_EDIT, editListEntries, reduceEditList } from './edit-list.js';
 import { firstSampleEntry, parseAudioEntry, parseVideoEntry } from './sample-entry.js';
 import { buildSampleTable } from './sample-table.js';
 import type { SourceLimits } from './limits.js';
@@ -55,7 +55,7 @@ function mediaHeader(mdia: Box): { timescale: number; durationTicks: number } {
 function editShift(trak: Box, movieTimescale: number, trackTimescale: number): EditShift {
   const edts = findChild(trak, FourCC.edts);
   const elst = edts ? findChild(edts, FourCC.elst) : undefined;
-  return elst ? reduceEditList(parseEditList(elst), movieTimescale, trackTimescale) : NO_EDIT;
+  return elst ? reduceEditList(editListEntries(elst), movieTimescale, trackTimescale) : NO_EDIT;
 }
 
 function commonParts(trak: Box, ctx: TrackContext) {
