@@ -23,11 +23,30 @@ function extentsOf(track: PlacedTrack | undefined): Extents {
   return track ? { where: track.where, offsets: track.samples.offsets, sizes: track.samples.sizes } : NO_EXTENTS;
 }
 
-/** Copies sorted by offset, for a layout the first merge could not vouch for. */
-function sortedByOffset(extents: Extents): Extents {
-  const { offsets, sizes } = extents;
-  const order = Uint32Array.from({ length: offsets.length }, (_, i) => i).sort((a, b) => offsets[a] - offsets[b]);
-  return { where: extents.where, offsets: Float64Array.from(order, (i) => offsets[i]), sizes: Uint32Array.from(order, (i) => sizes[i]) };
+/**
+ * For a layout the first merge could not vouch for: intervals are pairwise disjoint exactly when,
+ * with starts and ends sorted each on its own, the (k+1)-th start is at or after the k-th end (no
+ * byte is covered twice). Typed-array sorts without a comparator are native and fast, unlike
+ * sorting sample indexes by offset.
+ */
+function firstOverlapUnordered(tracks: readonly PlacedTrack[]): Overlap | undefined {
+  const nonEmpty = tracks.reduce((sum, track) => sum + track.samples.sizes.reduce((n, size) => n + (size === 0 ? 0 : 1), 0), 0);
+  const starts = new Float64Array(nonEmpty);
+  const ends = new Float64Array(nonEmpty);
+  let k = 0;
+  for (const { samples } of tracks) {
+    for (let i = 0; i < samples.count; i++) {
+      if (samples.sizes[i] === 0) continue;
+      starts[k] = samples.offsets[i];
+      ends[k++] = samples.offsets[i] + samples.sizes[i];
+    }
+  }
+  starts.sort();
+  ends.sort();
+  for (let n = 1; n < nonEmpty; n++) {
+    if (starts[n] < ends[n - 1]) return { where: tracks.map((track) => track.where).join(' and '), atByte: starts[n] };
+  }
+  return undefined;
 }
 
 interface Overlap {
@@ -80,13 +99,13 @@ function firstOverlap(a: Extents, b: Extents): Overlap | undefined {
 /**
  * No two samples of the packaged tracks (at most a video and an audio one) share a byte of the
  * file. Writers lay samples out in order, so this is one merge without allocation; any other
- * layout is sorted (O(n log n)) and merged again before an overlap is reported.
+ * layout is checked again with sorted starts and ends (O(n log n)) before an overlap is reported.
  */
 export function checkSamplesDisjoint(tracks: readonly PlacedTrack[]): void {
   if (tracks.length > 2) throw new Error('checkSamplesDisjoint: at most a video and an audio track');
   const [a, b] = [extentsOf(tracks[0]), extentsOf(tracks[1])];
   if (!firstOverlap(a, b)) return;
-  const overlap = firstOverlap(sortedByOffset(a), sortedByOffset(b));
+  const overlap = firstOverlapUnordered(tracks);
   if (overlap) {
     throw mp4Error('MP4_LIMIT', `${overlap.where}: samples overlap at byte ${overlap.atByte} of the file (${SAMPLE_BYTES_RULE})`, { ...overlap });
   }
