@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { CasterpakError } from './errors.js';
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from './source-limits.js';
 import { parseDurationSec, parseSizeBytes } from './units.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/casterpak/casterpakd.toml';
@@ -66,6 +67,18 @@ const pruneSchema = z
   })
   .strict();
 
+/** Bounded work per source (daemon/source-limits.ts explains each default). */
+const limitsSchema = z
+  .object({
+    max_samples_per_second: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxSamplesPerSecond),
+    max_samples: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxSamples),
+    max_moov_boxes: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxMoovBoxes),
+    max_moov_bytes: size.prefault(DEFAULT_SOURCE_LIMITS.maxMoovBytes),
+    max_segments: positiveInt.prefault(DEFAULT_SOURCE_LIMITS.maxSegments),
+    max_playlist_bytes: size.prefault(DEFAULT_SOURCE_LIMITS.maxPlaylistBytes),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     media_root: absolutePath.prefault('/srv/media'),
@@ -97,6 +110,7 @@ export const configSchema = z
     parse_memory_limit: size.refine((bytes) => bytes >= 16 * 1024 * 1024, 'must be at least 16MiB').prefault('256MiB'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
     prune: pruneSchema.prefault({}),
+    limits: limitsSchema.prefault({}),
   })
   .strict();
 
@@ -132,6 +146,7 @@ export interface Config {
     readonly lowWater: number;
     readonly maxTailerLagSec: number;
   };
+  readonly limits: SourceLimits;
 }
 
 function toConfig(p: Parsed): Config {
@@ -164,13 +179,22 @@ function toConfig(p: Parsed): Config {
       lowWater: p.prune.low_water,
       maxTailerLagSec: p.prune.max_tailer_lag,
     },
+    limits: {
+      maxSamplesPerSecond: p.limits.max_samples_per_second,
+      maxSamples: p.limits.max_samples,
+      maxMoovBoxes: p.limits.max_moov_boxes,
+      maxMoovBytes: p.limits.max_moov_bytes,
+      maxSegments: p.limits.max_segments,
+      maxPlaylistBytes: p.limits.max_playlist_bytes,
+    },
   };
 }
 
 /** Every key of the schema, with nested tables written `prune.ttl`. */
 export const CONFIG_KEYS: readonly string[] = [
-  ...Object.keys(configSchema.shape).filter((k) => k !== 'prune'),
+  ...Object.keys(configSchema.shape).filter((k) => k !== 'prune' && k !== 'limits'),
   ...Object.keys(pruneSchema.shape).map((k) => `prune.${k}`),
+  ...Object.keys(limitsSchema.shape).map((k) => `limits.${k}`),
 ];
 
 /** `prune.max_size` → `CASTERPAK_PRUNE_MAX_SIZE`. */

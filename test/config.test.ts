@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, envName, flagName, loadConfig } from '../daemon/config.js';
+import { DEFAULT_SOURCE_LIMITS } from '../daemon/source-limits.js';
 
 function configFile(text: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'casterpak-config-'));
@@ -46,6 +47,23 @@ describe('config', () => {
     expect(config.segmentDurationSec).toBe(4);
     expect(config.mediaRoot).toBe('/from/flag');
     expect(config.prune.ttlSec).toBe(900);
+  });
+
+  it('reads the [limits] table, gives the documented defaults, and lets the environment override it', () => {
+    expect(loadConfig({ configPath: configFile(''), env: {} }).limits).toEqual(DEFAULT_SOURCE_LIMITS);
+    const file = configFile(['[limits]', 'max_segments = 500', 'max_moov_bytes = "8MiB"', 'max_playlist_bytes = "64KiB"'].join('\n'));
+    const config = loadConfig({ configPath: file, env: { CASTERPAK_LIMITS_MAX_SAMPLES_PER_SECOND: '300' } });
+    expect(config.limits).toEqual({ ...DEFAULT_SOURCE_LIMITS, maxSegments: 500, maxMoovBytes: 8 * 2 ** 20, maxPlaylistBytes: 64 * 2 ** 10, maxSamplesPerSecond: 300 });
+    expect(CONFIG_KEYS).toEqual(expect.arrayContaining(['limits.max_samples_per_second', 'limits.max_samples', 'limits.max_moov_boxes', 'limits.max_moov_bytes', 'limits.max_segments', 'limits.max_playlist_bytes']));
+    expect(flagName('limits.max_segments')).toBe('--limits-max-segments');
+  });
+
+  it.each([
+    ['[limits]\nmax_segments = 0', /limits\.max_segments: /],
+    ['[limits]\nmax_moov_bytes = "huge"', /limits\.max_moov_bytes: expected a size like 500MB/],
+    ['[limits]\nmax_boxes = 5', /limits: unknown key\(s\) max_boxes/],
+  ])('refuses the invalid limit %j naming the key', (text, message) => {
+    expect(() => loadConfig({ configPath: configFile(text), env: {} })).toThrow(message);
   });
 
   it('names every key as an environment variable and a flag', () => {

@@ -3,6 +3,7 @@
 import { mp4Error } from '../errors.js';
 import { readUint32, readUint64 } from './bytes.js';
 import { FourCC, fourCCAt } from './fourcc.js';
+import type { BoxBudget } from './limits.js';
 
 /** size (32) + type (32). */
 const COMPACT_HEADER_BYTES = 8;
@@ -21,6 +22,8 @@ export interface Box {
   readonly path: string;
   /** The bytes after the header (and after the uuid extended type). A view, not a copy. */
   readonly payload: Uint8Array;
+  /** Counts every header walked below this box (limits.max_moov_boxes); absent means unbounded. */
+  readonly budget?: BoxBudget;
 }
 
 export interface BoxHeader {
@@ -74,12 +77,13 @@ export function parseBoxHeader(bytes: Uint8Array, offset: number, spaceBytes: nu
 }
 
 /** Builds a Box from a buffer that holds exactly one whole box (e.g. the moov read from the file). */
-export function boxFromBytes(bytes: Uint8Array, parentPath = ''): Box {
+export function boxFromBytes(bytes: Uint8Array, parentPath = '', budget?: BoxBudget): Box {
   const header = parseBoxHeader(bytes, 0, bytes.length, parentPath);
   return {
     type: header.type,
     path: parentPath ? `${parentPath}/${header.type}` : header.type,
     payload: bytes.subarray(header.headerBytes, header.sizeBytes),
+    budget,
   };
 }
 
@@ -93,11 +97,14 @@ export function childBoxes(parent: Box, skipBytes = 0): Box[] {
   const boxes: Box[] = [];
   let offset = skipBytes;
   while (bytes.length - offset >= COMPACT_HEADER_BYTES) {
+    // Spent before the header is read, so a moov of millions of tiny boxes stops here, not after the walk.
+    parent.budget?.spend(parent.path);
     const header = parseBoxHeader(bytes, offset, bytes.length - offset, parent.path);
     boxes.push({
       type: header.type,
       path: `${parent.path}/${header.type}`,
       payload: bytes.subarray(offset + header.headerBytes, offset + header.sizeBytes),
+      budget: parent.budget,
     });
     offset += header.sizeBytes;
   }

@@ -17,8 +17,11 @@ export interface EditListEntry {
   readonly mediaRateInteger: number;
 }
 
-/** Parses elst v0 (32-bit fields) and v1 (64-bit fields), ISO/IEC 14496-12 §8.6.6.2. */
-export function parseEditList(elst: Box): EditListEntry[] {
+/**
+ * The entries of elst v0 (32-bit fields) and v1 (64-bit fields), ISO/IEC 14496-12 §8.6.6.2, one at
+ * a time: only the leading ones are used, and a list of millions of entries is never held in memory.
+ */
+export function* editListEntries(elst: Box): Generator<EditListEntry> {
   const cursor = new ByteCursor(elst.payload, elst.path);
   const { version } = cursor.fullBoxHeader();
   const entryCount = cursor.u32();
@@ -26,15 +29,13 @@ export function parseEditList(elst: Box): EditListEntry[] {
   if (entryCount > cursor.remaining / entryBytes) {
     throw mp4Error('MP4_BAD_BOX', `${elst.path}: ${entryCount} entries do not fit in the box`, { entryCount, boxBytes: elst.payload.length });
   }
-  const entries: EditListEntry[] = [];
   for (let i = 0; i < entryCount; i++) {
     const segmentDuration = version === 1 ? cursor.u64() : cursor.u32();
     const mediaTime = version === 1 ? cursor.i64() : cursor.i32();
     const mediaRateInteger = cursor.u16();
     cursor.skip(2); // media_rate_fraction
-    entries.push({ segmentDuration, mediaTime, mediaRateInteger });
+    yield { segmentDuration, mediaTime, mediaRateInteger };
   }
-  return entries;
 }
 
 /**
@@ -54,7 +55,7 @@ export function parseEditList(elst: Box): EditListEntry[] {
  *   by one constant so that all timestamps stay non-negative.
  * - Any other negative media_time is treated as an empty edit, as the spec defines no other meaning.
  */
-export function reduceEditList(entries: readonly EditListEntry[], movieTimescale: number, trackTimescale: number): EditShift {
+export function reduceEditList(entries: Iterable<EditListEntry>, movieTimescale: number, trackTimescale: number): EditShift {
   let emptyMovieTicks = 0;
   for (const entry of entries) {
     if (entry.mediaTime <= EMPTY_EDIT_MEDIA_TIME) {

@@ -9,6 +9,11 @@ import { checkNalLengthSize } from './avc-config.js';
 const NAL_VPS = 32;
 const NAL_SPS = 33;
 const NAL_PPS = 34;
+/**
+ * Parameter set ids reach 16 VPS, 16 SPS and 64 PPS (ITU-T H.265 §7.4.3); more sets than that in
+ * one record are corrupt, and holding them (and writing them before every IDR) would cost without bound.
+ */
+const MAX_PARAMETER_SETS = 64;
 
 export interface HevcConfig {
   readonly generalProfileSpace: number;
@@ -63,6 +68,9 @@ function readArrays(cursor: ByteCursor): { vps: Uint8Array[]; sps: Uint8Array[];
   for (let i = 0; i < numOfArrays; i++) {
     const nalUnitType = cursor.u8() & 0x3f; // array_completeness (1), reserved (1), NAL_unit_type (6)
     const numNalus = cursor.u16(); // numNalus
+    if (vps.length + sps.length + pps.length + numNalus > MAX_PARAMETER_SETS * 3) {
+      throw mp4Error('MP4_BAD_CODEC_CONFIG', `${cursor.where}: more than ${MAX_PARAMETER_SETS * 3} NAL units in the parameter set arrays`, { numNalus });
+    }
     for (let n = 0; n < numNalus; n++) {
       const length = cursor.u16(); // nalUnitLength
       const nal = cursor.take(length, 'nalUnit').slice();

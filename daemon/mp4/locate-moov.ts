@@ -4,19 +4,22 @@ import { mp4Error } from '../errors.js';
 import { parseBoxHeader, boxFromBytes, type Box, type BoxHeader } from './boxes.js';
 import { readUint32 } from './bytes.js';
 import { FourCC, isPrintableFourCC, fourCCAt } from './fourcc.js';
+import { BoxBudget, limitError } from './limits.js';
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../source-limits.js';
 import type { RangeReader } from './types.js';
 
 /** Enough for the longest header: size, type, largesize (ISO/IEC 14496-12 §4.2). */
 const HEADER_PROBE_BYTES = 16;
-/** A 3-hour 60 fps rendition's moov is ~20 MB; anything far larger is not a moov we should hold in memory. */
-export const MAX_MOOV_BYTES = 256 * 1024 * 1024;
 /** Real files have a handful of top-level boxes; a long run of tiny boxes is garbage, not a movie. */
 const MAX_TOP_LEVEL_BOXES = 4096;
 /** Types a real MP4/QuickTime file can start with; anything else at offset 0 means "not an MP4". */
 const FIRST_BOX_TYPES = new Set(['ftyp', 'styp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot', 'uuid', 'pdin', 'sidx', 'moof', 'meta']);
 
-/** Finds the moov box and returns it whole (one read of exactly its size). */
-export async function readMoovBox(reader: RangeReader): Promise<Box> {
+/**
+ * Finds the moov box and returns it whole (one read of exactly its size), after checking it against
+ * limits.max_moov_bytes; its box walks then count against limits.max_moov_boxes.
+ */
+export async function readMoovBox(reader: RangeReader, limits: SourceLimits = DEFAULT_SOURCE_LIMITS): Promise<Box> {
   const fileBytes = reader.sizeBytes;
   if (fileBytes === 0) throw mp4Error('MP4_EMPTY', 'the file is empty', { fileBytes });
   let offset = 0;
@@ -32,7 +35,7 @@ export async function readMoovBox(reader: RangeReader): Promise<Box> {
     if (header.type === FourCC.moof) {
       throw mp4Error('MP4_FRAGMENTED', 'fragmented MP4 (a moof box before any moov) is not supported', { offset });
     }
-    if (header.type === FourCC.moov) return readWholeMoov(reader, offset, header.sizeBytes);
+    if (header.type === FourCC.moov) return readWholeMoov(reader, { offset, sizeBytes: header.sizeBytes, limits });
     offset += header.sizeBytes;
   }
   throw mp4Error('MP4_NO_MOOV', 'the file has no moov box (not an MP4 movie, or the moov was never written)', {
@@ -74,15 +77,11 @@ function parseTopLevelHeader(head: Uint8Array, offset: number, remaining: number
   return header;
 }
 
-async function readWholeMoov(reader: RangeReader, offset: number, sizeBytes: number): Promise<Box> {
-  if (sizeBytes > MAX_MOOV_BYTES) {
-    throw mp4Error('MP4_OVERFLOW', `the moov box is ${sizeBytes} bytes, more than the ${MAX_MOOV_BYTES} we accept`, {
-      offset,
-      sizeBytes,
-    });
-  }
+async function readWholeMoov(reader: RangeReader, moov: { offset: number; sizeBytes: number; limits: SourceLimits }): Promise<Box> {
+  const { offset, sizeBytes, limits } = moov;
+  if (sizeBytes > limits.maxMoovBytes) throw limitError(limits, 'maxMoovBytes', `a moov box of ${sizeBytes} bytes`, { offset, sizeBytes });
   if (offset + sizeBytes > reader.sizeBytes) {
     throw mp4Error('MP4_TRUNCATED', 'the file ends inside the moov box', { offset, sizeBytes, fileBytes: reader.sizeBytes });
   }
-  return boxFromBytes(await reader.read(offset, sizeBytes));
+  return boxFromBytes(await reader.read(offset, sizeBytes), '', new BoxBudget(limits));
 }

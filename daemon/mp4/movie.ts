@@ -4,7 +4,8 @@ import { mp4Error } from '../errors.js';
 import { ByteCursor } from './bytes.js';
 import { childBoxes, findChild, requireChild, type Box } from './boxes.js';
 import { FourCC } from './fourcc.js';
-import { handlerType, parseAudioTrack, parseVideoTrack } from './track.js';
+import { checkSamplesDisjoint } from './sample-overlap.js';
+import { handlerType, parseAudioTrack, parseVideoTrack, type MovieContext } from './track.js';
 import type { AudioTrack, Movie, VideoTrack } from './types.js';
 
 /** mvhd (§8.2.2.2): timescale and duration after the creation and modification times. */
@@ -19,18 +20,18 @@ function movieHeader(moov: Box): { timescale: number; durationTicks: number } {
   return { timescale, durationTicks };
 }
 
-export function parseMovie(moov: Box, fileSizeBytes: number): Movie {
+export function parseMovie(moov: Box, movieCtx: MovieContext): Movie {
   // mvex announces movie fragments (ISO/IEC 14496-12 §8.8.1): the samples live in moof boxes, not in this moov.
   if (findChild(moov, FourCC.mvex)) {
     throw mp4Error('MP4_FRAGMENTED', 'fragmented MP4 (moov contains mvex; samples are in moof fragments) is not supported', {});
   }
   const { timescale, durationTicks } = movieHeader(moov);
-  const ctx = { movieTimescale: timescale, fileSizeBytes };
   let video: VideoTrack | undefined;
   let audio: AudioTrack | undefined;
   let sawTrack = false;
   for (const trak of childBoxes(moov).filter((box) => box.type === FourCC.trak)) {
     const handler = handlerType(trak);
+    const ctx = { ...movieCtx, movieTimescale: timescale, samplesBefore: (video?.samples.count ?? 0) + (audio?.samples.count ?? 0) };
     if (handler === FourCC.vide && !video) {
       video = parseVideoTrack(trak, ctx);
       sawTrack = true;
@@ -40,7 +41,9 @@ export function parseMovie(moov: Box, fileSizeBytes: number): Movie {
     }
   }
   if (!sawTrack) throw mp4Error('MP4_NO_TRACKS', 'the movie has no video or audio track', {});
-  return dropEmptyTracks({ timescale, durationTicks, video, audio, fileSizeBytes });
+  const movie = dropEmptyTracks({ timescale, durationTicks, video, audio, fileSizeBytes: movieCtx.fileSizeBytes });
+  checkSamplesDisjoint([movie.video, movie.audio].flatMap((track) => (track ? [{ where: `moov/trak (${track.kind})`, samples: track.samples }] : [])));
+  return movie;
 }
 
 /** A track without samples is left out; a movie with no samples at all cannot become a segment. */

@@ -1,10 +1,22 @@
 // The MP4 reader's entry point: find and read the moov through a RangeReader, then parse it into a Movie.
 
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../source-limits.js';
 import { readMoovBox } from './locate-moov.js';
 import { parseMovie } from './movie.js';
 import type { Movie, RangeReader } from './types.js';
 
-export async function readMovie(reader: RangeReader): Promise<Movie> {
-  const moov = await readMoovBox(reader);
-  return parseMovie(moov, reader.sizeBytes);
+export interface ReadOptions {
+  /** The [limits] the source must stay within (default: DEFAULT_SOURCE_LIMITS). */
+  readonly limits?: SourceLimits;
+  /** The target segment duration the source will be planned at, for limits.max_segments (default 10 s). */
+  readonly segmentDurationSec?: number;
+}
+
+/** segment_duration's default: a caller that does not say plans at the config's default. */
+export const DEFAULT_READ_SEGMENT_SEC = 10;
+
+export async function readMovie(reader: RangeReader, options: ReadOptions = {}): Promise<Movie> {
+  const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
+  const moov = await readMoovBox(reader, limits);
+  return parseMovie(moov, { fileSizeBytes: reader.sizeBytes, limits, segmentDurationSec: options.segmentDurationSec ?? DEFAULT_READ_SEGMENT_SEC });
 }

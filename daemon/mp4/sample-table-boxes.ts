@@ -102,6 +102,15 @@ export function parseStsc(box: Box): StscTable {
   return { firstChunk, samplesPerChunk };
 }
 
+/** sample_count of stsz or stz2, read without the table: both have it 8 bytes into the payload (§8.7.3). */
+export function declaredSampleCount(box: Box): number {
+  const cursor = new ByteCursor(box.payload, box.path);
+  cursor.skip(8); // version, flags, then sample_size (stsz) or reserved + field_size (stz2)
+  const sampleCount = cursor.u32(); // sample_count
+  checkSampleCount(box.path, sampleCount);
+  return sampleCount;
+}
+
 /** stsz (§8.7.3.2): sample_size (0 = per-sample sizes follow), sample_count, entry_size[]. */
 export function parseStsz(box: Box): Uint32Array {
   const cursor = new ByteCursor(box.payload, box.path);

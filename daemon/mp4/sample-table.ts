@@ -2,9 +2,13 @@
 
 import { mp4Error } from '../errors.js';
 import { findChild, requireChild, type Box } from './boxes.js';
+import { readUint32 } from './bytes.js';
 import { FourCC } from './fourcc.js';
+import { checkTrackSize, SAMPLE_BYTES_RULE } from './limits.js';
+import type { SourceLimits } from '../source-limits.js';
 import {
   checkSampleCount,
+  declaredSampleCount,
   parseChunkOffsets,
   parseCtts,
   parseStsc,
@@ -17,10 +21,28 @@ import {
 } from './sample-table-boxes.js';
 import type { SampleTable } from './types.js';
 
-export function buildSampleTable(stbl: Box, fileSizeBytes: number): SampleTable {
-  const sizes = readSizes(stbl);
+export interface TableContext {
+  readonly fileSizeBytes: number;
+  /** The track's timescale (mdhd), to turn stts ticks into seconds for the limits. */
+  readonly timescale: number;
+  readonly limits: SourceLimits;
+  readonly segmentDurationSec: number;
+  /** Samples of the source's tracks read before this one (limits.max_samples). */
+  readonly samplesBefore: number;
+}
+
+export function buildSampleTable(stbl: Box, ctx: TableContext): SampleTable {
+  const stts = requireChild(stbl, FourCC.stts);
+  const times = parseStts(stts);
+  // The limits are decided from the declared count and the stts total, before any per-sample array exists.
+  const sizeBox = findChild(stbl, FourCC.stsz) ?? requireChild(stbl, FourCC.stz2);
+  const durationSec = totalTicks(times) / ctx.timescale;
+  const sampleCount = declaredSampleCount(sizeBox);
+  checkTrackSize(ctx.limits, { where: stbl.path, sampleCount, durationSec, samplesBefore: ctx.samplesBefore }, ctx.segmentDurationSec);
+  checkConstantSizeFits(sizeBox, sampleCount, ctx.fileSizeBytes);
+  const sizes = sizeBox.type === FourCC.stsz ? parseStsz(sizeBox) : parseStz2(sizeBox);
   const count = sizes.length;
-  const { dts, durations } = expandTimes(stbl, count);
+  const { dts, durations } = expandTimes(stts, times, count);
   const cts = expandCompositionOffsets(stbl, count);
   const sync = expandSync(stbl, count);
   const chunkBox = findChild(stbl, FourCC.stco) ?? requireChild(stbl, FourCC.co64);
@@ -30,14 +52,28 @@ export function buildSampleTable(stbl: Box, fileSizeBytes: number): SampleTable 
     sizes,
     where: stbl.path,
   });
-  checkInsideFile(stbl.path, offsets, sizes, fileSizeBytes);
+  checkInsideFile(stbl.path, offsets, sizes, ctx.fileSizeBytes);
   return { count, offsets, sizes, dts, cts, durations, sync };
 }
 
-function readSizes(stbl: Box): Uint32Array {
-  const stsz = findChild(stbl, FourCC.stsz);
-  if (stsz) return parseStsz(stsz);
-  return parseStz2(requireChild(stbl, FourCC.stz2));
+/**
+ * A constant sample_size (stsz §8.7.3.2) lets a few bytes declare millions of samples. Samples may
+ * not share bytes (see sample-overlap.ts), so together they must fit in the file: checked before
+ * any is placed.
+ */
+function checkConstantSizeFits(sizeBox: Box, sampleCount: number, fileSizeBytes: number): void {
+  if (sizeBox.type !== FourCC.stsz || sizeBox.payload.length < 8) return;
+  const constantBytes = readUint32(sizeBox.payload, 4); // sample_size
+  if (constantBytes * sampleCount > fileSizeBytes) {
+    const message = `${sizeBox.path}: ${sampleCount} samples of ${constantBytes} bytes need more bytes than the file holds (${fileSizeBytes}) (${SAMPLE_BYTES_RULE})`;
+    throw mp4Error('MP4_LIMIT', message, { where: sizeBox.path, sampleCount, constantBytes, fileSizeBytes });
+  }
+}
+
+function totalTicks(table: RunTable<Uint32Array>): number {
+  let ticks = 0;
+  for (let i = 0; i < table.counts.length; i++) ticks += table.counts[i] * table.values[i];
+  return ticks;
 }
 
 function mismatch(where: string, message: string, details: Record<string, unknown>): never {
@@ -52,9 +88,7 @@ function checkRunTotal(where: string, table: RunTable<Uint32Array | Int32Array>,
   if (total !== count) mismatch(where, `describes ${total} samples but the sample size table has ${count}`, { total, count });
 }
 
-function expandTimes(stbl: Box, count: number): { dts: Float64Array; durations: Uint32Array } {
-  const stts = requireChild(stbl, FourCC.stts);
-  const table = parseStts(stts);
+function expandTimes(stts: Box, table: RunTable<Uint32Array>, count: number): { dts: Float64Array; durations: Uint32Array } {
   checkRunTotal(stts.path, table, count);
   const dts = new Float64Array(count);
   const durations = new Uint32Array(count);

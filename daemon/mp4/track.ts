@@ -4,14 +4,24 @@ import { mp4Error } from '../errors.js';
 import { ByteCursor } from './bytes.js';
 import { findChild, requireChild, type Box } from './boxes.js';
 import { FourCC, fourCCAt } from './fourcc.js';
-import { NO_EDIT, parseEditList, reduceEditList } from './edit-list.js';
+import { NO_EDIT, editListEntries, reduceEditList } from './edit-list.js';
 import { firstSampleEntry, parseAudioEntry, parseVideoEntry } from './sample-entry.js';
 import { buildSampleTable } from './sample-table.js';
+import type { SourceLimits } from '../source-limits.js';
 import type { AudioTrack, EditShift, VideoTrack } from './types.js';
 
-export interface TrackContext {
-  readonly movieTimescale: number;
+/** What every track of a movie is read with. */
+export interface MovieContext {
   readonly fileSizeBytes: number;
+  readonly limits: SourceLimits;
+  /** The target the movie will be planned at: limits.max_segments is checked per track against it. */
+  readonly segmentDurationSec: number;
+}
+
+export interface TrackContext extends MovieContext {
+  readonly movieTimescale: number;
+  /** Samples of the tracks read before this one, for limits.max_samples. */
+  readonly samplesBefore: number;
 }
 
 /** hdlr (§8.4.3.2): version/flags, pre_defined (32), handler_type (32). */
@@ -45,7 +55,7 @@ function mediaHeader(mdia: Box): { timescale: number; durationTicks: number } {
 function editShift(trak: Box, movieTimescale: number, trackTimescale: number): EditShift {
   const edts = findChild(trak, FourCC.edts);
   const elst = edts ? findChild(edts, FourCC.elst) : undefined;
-  return elst ? reduceEditList(parseEditList(elst), movieTimescale, trackTimescale) : NO_EDIT;
+  return elst ? reduceEditList(editListEntries(elst), movieTimescale, trackTimescale) : NO_EDIT;
 }
 
 function commonParts(trak: Box, ctx: TrackContext) {
@@ -66,11 +76,11 @@ function commonParts(trak: Box, ctx: TrackContext) {
 export function parseVideoTrack(trak: Box, ctx: TrackContext): VideoTrack {
   const { stbl, sampleEntry, ...header } = commonParts(trak, ctx);
   const entry = parseVideoEntry(sampleEntry);
-  return { kind: 'video', ...header, ...entry, samples: buildSampleTable(stbl, ctx.fileSizeBytes) };
+  return { kind: 'video', ...header, ...entry, samples: buildSampleTable(stbl, { ...ctx, timescale: header.timescale }) };
 }
 
 export function parseAudioTrack(trak: Box, ctx: TrackContext): AudioTrack {
   const { stbl, sampleEntry, ...header } = commonParts(trak, ctx);
   const entry = parseAudioEntry(sampleEntry);
-  return { kind: 'audio', ...header, ...entry, samples: buildSampleTable(stbl, ctx.fileSizeBytes) };
+  return { kind: 'audio', ...header, ...entry, samples: buildSampleTable(stbl, { ...ctx, timescale: header.timescale }) };
 }

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import { muxSegment } from '../mpegts/muxer.js';
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../source-limits.js';
 import type { Movie } from '../mp4/types.js';
 import { packageVersion } from '../package-root.js';
 import { segmentFileName } from '../layout/rendition-files.js';
@@ -21,6 +22,8 @@ import type { PackagerOptions, SegmentList, SegmentPackager } from './packager.j
 export interface BuiltinOptions extends PackagerOptions {
   /** Bounds of the in-memory cache of parsed moovs and plans. */
   readonly cacheLimits?: LruLimits;
+  /** The [limits] every source must stay within (default: DEFAULT_SOURCE_LIMITS). */
+  readonly limits?: SourceLimits;
   /** The parse workers: a pool to share (the daemon's, a benchmark's) or the bounds of one of its own. */
   readonly parsePool?: ParsePool | ParsePoolOptions;
   /**
@@ -52,6 +55,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
   const scratch = new ScratchPool();
   const targetSec = options.segmentDurationSec;
   const pool = options.parsePool instanceof ParsePool ? options.parsePool : new ParsePool(options.parsePool);
+  const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
   const wrap = options.wrapReader ?? ((reader: FileRangeReader) => reader);
 
   /** Reads of the opened source, through its one handle (never reopened by name). */
@@ -64,8 +68,8 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
    */
   const load = (src: OpenSource): Promise<PlannedSource> =>
     options.wrapReader
-      ? parseAndPlan(readerOf(src), targetSec)
-      : pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: targetSec });
+      ? parseAndPlan(readerOf(src), { segmentDurationSec: targetSec, limits })
+      : pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: targetSec, limits });
 
   const planWith = async (src: OpenSource): Promise<{ source: ParsedSource; plan: SegmentPlan }> => {
     await checkUnchanged(src);

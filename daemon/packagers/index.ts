@@ -20,7 +20,7 @@ export function createPackager(config: Config): Packager {
     case 'mp42hls':
       return createMp42hlsPackager({ ...options, mp42hlsPath: config.mp42hlsPath });
     case 'builtin':
-      return createBuiltinPackager({ ...options, parsePool: parsePoolOptions(config) });
+      return createBuiltinPackager({ ...options, parsePool: parsePoolOptions(config), limits: config.limits });
   }
 }
 
@@ -31,5 +31,5 @@ export function createPackager(config: Config): Packager {
  */
 export function createMoviePlanner(config: Config, packager: Packager): MoviePlanner {
   if (packager.name === 'builtin') return packager as BuiltinPackager;
-  return createBuiltinPackager({ segmentDurationSec: config.segmentDurationSec, parsePool: parsePoolOptions(config) });
+  return createBuiltinPackager({ segmentDurationSec: config.segmentDurationSec, parsePool: parsePoolOptions(config), limits: config.limits });
 }

@@ -1,5 +1,7 @@
 // The media playlist text, in the original project's form (README.md#urls), from segment durations alone.
 
+import { segmentFileName } from '../layout/rendition-files.js';
+
 export interface MediaPlaylistOptions {
   /** Segment durations in seconds, in order; segment N is durationsSec[N - 1]. */
   readonly durationsSec: readonly number[];
@@ -25,6 +27,17 @@ export function targetDurationSec(durationsSec: readonly number[]): number {
     target = Math.max(target, Math.floor(printed + 0.5));
   }
   return Math.max(target, 1);
+}
+
+/** Bytes renderMediaPlaylist writes for these durations with relative URIs (and ALLOW-CACHE), counted without writing it. */
+export function relativePlaylistBytes(durationsSec: readonly number[]): number {
+  // The tags around the entries, as an empty playlist has them, with this playlist's TARGETDURATION.
+  const empty = renderMediaPlaylist({ durationsSec: [], segmentUri: segmentFileName, allowCache: true }).length;
+  let bytes = empty - String(targetDurationSec([])).length + String(targetDurationSec(durationsSec)).length;
+  durationsSec.forEach((duration, index) => {
+    bytes += `#EXTINF:${formatExtinf(duration)},\n`.length + segmentFileName(index + 1).length + 1;
+  });
+  return bytes;
 }
 
 export function renderMediaPlaylist(options: MediaPlaylistOptions): string {

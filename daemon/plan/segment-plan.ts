@@ -2,12 +2,17 @@
 
 import { CasterpakError, mp4Error } from '../errors.js';
 import type { AudioTrack, Movie, Track, VideoTrack } from '../mp4/types.js';
+import { limitError } from '../mp4/limits.js';
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../source-limits.js';
 import { findAudioCuts, findVideoCuts } from './cuts.js';
+import { relativePlaylistBytes } from './playlist.js';
 import { presentationSec, presentationTicks, timelineShift90k, trackExtent } from './timeline.js';
 import { IDR, type IdrMarks, type PlannedSegment, type SampleRange, type SegmentPlan } from './types.js';
 
 export interface PlanOptions {
   readonly segmentDurationSec: number;
+  /** limits.max_segments and limits.max_playlist_bytes (default: DEFAULT_SOURCE_LIMITS). */
+  readonly limits?: SourceLimits;
 }
 
 /** EXTINF is printed with 3 decimals; a segment shorter than this would read as 0.000. */
@@ -44,12 +49,22 @@ export function planSegments(movie: Movie, options: PlanOptions, marks: IdrMarks
       sampleBytes: rangeBytes(movie.video, video) + rangeBytes(movie.audio, audio),
     };
   });
+  checkPlanSize(options.limits ?? DEFAULT_SOURCE_LIMITS, segments);
   return {
     segmentDurationSec: targetSec,
     segments,
     shift90k: timelineShift90k(extents),
     independentSegments: !movie.video || marks[0] === IDR,
   };
+}
+
+/** The reader bounded the segments from each track's duration; the plan's own count and playlist are checked exactly. */
+function checkPlanSize(limits: SourceLimits, segments: readonly PlannedSegment[]): void {
+  if (segments.length > limits.maxSegments) throw limitError(limits, 'maxSegments', `${segments.length} segments`, { segments: segments.length });
+  const playlistBytes = relativePlaylistBytes(segments.map((segment) => segment.durationSec));
+  if (playlistBytes > limits.maxPlaylistBytes) {
+    throw limitError(limits, 'maxPlaylistBytes', `a media playlist of ${playlistBytes} bytes`, { playlistBytes, segments: segments.length });
+  }
 }
 
 function videoCuts(video: VideoTrack, targetSec: number, marks: IdrMarks): number[] {

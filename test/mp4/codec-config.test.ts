@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readMovie } from '../../daemon/mp4/read-movie.js';
 import { parseAudioSpecificConfig } from '../../daemon/mp4/audio-specific-config.js';
-import { box, bytes } from '../helpers/boxes.js';
+import { box, bytes, u16, u8 } from '../helpers/boxes.js';
+import { failureOf } from '../helpers/expect-code.js';
 import { MemoryReader } from '../helpers/memory-reader.js';
 import { asc, audioEntry, avcC, buildMovie, esds, hvcC, simpleAudio, simpleVideo, visualEntry, type SynthTrack } from '../helpers/mp4-builder.js';
 
@@ -35,6 +36,11 @@ describe('video codec configuration', () => {
     expect(video.codecString).toBe('hvc1.1.6.L93.B0');
     expect([video.vps.length, video.sps.length, video.pps.length]).toEqual([1, 1, 1]);
     expect((video.sps[0][0] >> 1) & 0x3f).toBe(33);
+  });
+
+  it('refuses an hvcC whose arrays hold thousands of NAL units', async () => {
+    const manyPps = box('hvcC', hvcC().subarray(8, 8 + 22), u8(1), u8(0x80 | 34), u16(5000), new Array(5000).fill([0, 1, 0x44]).flat());
+    expect((await failureOf(videoOf(visualEntry('hvc1', 320, 240, manyPps)))).code).toBe('MP4_BAD_CODEC_CONFIG');
   });
 
   it('writes profile space, high tier and several constraint bytes in the HEVC string', async () => {

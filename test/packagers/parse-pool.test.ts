@@ -4,12 +4,16 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../../daemon/source-limits.js';
 import { parseAndPlan, transferableBuffers } from '../../daemon/packagers/builtin/parse-and-plan.js';
 import { ParsePool } from '../../daemon/packagers/builtin/parse-pool.js';
 import { fdReader } from '../../daemon/source/file-reader.js';
 import { writeHugeMoovMovie } from '../helpers/huge-moov.js';
 import { buildMovie, simpleAudio, simpleVideo } from '../helpers/mp4-builder.js';
 import { closeSourceFiles, sourceFileOf } from '../helpers/source-file.js';
+
+/** Limits far above these crafted files, so that the worker's own memory bound is what refuses them. */
+const UNBOUNDED: SourceLimits = { ...DEFAULT_SOURCE_LIMITS, maxSegments: 1e9, maxPlaylistBytes: 1e12, maxSamples: 1e9 };
 
 let dir: string;
 let file: string;
@@ -30,11 +34,11 @@ describe('the parse pool', () => {
     const pool = new ParsePool({ ...OPTIONS, size: 1 });
     try {
       const src = await sourceFileOf(file);
-      const job = { fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: 2 };
+      const job = { fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: 2, limits: DEFAULT_SOURCE_LIMITS };
       const inWorker = await pool.run(job);
       const [threadId] = pool.workerIds();
       const again = await pool.run(job);
-      const inline = await parseAndPlan(fdReader(src.handle.fd, src.sizeBytes, src.relPath), 2);
+      const inline = await parseAndPlan(fdReader(src.handle.fd, src.sizeBytes, src.relPath), { segmentDurationSec: 2, limits: DEFAULT_SOURCE_LIMITS });
       expect(inWorker.plan).toEqual(inline.plan);
       expect(Array.from(again.movie.video!.samples.offsets)).toEqual(Array.from(inline.movie.video!.samples.offsets));
       expect(Array.from(inWorker.marks)).toEqual(Array.from(inline.marks));
@@ -49,7 +53,7 @@ describe('the parse pool', () => {
     const pool = new ParsePool({ ...OPTIONS, size: 1 });
     try {
       const src = await sourceFileOf(file);
-      const job = { fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: 2 };
+      const job = { fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: 2, limits: DEFAULT_SOURCE_LIMITS };
       const results = await Promise.all([pool.run(job), pool.run(job), pool.run(job)]);
       expect(results.map((r) => r.plan.segments.length)).toEqual([5, 5, 5]);
       expect(pool.stats.started).toBe(1);
@@ -64,7 +68,7 @@ describe('the parse pool', () => {
       const text = path.join(dir, 'text.mp4');
       await fs.writeFile(text, 'not a movie\n'.repeat(50));
       const src = await sourceFileOf(text);
-      await expect(pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: 'text.mp4', segmentDurationSec: 2 })).rejects.toMatchObject({ code: 'MP4_NO_MOOV', status: 422 });
+      await expect(pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: 'text.mp4', segmentDurationSec: 2, limits: DEFAULT_SOURCE_LIMITS })).rejects.toMatchObject({ code: 'MP4_NO_MOOV', status: 422 });
       expect(pool.stats).toEqual({ started: 1, replaced: 0 });
     } finally {
       await pool.close();
@@ -78,12 +82,12 @@ describe('the parse pool', () => {
     const pool = new ParsePool({ size: 1, memoryLimitBytes: 48 * 1024 * 1024, timeoutSec: 60 });
     try {
       const src = await sourceFileOf(big);
-      const err = await pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: 'million-segments.mp4', segmentDurationSec: 10 }).catch((e: unknown) => e);
+      const err = await pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: 'million-segments.mp4', segmentDurationSec: 10, limits: UNBOUNDED }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'PARSE_RESOURCES', status: 503 });
       expect((err as { details: { reason: string } }).details.reason).toMatch(/heap out of memory/);
       expect(pool.stats).toEqual({ started: 2, replaced: 1 });
       const small = await sourceFileOf(file);
-      expect((await pool.run({ fd: small.handle.fd, sizeBytes: small.sizeBytes, relPath: 'clip.mp4', segmentDurationSec: 2 })).plan.segments).toHaveLength(5);
+      expect((await pool.run({ fd: small.handle.fd, sizeBytes: small.sizeBytes, relPath: 'clip.mp4', segmentDurationSec: 2, limits: DEFAULT_SOURCE_LIMITS })).plan.segments).toHaveLength(5);
     } finally {
       await pool.close();
     }
@@ -91,7 +95,7 @@ describe('the parse pool', () => {
 
   it('moves every sample table and the IDR marks across rather than copying them', async () => {
     const src = await sourceFileOf(file);
-    const planned = await parseAndPlan(fdReader(src.handle.fd, src.sizeBytes, src.relPath), 2);
+    const planned = await parseAndPlan(fdReader(src.handle.fd, src.sizeBytes, src.relPath), { segmentDurationSec: 2, limits: DEFAULT_SOURCE_LIMITS });
     const buffers = transferableBuffers(planned);
     for (const track of [planned.movie.video!, planned.movie.audio!]) {
       for (const column of Object.values(track.samples)) {

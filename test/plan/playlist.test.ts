@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { segmentFileName } from '../../daemon/layout/rendition-files.js';
-import { renderMediaPlaylist, targetDurationSec } from '../../daemon/plan/playlist.js';
+import { relativePlaylistBytes, renderMediaPlaylist, targetDurationSec } from '../../daemon/plan/playlist.js';
 
 describe('media playlist', () => {
+  it.each([[[]], [[6.4]], [[10, 10, 6.186]], [Array.from({ length: 1234 }, (_, i) => 2 + (i % 7) * 0.5)], [[123456.789]]])(
+    'counts the bytes of the relative playlist for %j exactly as it is written',
+    (durationsSec) => {
+      expect(relativePlaylistBytes(durationsSec)).toBe(renderMediaPlaylist({ durationsSec, segmentUri: segmentFileName, allowCache: true }).length);
+    },
+  );
+
   it.each([
     [[6.4], 6],
     [[6.5], 7],

@@ -1,5 +1,6 @@
 // What a parse worker does for one source: read the moov, classify the cut candidates, plan the segments.
 
+import type { SourceLimits } from '../../source-limits.js';
 import { readMovie } from '../../mp4/read-movie.js';
 import type { Movie, RangeReader } from '../../mp4/types.js';
 import { planSegments } from '../../plan/segment-plan.js';
@@ -13,11 +14,18 @@ export interface PlannedSource {
   readonly plan: SegmentPlan;
 }
 
-export async function parseAndPlan(reader: RangeReader, segmentDurationSec: number): Promise<PlannedSource> {
-  const movie = await readMovie(reader);
+export interface ParseOptions {
+  readonly segmentDurationSec: number;
+  /** The [limits] the source must stay within, checked from the moov before its tables are built. */
+  readonly limits: SourceLimits;
+}
+
+export async function parseAndPlan(reader: RangeReader, options: ParseOptions): Promise<PlannedSource> {
+  const { segmentDurationSec, limits } = options;
+  const movie = await readMovie(reader, { limits, segmentDurationSec });
   const marks = newIdrMarks(movie.video?.samples.count ?? 0);
   if (movie.video) await classifyCutCandidates(reader, movie.video, segmentDurationSec, marks);
-  return { movie, marks, plan: planSegments(movie, { segmentDurationSec }, marks) };
+  return { movie, marks, plan: planSegments(movie, { segmentDurationSec, limits }, marks) };
 }
 
 /**

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CasterpakError, type ErrorCode } from '../../errors.js';
 import { packageRoot } from '../../package-root.js';
+import type { SourceLimits } from '../../source-limits.js';
 import type { PlannedSource } from './parse-and-plan.js';
 
 export interface ParseJob {
@@ -14,6 +15,7 @@ export interface ParseJob {
   readonly sizeBytes: number;
   readonly relPath: string;
   readonly segmentDurationSec: number;
+  readonly limits: SourceLimits;
 }
 
 export type ParseReply =

@@ -22,7 +22,7 @@ function replyFor(err: unknown): ParseReply {
 
 parentPort!.on('message', (job: ParseJob) => {
   budget.reset();
-  parseAndPlan(fdReader(job.fd, job.sizeBytes, job.relPath), job.segmentDurationSec).then(
+  parseAndPlan(fdReader(job.fd, job.sizeBytes, job.relPath), { segmentDurationSec: job.segmentDurationSec, limits: job.limits }).then(
     (result) => parentPort!.postMessage({ ok: true, result } satisfies ParseReply, transferableBuffers(result)),
     (err: unknown) => {
       const reply = replyFor(err);
