@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'PACKAGER_FAILED' // 502
   | 'PACKAGER_TIMEOUT' // 504
   | 'PACKAGER_UNAVAILABLE' // 503
-  | 'BUSY'; // 503: waited too long for another generation of the same file
+  | 'BUSY' // 503: waited too long for another generation of the same file
+  // the cache itself
+  | 'CACHE_SYMLINK'; // 500: a folder under cache_dir is a symbolic link (or not a folder); never followed
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_PATH: 400,
@@ -45,6 +47,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   PACKAGER_TIMEOUT: 504,
   PACKAGER_UNAVAILABLE: 503,
   BUSY: 503,
+  CACHE_SYMLINK: 500,
 };
 
 export class CasterpakError extends Error {

@@ -11,14 +11,16 @@ import { createMoviePlanner } from '../packagers/index.js';
 import type { Packager, SegmentList, SegmentPackager, SourceFile } from '../packagers/packager.js';
 import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../plan/playlist.js';
 import { resolveSource } from '../source/resolve.js';
-import { isSamePackage, type NewCacheFile, type Store } from '../store/store.js';
+import { fileGenerationKey, packageGenerationKey } from '../store/generation-keys.js';
+import { isSamePackage, type NewCacheFile, type PackageRow, type Store } from '../store/store.js';
+import { publishGeneration, retryIfStale } from './generation-publish.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
 import type { MoviePlanner } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
-import { newTmpPath, publishBytes, publishTmpFile, unlinkCacheFile } from './publish.js';
+import { newTmpPath, prepareBytes, prepareTmpFile, unlinkCacheFile, type PreparedFile } from './publish.js';
 import { RecentMisses, type MissRecord } from './recent-misses.js';
-import { Limiter, SingleFlight } from './single-flight.js';
+import { fileFlightKey, Limiter, renditionFlightKey, SingleFlight } from './single-flight.js';
 
 export interface FillResult {
   readonly cachePath: string;
@@ -42,11 +44,8 @@ export interface FillerDeps {
   /** Reads moovs and plans for master playlists; by default the one createMoviePlanner picks for the packager. */
   readonly planner?: MoviePlanner;
   readonly log: Logger;
-}
-
-/** The generations-table key of a whole-rendition packaging run (segment runs use the cache path). */
-export function packageGenerationKey(sourceRel: string): string {
-  return `pkg:${sourceRel}`;
+  /** Awaited after packaging and right before publishing a rendition's files; tests hold a run there. */
+  readonly beforePublish?: (cachePath: string) => Promise<void>;
 }
 
 /** What a packaging run is for: its generation key, the request that started it, the source (or master) it reads. */
@@ -82,8 +81,8 @@ export class CacheFiller {
       config, store, packager, planner, log, maxWaitMs,
       flights: this.flights,
       // A master's own bytes are small and published by the master filler: its runs are timed, not weighed.
-      generate: (key, work) =>
-        this.generate({ key, cachePath: key, sourceRel: key }, async () => {
+      generate: (cachePath, work) =>
+        this.generate({ key: fileGenerationKey(cachePath), cachePath, sourceRel: cachePath }, async () => {
           await work();
           return [];
         }),
@@ -116,9 +115,10 @@ export class CacheFiller {
 
   /** Makes sure the requested file is in the cache, packaging it if needed. */
   async fill(req: ParsedRequest): Promise<FillResult> {
-    if (isMasterRequest(req)) return this.masters.fill(req);
-    if (req.file.kind === 'iframe-playlist') return this.iframes.fill(req);
-    return this.fillRenditionFile(req);
+    // A run whose source was replaced before it could publish has published nothing: package it as it is now.
+    if (isMasterRequest(req)) return retryIfStale(() => this.masters.fill(req));
+    if (req.file.kind === 'iframe-playlist') return retryIfStale(() => this.iframes.fill(req));
+    return retryIfStale(() => this.fillRenditionFile(req));
   }
 
   private async fillRenditionFile(req: RenditionRequest): Promise<FillResult> {
@@ -135,13 +135,12 @@ export class CacheFiller {
     }
 
     this.stats.misses += 1;
-    const identity = `${src.sizeBytes}:${src.mtimeMs}`;
     const maxWaitMs = this.maxWaitMs();
     if (packager.granularity === 'rendition') {
-      await this.flights.run(`pkg:${src.relPath}@${identity}`, () => this.packageRendition(src, req.cachePath), maxWaitMs);
+      await this.flights.run(renditionFlightKey(src), () => this.packageRendition(src, req.cachePath), maxWaitMs);
       if (!(await exists(absPath))) throw new CasterpakError('NOT_FOUND', 'no such segment', { cachePath: req.cachePath });
     } else {
-      await this.flights.run(`${req.cachePath}@${identity}`, () => this.packageOneFile(packager, src, req), maxWaitMs);
+      await this.flights.run(fileFlightKey(req.cachePath, src), () => this.packageOneFile(packager, src, req), maxWaitMs);
     }
     return result(true);
   }
@@ -207,10 +206,13 @@ export class CacheFiller {
     return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + segmentFileName(n), allowCache });
   }
 
-  private async publish(file: Omit<NewCacheFile, 'bytes'>, data: Uint8Array | string): Promise<NewCacheFile> {
-    const bytes = await publishBytes(this.deps.config.cacheDir, file.path, data);
-    this.stats.bytesWritten += bytes;
-    return { ...file, bytes };
+  /** Publishes a run's files only if `pkg` is still its source's package (see publishGeneration). */
+  private async publishInPackage(pkg: PackageRow, prepared: readonly PreparedFile[], kinds: (p: PreparedFile) => NewCacheFile['kind']): Promise<NewCacheFile[]> {
+    const { store, config } = this.deps;
+    const files = prepared.map((p): NewCacheFile => ({ path: p.cachePath, packageId: pkg.id, kind: kinds(p), bytes: p.bytes }));
+    await publishGeneration({ store, cacheDir: config.cacheDir, packages: [pkg], files: prepared, record: () => store.recordFiles(files) });
+    this.stats.bytesWritten += files.reduce((sum, f) => sum + f.bytes, 0);
+    return files;
   }
 
   /** Whole-rendition packagers: every segment is published before the playlist that names them. */
@@ -227,15 +229,15 @@ export class CacheFiller {
       try {
         const list = await packager.packageRendition(src, workDir, signal);
         const base = this.renditionBase(src);
-        const files: NewCacheFile[] = [];
+        const prepared: PreparedFile[] = [];
         for (let n = 1; n <= list.durationsSec.length; n += 1) {
-          const cachePath = `${base}/${segmentFileName(n)}`;
-          const bytes = await publishTmpFile(config.cacheDir, path.join(workDir, segmentFileName(n)), cachePath);
-          this.stats.bytesWritten += bytes;
-          files.push({ path: cachePath, packageId: pkg.id, kind: 'segment', bytes });
+          prepared.push(await prepareTmpFile(path.join(workDir, segmentFileName(n)), `${base}/${segmentFileName(n)}`));
         }
-        files.push(await this.publish({ path: `${base}/${MEDIA_PLAYLIST_NAME}`, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list)));
-        store.recordFiles(files);
+        const playlistPath = `${base}/${MEDIA_PLAYLIST_NAME}`;
+        prepared.push(await prepareBytes(config.cacheDir, playlistPath, this.playlistText(src, list)));
+        await this.deps.beforePublish?.(cachePath);
+        // All of it or none of it, segments renamed before the playlist that names them.
+        const files = await this.publishInPackage(pkg, prepared, (p) => (p.cachePath === playlistPath ? 'playlist' : 'segment'));
         store.setSegmentCount(pkg.id, list.durationsSec.length);
         return files;
       } catch (err) {
@@ -250,21 +252,22 @@ export class CacheFiller {
   /** Segment packagers: the playlist from the plan alone, or one segment muxed on its own. */
   private packageOneFile(packager: SegmentPackager, src: SourceFile, req: RenditionRequest): Promise<void> {
     const { store, config } = this.deps;
-    return this.generate({ key: req.cachePath, cachePath: req.cachePath, sourceRel: src.relPath }, async (signal) => {
+    return this.generate({ key: fileGenerationKey(req.cachePath), cachePath: req.cachePath, sourceRel: src.relPath }, async (signal) => {
       const list = await packager.plan(src);
       const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'segment', list.durationsSec.length);
       await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
-      let file: NewCacheFile;
+      let data: Uint8Array | string;
       if (req.file.kind === 'segment') {
         if (req.file.n > list.durationsSec.length) {
           throw new CasterpakError('NOT_FOUND', 'no such segment', { n: req.file.n, segments: list.durationsSec.length });
         }
-        file = await this.publish({ path: req.cachePath, packageId: pkg.id, kind: 'segment' }, await packager.segment(src, req.file.n, signal));
+        data = await packager.segment(src, req.file.n, signal);
       } else {
-        file = await this.publish({ path: req.cachePath, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list));
+        data = this.playlistText(src, list);
       }
-      store.recordFiles([file]);
-      return [file];
+      const prepared = await prepareBytes(config.cacheDir, req.cachePath, data);
+      await this.deps.beforePublish?.(req.cachePath);
+      return this.publishInPackage(pkg, [prepared], () => (req.file.kind === 'segment' ? 'segment' : 'playlist'));
     });
   }
 }

@@ -15,9 +15,10 @@ import { MEDIA_PLAYLIST_NAME, segmentFileName } from '../plan/playlist.js';
 import { resolveSource } from '../source/resolve.js';
 import { isSamePackage, type Store } from '../store/store.js';
 import type { FillResult } from './filler.js';
+import { publishGeneration } from './generation-publish.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
-import { publishBytes } from './publish.js';
-import type { SingleFlight } from './single-flight.js';
+import { prepareBytes } from './publish.js';
+import { fileFlightKey, type SingleFlight } from './single-flight.js';
 
 export interface IframeFillerDeps {
   readonly config: Config;
@@ -47,7 +48,7 @@ export class IframeFiller {
     const row = store.packageBySource(src.relPath);
     if (row && isSamePackage(row, src, packager.name) && (await fs.access(absPath).then(() => true, () => false))) return result(false);
     // Not under the packaging bound itself: the segment fills it makes each take their own turn.
-    await flights.run(`${req.cachePath}@${src.sizeBytes}:${src.mtimeMs}`, () => this.build(req, src), maxWaitMs);
+    await flights.run(fileFlightKey(req.cachePath, src), () => this.build(req, src), maxWaitMs);
     return result(true);
   }
 
@@ -66,6 +67,8 @@ export class IframeFiller {
   private async build(req: RenditionRequest, src: SourceFile): Promise<void> {
     const { config, store, log } = this.deps;
     const playlist = await this.readFilled(sibling(req, MEDIA_PLAYLIST_NAME, { kind: 'media-playlist' }));
+    // The package the ranges are read from: the playlist is published only if it is still current at the end.
+    const pkg = store.packageBySource(src.relPath);
     const durationsSec = parseToolPlaylist(playlist.toString('utf8'), 'casterpakd').map((s) => s.durationSec);
     const segments: SegmentKeyframes[] = [];
     for (let n = 1; n <= durationsSec.length; n++) {
@@ -76,8 +79,9 @@ export class IframeFiller {
     if (entries.length === 0) throw new CasterpakError('NOT_FOUND', 'the rendition has no IDR picture to list', { source: src.relPath });
     const base = renditionBaseUri({ publicBaseUrl: config.publicBaseUrl, urlPrefix: config.urlPrefix, sourceRel: src.relPath, from: 'rendition' });
     const text = renderIframePlaylist({ entries, segmentUri: (n) => base + segmentFileName(n) });
-    const bytes = await publishBytes(config.cacheDir, req.cachePath, text);
-    store.recordFiles([{ path: req.cachePath, packageId: store.packageBySource(src.relPath)?.id ?? null, kind: 'playlist', bytes }]);
+    const file = await prepareBytes(config.cacheDir, req.cachePath, text);
+    const record = () => store.recordFiles([{ path: req.cachePath, packageId: pkg?.id ?? null, kind: 'playlist', bytes: file.bytes }]);
+    await publishGeneration({ store, cacheDir: config.cacheDir, packages: pkg ? [pkg] : [], files: [file], record });
     log.info({ source: src.relPath, iframes: entries.length, segments: durationsSec.length }, 'wrote I-frame playlist');
   }
 }

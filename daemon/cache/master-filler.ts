@@ -12,11 +12,12 @@ import { variantFacts } from '../master/variant.js';
 import type { Packager } from '../packagers/packager.js';
 import { IFRAME_PLAYLIST_NAME } from '../plan/iframe-playlist.js';
 import { MEDIA_PLAYLIST_NAME } from '../plan/playlist.js';
-import type { Store } from '../store/store.js';
+import type { PackageRow, Store } from '../store/store.js';
 import type { FillResult } from './filler.js';
+import { publishGeneration } from './generation-publish.js';
 import { loadMembers, memberRecord, membersUnchanged, noUsableMember, type LoadedMember, type MoviePlanner } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
-import { publishBytes, unlinkCacheFile } from './publish.js';
+import { prepareBytes, unlinkCacheFile } from './publish.js';
 import type { SingleFlight } from './single-flight.js';
 
 export interface MasterFillerDeps {
@@ -99,14 +100,18 @@ export class MasterFiller {
     const text = renderMasterPlaylist({ variants, independentSegments: this.independent(usable) });
     // Package rows anchor the master: a later replacement of any member creates a new row, which drops the master.
     let packageId: number | null = null;
+    const packages: PackageRow[] = [];
     for (const member of usable) {
       const segmentCount = packager.granularity === 'segment' ? member.plan.segments.length : null;
       const { pkg, staleFiles } = store.ensurePackage(member.src, packager.name, packager.granularity, segmentCount);
       await Promise.all(staleFiles.filter((p) => p !== req.cachePath).map((p) => unlinkCacheFile(config.cacheDir, p)));
       if (req.type === 'rendition') packageId = pkg.id;
+      packages.push(pkg);
     }
-    const bytes = await publishBytes(config.cacheDir, req.cachePath, text);
-    store.recordMaster({ path: req.cachePath, packageId, kind: 'master', bytes }, members.map(memberRecord));
+    // Published only while every rendition it describes is still the package it was described from.
+    const file = await prepareBytes(config.cacheDir, req.cachePath, text);
+    const record = () => store.recordMaster({ path: req.cachePath, packageId, kind: 'master', bytes: file.bytes }, members.map(memberRecord));
+    await publishGeneration({ store, cacheDir: config.cacheDir, packages, files: [file], record });
     this.deps.log.info({ master: req.cachePath, variants: variants.length, leftOut: members.length - usable.length }, 'wrote master playlist');
   }
 }

@@ -1,6 +1,7 @@
 // Disk against database (pure): files with no row, rows with no file, stale temporary files, empty folders.
 
 import path from 'node:path';
+import { fileGenerationKey, generationFolder } from '../store/generation-keys.js';
 import type { CacheFileRow, FileKind, PackageRow } from '../store/store.js';
 import type { DiskDir, DiskEntry, DiskFile, DiskScan } from './disk-scan.js';
 import { prefixDir } from './disk-scan.js';
@@ -52,7 +53,7 @@ function packageOf(cachePath: string, top: string, bySource: ReadonlyMap<string,
 /** Cache-relative folders that generations in flight write into. */
 export function generationDirs(generating: ReadonlySet<string>, urlPrefix: string): string[] {
   const top = prefixDir(urlPrefix);
-  return [...generating].map((key) => (key.startsWith('pkg:') ? `${top}/${key.slice(4)}` : path.posix.dirname(key)));
+  return [...generating].map((key) => generationFolder(key, top));
 }
 
 export function reconcile(input: ReconcileInput): Reconciliation {
@@ -66,7 +67,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     const file = input.scan.files.get(row.path);
     if (!file) {
       // A file being generated may have its row a moment before it is renamed into place.
-      if (!input.generating.has(row.path)) missing.push(row);
+      if (!input.generating.has(fileGenerationKey(row.path))) missing.push(row);
       continue;
     }
     present.push({ ...row, bytes: file.bytes, ino: file.ino });

@@ -164,6 +164,24 @@ export class Store {
     this.write(() => this.statement('deletePackage').run({ id }));
   }
 
+  /**
+   * Runs `publish` (record the files, rename them into place) in one immediate transaction, only if every
+   * package in `packages` is still its source's current package; returns false, having run nothing, when one
+   * was replaced meanwhile. Holding the write lock across the check, the rows and the renames is what keeps
+   * a stale run's file from ever being served: a replacement (ensurePackage) either commits before, and
+   * this run publishes nothing, or after, and then it finds this run's rows and unlinks their files.
+   */
+  publishIfCurrent(packages: readonly PackageRow[], publish: () => void): boolean {
+    return this.write(() => {
+      for (const pkg of packages) {
+        const params = { id: pkg.id, sourcePath: pkg.source_path, sourceSize: pkg.source_size, sourceMtimeMs: pkg.source_mtime_ms, packager: pkg.packager };
+        if (this.statement('packageIsCurrent').get(params) === undefined) return false;
+      }
+      publish();
+      return true;
+    });
+  }
+
   filesOfPackage(packageId: number): CacheFileRow[] {
     return this.statement('filesOfPackage').all({ packageId }) as CacheFileRow[];
   }

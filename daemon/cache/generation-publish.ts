@@ -1,0 +1,72 @@
+// One generation per package: a run's files reach their final names only while its package is still current.
+
+import { unlinkSync } from 'node:fs';
+import { CasterpakError } from '../errors.js';
+import type { PackageRow, Store } from '../store/store.js';
+import { cacheFileAbs } from './paths.js';
+import { discardPrepared, placeSync, type PreparedFile } from './publish.js';
+
+/** The source was replaced while this run packaged it: its files were thrown away, none was published. */
+export class StaleGeneration extends CasterpakError {
+  constructor(details: Record<string, unknown>) {
+    super('BUSY', 'the source was replaced while it was being packaged; try again', details);
+  }
+}
+
+export interface GenerationPublish {
+  readonly store: Store;
+  readonly cacheDir: string;
+  /** The packages the files were made for, as the run found them when it started (a master: one per rendition). */
+  readonly packages: readonly PackageRow[];
+  /** Finished temporary files, renamed in this order (a whole rendition: segments first, playlist last). */
+  readonly files: readonly PreparedFile[];
+  /** Writes the files' rows; runs inside the same transaction as the check and the renames. */
+  readonly record: () => void;
+}
+
+/**
+ * Checks, records and renames in ONE immediate SQLite transaction (Store.publishIfCurrent). Why this order:
+ * - rename, then check and unlink if stale: between the rename and the unlink nginx's try_files finds the
+ *   stale file under its final name and serves it, with a year-long Cache-Control in front of a CDN;
+ * - check and record in a transaction, rename after the commit: a replacement can commit in between, find
+ *   the row, unlink a file that is not there yet, and then the rename puts the stale file in place for good;
+ * - check, record and rename under one write lock: a replacement of the package (ensurePackage, itself an
+ *   immediate transaction, in this process or in `casterpakd invalidate`) commits either before (the check
+ *   fails, nothing is renamed, the temporary files are dropped) or after (it sees the rows and unlinks the
+ *   files). There is no moment when a stale file has a final name and no row that leads to its removal.
+ * renameSync inside the transaction blocks the event loop for a few microseconds per file. A crash between
+ * the renames and the commit leaves files with no row: prune adopts them under the package then current.
+ */
+export async function publishGeneration(opts: GenerationPublish): Promise<void> {
+  const { store, cacheDir, packages, files, record } = opts;
+  const placed: PreparedFile[] = [];
+  let published = false;
+  try {
+    published = store.publishIfCurrent(packages, () => {
+      record();
+      try {
+        for (const file of files) {
+          placeSync(cacheDir, file);
+          placed.push(file);
+        }
+      } catch (err) {
+        // The transaction rolls back the rows: take back the files already renamed, so none is left rowless.
+        for (const file of placed) unlinkSync(cacheFileAbs(cacheDir, file.cachePath));
+        throw err;
+      }
+    });
+  } finally {
+    if (!published) await discardPrepared(files);
+  }
+  if (!published) throw new StaleGeneration({ packages: packages.map((p) => p.id), files: files.map((f) => f.cachePath) });
+}
+
+/** Runs `fill` again once when its run went stale: the second run packages the source as it is now. */
+export async function retryIfStale<T>(fill: () => Promise<T>): Promise<T> {
+  try {
+    return await fill();
+  } catch (err) {
+    if (!(err instanceof StaleGeneration)) throw err;
+    return fill();
+  }
+}
