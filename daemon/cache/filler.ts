@@ -13,12 +13,12 @@ import { MEDIA_PLAYLIST_NAME, renderMediaPlaylist, segmentFileName } from '../pl
 import { resolveSource } from '../source/resolve.js';
 import { fileGenerationKey, packageGenerationKey } from '../store/generation-keys.js';
 import { isSamePackage, type NewCacheFile, type PackageRow, type Store } from '../store/store.js';
-import { publishGeneration, retryIfStale } from './generation-publish.js';
+import { claimPackage, publishGeneration, retryIfStale } from './generation-publish.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
 import type { MoviePlanner } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
-import { newTmpPath, prepareBytes, prepareTmpFile, unlinkCacheFile, type PreparedFile } from './publish.js';
+import { newTmpPath, prepareBytes, prepareTmpFile, type PreparedFile } from './publish.js';
 import { RecentMisses, type MissRecord } from './recent-misses.js';
 import { fileFlightKey, Limiter, renditionFlightKey, SingleFlight } from './single-flight.js';
 
@@ -222,8 +222,7 @@ export class CacheFiller {
       // The builtin reader vets the source first (a 422 with its reason): ffmpeg exits 0 on a truncated
       // mdat and mp42hls writes 0-second packages for several broken inputs.
       await this.planner.plannedMovie(src);
-      const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'rendition', null);
-      await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
+      const pkg = claimPackage({ store, cacheDir: config.cacheDir, src, packager: packager.name, granularity: 'rendition', segmentCount: null });
       const workDir = await newTmpPath(config.cacheDir, 'rendition');
       await fs.mkdir(workDir);
       try {
@@ -254,8 +253,7 @@ export class CacheFiller {
     const { store, config } = this.deps;
     return this.generate({ key: fileGenerationKey(req.cachePath), cachePath: req.cachePath, sourceRel: src.relPath }, async (signal) => {
       const list = await packager.plan(src);
-      const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'segment', list.durationsSec.length);
-      await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
+      const pkg = claimPackage({ store, cacheDir: config.cacheDir, src, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
       let data: Uint8Array | string;
       if (req.file.kind === 'segment') {
         if (req.file.n > list.durationsSec.length) {

@@ -1,16 +1,49 @@
 // One generation per package: a run's files reach their final names only while its package is still current.
 
-import { unlinkSync } from 'node:fs';
+import { statSync, unlinkSync } from 'node:fs';
 import { CasterpakError } from '../errors.js';
-import type { PackageRow, Store } from '../store/store.js';
+import type { PackagerName, SourceFile } from '../packagers/packager.js';
+import type { Granularity, PackageRow, Store } from '../store/store.js';
 import { cacheFileAbs } from './paths.js';
-import { discardPrepared, placeSync, type PreparedFile } from './publish.js';
+import { discardPrepared, placeSync, unlinkCacheFilesSync, type PreparedFile } from './publish.js';
 
 /** The source was replaced while this run packaged it: its files were thrown away, none was published. */
 export class StaleGeneration extends CasterpakError {
   constructor(details: Record<string, unknown>) {
     super('BUSY', 'the source was replaced while it was being packaged; try again', details);
   }
+}
+
+export interface PackageClaim {
+  readonly store: Store;
+  readonly cacheDir: string;
+  /** The source as the run resolved it (its size and mtime are the package's identity). */
+  readonly src: SourceFile;
+  readonly packager: PackagerName;
+  readonly granularity: Granularity;
+  readonly segmentCount: number | null;
+  /** A stale file left for the run to replace by its own rename (a master rebuilt at the same path). */
+  readonly keep?: string;
+}
+
+/**
+ * The run's package: the current one, or a new one replacing a stale one, whose files are unlinked at once.
+ * - The source is stat'ed again first: a run that resolved the old file must not replace the package a
+ *   newer run made from the new one (it would delete the newer files); it goes stale and starts over.
+ * - The stale files are unlinked synchronously, right after the transaction and before anything else in
+ *   this process runs, playlists first: no other run can find the old package's files still on disk under
+ *   the new package (and take them for its own), and nginx never finds an old playlist whose segments are
+ *   already gone. This blocks the event loop for the unlinks, once per replaced source.
+ */
+export function claimPackage(claim: PackageClaim): PackageRow {
+  const { store, cacheDir, src } = claim;
+  const st = statSync(src.absPath, { throwIfNoEntry: false });
+  if (!st || st.size !== src.sizeBytes || Math.trunc(st.mtimeMs) !== Math.trunc(src.mtimeMs)) {
+    throw new StaleGeneration({ source: src.relPath, sizeBytes: src.sizeBytes, mtimeMs: src.mtimeMs });
+  }
+  const { pkg, staleFiles } = store.ensurePackage(src, claim.packager, claim.granularity, claim.segmentCount);
+  unlinkCacheFilesSync(cacheDir, staleFiles.filter((p) => p !== claim.keep));
+  return pkg;
 }
 
 export interface GenerationPublish {

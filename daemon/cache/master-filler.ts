@@ -14,10 +14,10 @@ import { IFRAME_PLAYLIST_NAME } from '../plan/iframe-playlist.js';
 import { MEDIA_PLAYLIST_NAME } from '../plan/playlist.js';
 import type { PackageRow, Store } from '../store/store.js';
 import type { FillResult } from './filler.js';
-import { publishGeneration } from './generation-publish.js';
+import { claimPackage, publishGeneration } from './generation-publish.js';
 import { loadMembers, memberRecord, membersUnchanged, noUsableMember, type LoadedMember, type MoviePlanner } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
-import { prepareBytes, unlinkCacheFile } from './publish.js';
+import { prepareBytes } from './publish.js';
 import type { SingleFlight } from './single-flight.js';
 
 export interface MasterFillerDeps {
@@ -103,8 +103,8 @@ export class MasterFiller {
     const packages: PackageRow[] = [];
     for (const member of usable) {
       const segmentCount = packager.granularity === 'segment' ? member.plan.segments.length : null;
-      const { pkg, staleFiles } = store.ensurePackage(member.src, packager.name, packager.granularity, segmentCount);
-      await Promise.all(staleFiles.filter((p) => p !== req.cachePath).map((p) => unlinkCacheFile(config.cacheDir, p)));
+      const claim = { store, cacheDir: config.cacheDir, src: member.src, packager: packager.name, granularity: packager.granularity, segmentCount };
+      const pkg = claimPackage({ ...claim, keep: req.cachePath });
       if (req.type === 'rendition') packageId = pkg.id;
       packages.push(pkg);
     }

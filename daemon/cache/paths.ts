@@ -15,6 +15,21 @@ export function tmpDirAbs(cacheDir: string): string {
   return path.join(cacheDir, TMP_DIR_NAME);
 }
 
+/** mkdir of one folder below cache_dir; cache_dir itself is made (through links: it is the operator's) if missing. */
+function makeFolder(cacheDir: string, dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && path.resolve(path.dirname(dir)) === path.resolve(cacheDir)) {
+      mkdirSync(cacheDir, { recursive: true });
+      makeFolder(cacheDir, dir);
+    } else if (code !== 'EEXIST') {
+      throw err;
+    }
+  }
+}
+
 /**
  * Checks, with lstat, every folder from below `cacheDir` down to `relDir` (cache-relative, forward slashes):
  * 'ok' when all are real directories, 'missing' when one does not exist (made first when `create`).
@@ -29,11 +44,7 @@ export function checkCacheFolders(cacheDir: string, relDir: string, create = fal
     dir = path.join(dir, part);
     let st = lstatSync(dir, { throwIfNoEntry: false });
     if (!st && create) {
-      try {
-        mkdirSync(dir);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
+      makeFolder(cacheDir, dir);
       st = lstatSync(dir, { throwIfNoEntry: false });
     }
     if (!st) return 'missing';

@@ -1,7 +1,7 @@
 // Atomic publication: write under .tmp/, fsync, rename() into place. Nobody ever sees half a file.
 
 import { randomBytes } from 'node:crypto';
-import { promises as fs, renameSync } from 'node:fs';
+import { promises as fs, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { checkCacheFolders, cacheFileAbs, diskBytes, tmpDirAbs, TMP_DIR_NAME } from './paths.js';
 
@@ -89,14 +89,17 @@ export async function sweepTmp(cacheDir: string): Promise<number> {
 }
 
 /**
- * Unlinks a published file; nginx finishes sending an unlinked file (rule 13). Missing is fine, and so is a
- * file behind a symbolic link inside cache_dir: that is not ours, and it is left alone.
+ * Unlinks published files synchronously, playlists before segments; nginx finishes sending an unlinked file
+ * (rule 13). Missing is fine, and so is a file behind a symbolic link inside cache_dir: not ours, left alone.
  */
-export async function unlinkCacheFile(cacheDir: string, cachePath: string): Promise<void> {
-  try {
-    if (checkCacheFolders(cacheDir, path.posix.dirname(cachePath)) === 'missing') return;
-  } catch {
-    return;
+export function unlinkCacheFilesSync(cacheDir: string, cachePaths: readonly string[]): void {
+  const ordered = [...cachePaths].sort((a, b) => Number(b.endsWith('.m3u8')) - Number(a.endsWith('.m3u8')));
+  for (const cachePath of ordered) {
+    try {
+      if (checkCacheFolders(cacheDir, path.posix.dirname(cachePath)) === 'missing') continue;
+    } catch {
+      continue;
+    }
+    rmSync(cacheFileAbs(cacheDir, cachePath), { force: true });
   }
-  await fs.rm(cacheFileAbs(cacheDir, cachePath), { force: true });
 }
