@@ -89,8 +89,9 @@ export async function sweepTmp(cacheDir: string): Promise<number> {
 }
 
 /**
- * Unlinks published files synchronously, playlists before segments; nginx finishes sending an unlinked file
- * (rule 13). Missing is fine, and so is a file behind a symbolic link inside cache_dir: not ours, left alone.
+ * Unlinks published files synchronously, playlists before segments. Unlink, never truncate: nginx finishes
+ * sending a file it has open. Missing is fine, and so is a file behind a symbolic link inside cache_dir:
+ * not ours, left alone.
  */
 export function unlinkCacheFilesSync(cacheDir: string, cachePaths: readonly string[]): void {
   const ordered = [...cachePaths].sort((a, b) => Number(b.endsWith('.m3u8')) - Number(a.endsWith('.m3u8')));

@@ -44,7 +44,7 @@ export interface PolicyInput {
   readonly adopted: ReadonlySet<string>;
   /** Per package id; absent when the media root could not be checked. */
   readonly sources?: ReadonlyMap<number, SourceState>;
-  /** Keys in `generations` (store/generation-keys.ts): a file path, or a whole package (rule 24). */
+  /** Keys in `generations` (store/generation-keys.ts): a file path, or a whole package; never evicted. */
   readonly generating: ReadonlySet<string>;
   /** Free bytes on the cache's filesystem; undefined when unknown. */
   readonly freeBytes?: number;
