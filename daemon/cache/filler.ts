@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
-import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../http/request-path.js';
+import { isMasterRequest, renditionCacheDir, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../http/request-path.js';
 import type { Logger } from '../log.js';
 import type { BitrateTerm } from '../master/bitrate-filter.js';
 import { createMoviePlanner } from '../packagers/index.js';
@@ -222,7 +222,8 @@ export class CacheFiller {
       // The builtin reader vets the source first (a 422 with its reason): ffmpeg exits 0 on a truncated
       // mdat and mp42hls writes 0-second packages for several broken inputs.
       await this.planner.plannedMovie(src);
-      const pkg = claimPackage({ store, cacheDir: config.cacheDir, src, packager: packager.name, granularity: 'rendition', segmentCount: null });
+      const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
+      const pkg = claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'rendition', segmentCount: null });
       const workDir = await newTmpPath(config.cacheDir, 'rendition');
       await fs.mkdir(workDir);
       try {
@@ -253,7 +254,8 @@ export class CacheFiller {
     const { store, config } = this.deps;
     return this.generate({ key: fileGenerationKey(req.cachePath), cachePath: req.cachePath, sourceRel: src.relPath }, async (signal) => {
       const list = await packager.plan(src);
-      const pkg = claimPackage({ store, cacheDir: config.cacheDir, src, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
+      const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
+      const pkg = claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
       let data: Uint8Array | string;
       if (req.file.kind === 'segment') {
         if (req.file.n > list.durationsSec.length) {

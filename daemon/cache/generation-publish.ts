@@ -5,7 +5,7 @@ import { CasterpakError } from '../errors.js';
 import type { PackagerName, SourceFile } from '../packagers/packager.js';
 import type { Granularity, PackageRow, Store } from '../store/store.js';
 import { cacheFileAbs } from './paths.js';
-import { discardPrepared, placeSync, unlinkCacheFilesSync, type PreparedFile } from './publish.js';
+import { discardPrepared, filesInCacheFolderSync, placeSync, unlinkCacheFilesSync, type PreparedFile } from './publish.js';
 
 /** The source was replaced while this run packaged it: its files were thrown away, none was published. */
 export class StaleGeneration extends CasterpakError {
@@ -22,6 +22,8 @@ export interface PackageClaim {
   readonly packager: PackagerName;
   readonly granularity: Granularity;
   readonly segmentCount: number | null;
+  /** The rendition's cache folder (`i/clip.mp4`), which holds this package's files and nothing else. */
+  readonly renditionDir: string;
   /** A stale file left for the run to replace by its own rename (a master rebuilt at the same path). */
   readonly keep?: string;
 }
@@ -30,7 +32,7 @@ export interface PackageClaim {
  * The run's package: the current one, or a new one replacing a stale one, whose files are unlinked at once.
  * - The source is stat'ed again first: a run that resolved the old file must not replace the package a
  *   newer run made from the new one (it would delete the newer files); it goes stale and starts over.
- * - The stale files are unlinked synchronously, right after the transaction and before anything else in
+ * - The stale files (and, for a new package, every file left in the rendition's folder) are unlinked synchronously, right after the transaction and before anything else in
  *   this process runs, playlists first: no other run can find the old package's files still on disk under
  *   the new package (and take them for its own), and nginx never finds an old playlist whose segments are
  *   already gone. This blocks the event loop for the unlinks, once per replaced source.
@@ -41,8 +43,11 @@ export function claimPackage(claim: PackageClaim): PackageRow {
   if (!st || st.size !== src.sizeBytes || Math.trunc(st.mtimeMs) !== Math.trunc(src.mtimeMs)) {
     throw new StaleGeneration({ source: src.relPath, sizeBytes: src.sizeBytes, mtimeMs: src.mtimeMs });
   }
-  const { pkg, staleFiles } = store.ensurePackage(src, claim.packager, claim.granularity, claim.segmentCount);
-  unlinkCacheFilesSync(cacheDir, staleFiles.filter((p) => p !== claim.keep));
+  const { pkg, staleFiles, created } = store.ensurePackage(src, claim.packager, claim.granularity, claim.segmentCount);
+  // A new package owns nothing yet: whatever its folder holds is stale, rows or not (a file renamed into place
+  // by a run that crashed before its commit has none, and would otherwise pass for the new package's).
+  const strays = created ? filesInCacheFolderSync(cacheDir, claim.renditionDir) : [];
+  unlinkCacheFilesSync(cacheDir, [...new Set([...staleFiles, ...strays])].filter((p) => p !== claim.keep));
   return pkg;
 }
 
@@ -68,7 +73,8 @@ export interface GenerationPublish {
  *   fails, nothing is renamed, the temporary files are dropped) or after (it sees the rows and unlinks the
  *   files). There is no moment when a stale file has a final name and no row that leads to its removal.
  * renameSync inside the transaction blocks the event loop for a few microseconds per file. A crash between
- * the renames and the commit leaves files with no row: prune adopts them under the package then current.
+ * the renames and the commit leaves files with no row, made for the package that is still current then:
+ * prune adopts them, and the next replacement of the package clears its whole folder (claimPackage).
  */
 export async function publishGeneration(opts: GenerationPublish): Promise<void> {
   const { store, cacheDir, packages, files, record } = opts;

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
-import type { MasterRequest } from '../http/request-path.js';
+import { renditionCacheDir, type MasterRequest } from '../http/request-path.js';
 import type { Logger } from '../log.js';
 import { applyBitrateFilter, type BitrateTerm } from '../master/bitrate-filter.js';
 import { renderMasterPlaylist, type MasterVariant } from '../master/master-playlist.js';
@@ -103,7 +103,8 @@ export class MasterFiller {
     const packages: PackageRow[] = [];
     for (const member of usable) {
       const segmentCount = packager.granularity === 'segment' ? member.plan.segments.length : null;
-      const claim = { store, cacheDir: config.cacheDir, src: member.src, packager: packager.name, granularity: packager.granularity, segmentCount };
+      const renditionDir = renditionCacheDir(config.urlPrefix, member.src.relPath);
+      const claim = { store, cacheDir: config.cacheDir, src: member.src, renditionDir, packager: packager.name, granularity: packager.granularity, segmentCount };
       const pkg = claimPackage({ ...claim, keep: req.cachePath });
       if (req.type === 'rendition') packageId = pkg.id;
       packages.push(pkg);

@@ -1,7 +1,7 @@
 // Atomic publication: write under .tmp/, fsync, rename() into place. Nobody ever sees half a file.
 
 import { randomBytes } from 'node:crypto';
-import { promises as fs, renameSync, rmSync } from 'node:fs';
+import { promises as fs, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { checkCacheFolders, cacheFileAbs, diskBytes, tmpDirAbs, TMP_DIR_NAME } from './paths.js';
 
@@ -103,4 +103,16 @@ export function unlinkCacheFilesSync(cacheDir: string, cachePaths: readonly stri
     }
     rmSync(cacheFileAbs(cacheDir, cachePath), { force: true });
   }
+}
+
+/** Cache paths of the regular files directly in a cache folder (links and folders left out); none if it is missing or a link. */
+export function filesInCacheFolderSync(cacheDir: string, folderRel: string): string[] {
+  const relDir = folderRel.replace(/\/+$/, '');
+  try {
+    if (checkCacheFolders(cacheDir, relDir) === 'missing') return [];
+  } catch {
+    return [];
+  }
+  const entries = readdirSync(cacheFileAbs(cacheDir, relDir), { withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => `${relDir}/${e.name}`);
 }

@@ -44,6 +44,8 @@ export interface EnsuredPackage {
   pkg: PackageRow;
   /** Cache paths of a replaced package's files, and of the masters built without this package, to unlink. */
   staleFiles: string[];
+  /** True when `pkg` was made just now: nothing published before belongs to it. */
+  created: boolean;
 }
 
 /** A source a master playlist was built from, as it was then: size and mtime, or null when it was missing. */
@@ -133,7 +135,7 @@ export class Store {
   ensurePackage(src: SourceFile, packager: PackagerName, granularity: Granularity, segmentCount: number | null): EnsuredPackage {
     return this.write(() => {
       const existing = this.packageBySource(src.relPath);
-      if (existing && isSamePackage(existing, src, packager)) return { pkg: existing, staleFiles: [] };
+      if (existing && isSamePackage(existing, src, packager)) return { pkg: existing, staleFiles: [], created: false };
       let staleFiles: string[] = [];
       if (existing) {
         staleFiles = this.filesOfPackage(existing.id).map((f) => f.path);
@@ -152,7 +154,7 @@ export class Store {
         segmentCount,
         createdMs: Date.now(),
       }) as PackageRow;
-      return { pkg, staleFiles };
+      return { pkg, staleFiles, created: true };
     });
   }
 

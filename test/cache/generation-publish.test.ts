@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ function setup() {
     const st = statSync(absPath);
     return { absPath, relPath: 'clip.mp4', sizeBytes: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
   };
-  const claim = (src: SourceFile) => claimPackage({ store, cacheDir, src, packager: 'builtin', granularity: 'segment', segmentCount: 2 });
+  const claim = (src: SourceFile) => claimPackage({ store, cacheDir, src, renditionDir: 'i/clip.mp4/', packager: 'builtin', granularity: 'segment', segmentCount: 2 });
   return { cacheDir, store, absPath, sourceNow, claim };
 }
 
@@ -50,6 +50,24 @@ describe('claiming a package', () => {
     const next = t.claim(t.sourceNow());
     expect(next.id).toBeGreaterThan(old.id);
     for (const rel of files) expect(existsSync(path.join(t.cacheDir, ...rel.split('/')))).toBe(false);
+  });
+});
+
+describe('claiming a new package', () => {
+  it('unlinks a file its folder holds without a row (renamed by a run that died before its commit), and no link\'s target', () => {
+    const t = setup();
+    writeFileSync(t.absPath, 'version 1');
+    t.claim(t.sourceNow());
+    const folder = path.join(t.cacheDir, 'i', 'clip.mp4');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'segment3_0_av.ts'), 'old, never recorded');
+    const outside = path.join(mkdtempSync(path.join(tmpdir(), 'casterpak-outside-')), 'keep.ts');
+    writeFileSync(outside, 'not the cache\'s');
+    symlinkSync(outside, path.join(folder, 'segment4_0_av.ts'));
+    writeFileSync(t.absPath, 'version two, longer');
+    t.claim(t.sourceNow());
+    expect(existsSync(path.join(folder, 'segment3_0_av.ts'))).toBe(false);
+    expect(existsSync(outside)).toBe(true);
   });
 });
 
