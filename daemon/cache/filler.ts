@@ -129,7 +129,9 @@ export class CacheFiller {
 
     const row = store.packageBySource(src.relPath);
     const current = row && isSamePackage(row, src, packager.name) ? row : undefined;
-    if (current && (await exists(absPath))) return result(false);
+    // Recorded under the current package, not just present: a replaced package's files linger a moment
+    // after their rows are gone, until the run that replaced it has unlinked them.
+    if (current && store.fileByPath(req.cachePath)?.package_id === current.id && (await exists(absPath))) return result(false);
     if (current?.segment_count != null && req.file.kind === 'segment' && req.file.n > current.segment_count) {
       throw new CasterpakError('NOT_FOUND', 'no such segment', { n: req.file.n, segments: current.segment_count });
     }
@@ -223,7 +225,7 @@ export class CacheFiller {
       // mdat and mp42hls writes 0-second packages for several broken inputs.
       await this.planner.plannedMovie(src);
       const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
-      const pkg = claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'rendition', segmentCount: null });
+      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'rendition', segmentCount: null });
       const workDir = await newTmpPath(config.cacheDir, 'rendition');
       await fs.mkdir(workDir);
       try {
@@ -255,7 +257,7 @@ export class CacheFiller {
     return this.generate({ key: fileGenerationKey(req.cachePath), cachePath: req.cachePath, sourceRel: src.relPath }, async (signal) => {
       const list = await packager.plan(src);
       const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
-      const pkg = claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
+      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
       let data: Uint8Array | string;
       if (req.file.kind === 'segment') {
         if (req.file.n > list.durationsSec.length) {

@@ -105,7 +105,7 @@ export class MasterFiller {
       const segmentCount = packager.granularity === 'segment' ? member.plan.segments.length : null;
       const renditionDir = renditionCacheDir(config.urlPrefix, member.src.relPath);
       const claim = { store, cacheDir: config.cacheDir, src: member.src, renditionDir, packager: packager.name, granularity: packager.granularity, segmentCount };
-      const pkg = claimPackage({ ...claim, keep: req.cachePath });
+      const pkg = await claimPackage({ ...claim, keep: req.cachePath });
       if (req.type === 'rendition') packageId = pkg.id;
       packages.push(pkg);
     }

@@ -1,7 +1,7 @@
 // Atomic publication: write under .tmp/, fsync, rename() into place. Nobody ever sees half a file.
 
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readdirSync, renameSync, rmSync } from 'node:fs';
+import { promises as fs, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { checkCacheFolders, cacheFileAbs, diskBytes, tmpDirAbs, TMP_DIR_NAME } from './paths.js';
 
@@ -89,30 +89,38 @@ export async function sweepTmp(cacheDir: string): Promise<number> {
 }
 
 /**
- * Unlinks published files synchronously, playlists before segments. Unlink, never truncate: nginx finishes
- * sending a file it has open. Missing is fine, and so is a file behind a symbolic link inside cache_dir:
- * not ours, left alone.
+ * Unlinks published files, playlists before segments, so nginx never finds an old playlist whose segments are
+ * already gone. Unlink, never truncate: nginx finishes sending a file it has open. Missing is fine, and so is
+ * a file behind a symbolic link inside cache_dir: not ours, left alone. fs.unlink, not fs.rm, which probes
+ * and retries and costs milliseconds per file.
  */
-export function unlinkCacheFilesSync(cacheDir: string, cachePaths: readonly string[]): void {
-  const ordered = [...cachePaths].sort((a, b) => Number(b.endsWith('.m3u8')) - Number(a.endsWith('.m3u8')));
-  for (const cachePath of ordered) {
-    try {
-      if (checkCacheFolders(cacheDir, path.posix.dirname(cachePath)) === 'missing') continue;
-    } catch {
-      continue;
-    }
-    rmSync(cacheFileAbs(cacheDir, cachePath), { force: true });
+export async function unlinkCacheFiles(cacheDir: string, cachePaths: readonly string[]): Promise<void> {
+  const folderOk = new Map<string, boolean>();
+  const ours = cachePaths.filter((cachePath) => {
+    const relDir = path.posix.dirname(cachePath);
+    if (!folderOk.has(relDir)) folderOk.set(relDir, realFolder(cacheDir, relDir));
+    return folderOk.get(relDir);
+  });
+  const unlink = (cachePath: string) =>
+    fs.unlink(cacheFileAbs(cacheDir, cachePath)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  await Promise.all(ours.filter((p) => p.endsWith('.m3u8')).map(unlink));
+  await Promise.all(ours.filter((p) => !p.endsWith('.m3u8')).map(unlink));
+}
+
+function realFolder(cacheDir: string, relDir: string): boolean {
+  try {
+    return checkCacheFolders(cacheDir, relDir) === 'ok';
+  } catch {
+    return false;
   }
 }
 
 /** Cache paths of the regular files directly in a cache folder (links and folders left out); none if it is missing or a link. */
 export function filesInCacheFolderSync(cacheDir: string, folderRel: string): string[] {
   const relDir = folderRel.replace(/\/+$/, '');
-  try {
-    if (checkCacheFolders(cacheDir, relDir) === 'missing') return [];
-  } catch {
-    return [];
-  }
+  if (!realFolder(cacheDir, relDir)) return [];
   const entries = readdirSync(cacheFileAbs(cacheDir, relDir), { withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => `${relDir}/${e.name}`);
 }

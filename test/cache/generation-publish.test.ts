@@ -21,25 +21,25 @@ function setup() {
 }
 
 describe('claiming a package', () => {
-  it('refuses a run that resolved the old file, and keeps the package made from the new one', () => {
+  it('refuses a run that resolved the old file, and keeps the package made from the new one', async () => {
     const t = setup();
     writeFileSync(t.absPath, 'version 1');
     const old = t.sourceNow();
     writeFileSync(t.absPath, 'version two, longer');
-    const current = t.claim(t.sourceNow());
+    const current = await t.claim(t.sourceNow());
     const segment = path.join(t.cacheDir, 'i', 'clip.mp4', 'segment1_0_av.ts');
     mkdirSync(path.dirname(segment), { recursive: true });
     writeFileSync(segment, 'new');
     t.store.recordFiles([{ path: 'i/clip.mp4/segment1_0_av.ts', packageId: current.id, kind: 'segment', bytes: 4096 }]);
-    expect(() => t.claim(old)).toThrow(StaleGeneration);
+    await expect(t.claim(old)).rejects.toThrow(StaleGeneration);
     expect(t.store.packageBySource('clip.mp4')?.id).toBe(current.id);
     expect(existsSync(segment)).toBe(true);
   });
 
-  it('unlinks the replaced package\'s files before it returns the new package', () => {
+  it('unlinks the replaced package\'s files before it returns the new package', async () => {
     const t = setup();
     writeFileSync(t.absPath, 'version 1');
-    const old = t.claim(t.sourceNow());
+    const old = await t.claim(t.sourceNow());
     const files = ['i/clip.mp4/index_0_av.m3u8', 'i/clip.mp4/segment1_0_av.ts'];
     for (const rel of files) {
       mkdirSync(path.join(t.cacheDir, 'i', 'clip.mp4'), { recursive: true });
@@ -47,17 +47,17 @@ describe('claiming a package', () => {
     }
     t.store.recordFiles(files.map((p) => ({ path: p, packageId: old.id, kind: p.endsWith('.ts') ? 'segment' as const : 'playlist' as const, bytes: 4096 })));
     writeFileSync(t.absPath, 'version two, longer');
-    const next = t.claim(t.sourceNow());
+    const next = await t.claim(t.sourceNow());
     expect(next.id).toBeGreaterThan(old.id);
     for (const rel of files) expect(existsSync(path.join(t.cacheDir, ...rel.split('/')))).toBe(false);
   });
 });
 
 describe('claiming a new package', () => {
-  it('unlinks a file its folder holds without a row (renamed by a run that died before its commit), and no link\'s target', () => {
+  it('unlinks a file its folder holds without a row (renamed by a run that died before its commit), and no link\'s target', async () => {
     const t = setup();
     writeFileSync(t.absPath, 'version 1');
-    t.claim(t.sourceNow());
+    await t.claim(t.sourceNow());
     const folder = path.join(t.cacheDir, 'i', 'clip.mp4');
     mkdirSync(folder, { recursive: true });
     writeFileSync(path.join(folder, 'segment3_0_av.ts'), 'old, never recorded');
@@ -65,7 +65,7 @@ describe('claiming a new package', () => {
     writeFileSync(outside, 'not the cache\'s');
     symlinkSync(outside, path.join(folder, 'segment4_0_av.ts'));
     writeFileSync(t.absPath, 'version two, longer');
-    t.claim(t.sourceNow());
+    await t.claim(t.sourceNow());
     expect(existsSync(path.join(folder, 'segment3_0_av.ts'))).toBe(false);
     expect(existsSync(outside)).toBe(true);
   });
