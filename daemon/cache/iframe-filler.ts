@@ -46,7 +46,9 @@ export class IframeFiller {
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
     const result = (generated: boolean): FillResult => ({ cachePath: req.cachePath, absPath, contentType: contentTypeOf(req.cachePath), generated });
     const row = store.packageBySource(src.relPath);
-    if (row && isSamePackage(row, src, packager.name) && (await fs.access(absPath).then(() => true, () => false))) return result(false);
+    // Recorded under the current package, not just present (a replaced package's files linger a moment).
+    const recorded = row && isSamePackage(row, src, packager.name) && store.fileByPath(req.cachePath)?.package_id === row.id;
+    if (recorded && (await fs.access(absPath).then(() => true, () => false))) return result(false);
     // Not under the packaging bound itself: the segment fills it makes each take their own turn.
     await flights.run(fileFlightKey(req.cachePath, src), () => this.build(req, src), maxWaitMs);
     return result(true);
