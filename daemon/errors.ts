@@ -29,7 +29,9 @@ export type ErrorCode =
   // 503: parsing the source's moov needs more memory than parse_memory_limit gives a parse worker.
   // The server's own bound refused it (not the file's fault by the MP4 spec, not a bug): raising the
   // limit makes the same request succeed, and 503 is neither cached by CDNs nor taken for a crash.
-  | 'PARSE_RESOURCES';
+  | 'PARSE_RESOURCES'
+  // the cache itself
+  | 'CACHE_SYMLINK'; // 500: a folder under cache_dir is a symbolic link (or not a folder); never followed
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_PATH: 400,
@@ -54,6 +56,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BUSY: 503,
   PACKAGING_LIMIT: 422,
   PARSE_RESOURCES: 503,
+  CACHE_SYMLINK: 500,
 };
 
 export class CasterpakError extends Error {

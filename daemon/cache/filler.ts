@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
-import { renditionFilePath } from '../layout/cache-paths.js';
+import { renditionCacheDir, renditionFilePath } from '../layout/cache-paths.js';
 import { MEDIA_PLAYLIST_NAME, segmentFileName } from '../layout/rendition-files.js';
 import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../layout/requests.js';
 import { renditionBaseUri } from '../layout/uris.js';
@@ -16,14 +16,16 @@ import type { MoviePlanner, Packager, SegmentList, SegmentPackager } from '../pa
 import { renderMediaPlaylist } from '../plan/playlist.js';
 import { withOpenSource } from '../source/open-source.js';
 import { resolveSource, type SourceFile } from '../source/resolve.js';
-import { isSamePackage, type NewCacheFile, type Store } from '../store/store.js';
+import { fileGenerationKey, packageGenerationKey } from '../store/generation-keys.js';
+import { isSamePackage, type NewCacheFile, type PackageRow, type Store } from '../store/store.js';
+import { claimPackage, publishGeneration, retryIfStale } from './generation-publish.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
 import type { FillResult } from './fill-result.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
-import { newTmpPath, publishBytes, publishTmpFile, unlinkCacheFile } from './publish.js';
+import { newTmpPath, prepareBytes, prepareTmpFile, type PreparedFile } from './publish.js';
 import { RecentMisses, type MissRecord } from './recent-misses.js';
-import { Limiter, SingleFlight } from './single-flight.js';
+import { fileFlightKey, Limiter, renditionFlightKey, SingleFlight } from './single-flight.js';
 
 export interface MissStats {
   misses: number;
@@ -39,11 +41,8 @@ export interface FillerDeps {
   /** Reads moovs and plans for master playlists; by default the one createMoviePlanner picks for the packager. */
   readonly planner?: MoviePlanner;
   readonly log: Logger;
-}
-
-/** The generations-table key of a whole-rendition packaging run (segment runs use the cache path). */
-export function packageGenerationKey(sourceRel: string): string {
-  return `pkg:${sourceRel}`;
+  /** Awaited after packaging and right before publishing a rendition's files; tests hold a run there. */
+  readonly beforePublish?: (cachePath: string) => Promise<void>;
 }
 
 /** What a packaging run is for: its generation key, the request that started it, the source (or master) it reads. */
@@ -79,8 +78,8 @@ export class CacheFiller {
       config, store, packager, planner, log, maxWaitMs,
       flights: this.flights,
       // A master's own bytes are small and published by the master filler: its runs are timed, not weighed.
-      generate: (key, work) =>
-        this.generate({ key, cachePath: key, sourceRel: key }, async () => {
+      generate: (cachePath, work) =>
+        this.generate({ key: fileGenerationKey(cachePath), cachePath, sourceRel: cachePath }, async () => {
           await work();
           return [];
         }),
@@ -121,9 +120,10 @@ export class CacheFiller {
 
   /** Makes sure the requested file is in the cache, packaging it if needed. */
   async fill(req: ParsedRequest): Promise<FillResult> {
-    if (isMasterRequest(req)) return this.masters.fill(req);
-    if (req.file.kind === 'iframe-playlist') return this.iframes.fill(req);
-    return this.fillRenditionFile(req);
+    // A run whose source was replaced before it could publish has published nothing: package it as it is now.
+    if (isMasterRequest(req)) return retryIfStale(() => this.masters.fill(req));
+    if (req.file.kind === 'iframe-playlist') return retryIfStale(() => this.iframes.fill(req));
+    return retryIfStale(() => this.fillRenditionFile(req));
   }
 
   private async fillRenditionFile(req: RenditionRequest): Promise<FillResult> {
@@ -134,19 +134,20 @@ export class CacheFiller {
 
     const row = store.packageBySource(src.relPath);
     const current = row && isSamePackage(row, src, packager.name) ? row : undefined;
-    if (current && (await exists(absPath))) return result(false);
+    // Recorded under the current package, not just present: a replaced package's files linger a moment
+    // after their rows are gone, until the run that replaced it has unlinked them.
+    if (current && store.fileByPath(req.cachePath)?.package_id === current.id && (await exists(absPath))) return result(false);
     if (current?.segment_count != null && req.file.kind === 'segment' && req.file.n > current.segment_count) {
       throw new CasterpakError('NOT_FOUND', 'no such segment', { n: req.file.n, segments: current.segment_count });
     }
 
     this.stats.misses += 1;
-    const identity = `${src.sizeBytes}:${src.mtimeMs}`;
     const maxWaitMs = this.maxWaitMs();
     if (packager.granularity === 'rendition') {
-      await this.flights.run(`pkg:${src.relPath}@${identity}`, () => this.packageRendition(src, req.cachePath), maxWaitMs);
+      await this.flights.run(renditionFlightKey(src), () => this.packageRendition(src, req.cachePath), maxWaitMs);
       if (!(await exists(absPath))) throw new CasterpakError('NOT_FOUND', 'no such segment', { cachePath: req.cachePath });
     } else {
-      await this.flights.run(`${req.cachePath}@${identity}`, () => this.packageOneFile(packager, src, req), maxWaitMs);
+      await this.flights.run(fileFlightKey(req.cachePath, src), () => this.packageOneFile(packager, src, req), maxWaitMs);
     }
     return result(true);
   }
@@ -208,10 +209,13 @@ export class CacheFiller {
     return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + segmentFileName(n), allowCache });
   }
 
-  private async publish(file: Omit<NewCacheFile, 'bytes'>, data: Uint8Array | string): Promise<NewCacheFile> {
-    const bytes = await publishBytes(this.deps.config.cacheDir, file.path, data);
-    this.stats.bytesWritten += bytes;
-    return { ...file, bytes };
+  /** Publishes a run's files only if `pkg` is still its source's package (see publishGeneration). */
+  private async publishInPackage(pkg: PackageRow, prepared: readonly PreparedFile[], kinds: (p: PreparedFile) => NewCacheFile['kind']): Promise<NewCacheFile[]> {
+    const { store, config } = this.deps;
+    const files = prepared.map((p): NewCacheFile => ({ path: p.cachePath, packageId: pkg.id, kind: kinds(p), bytes: p.bytes }));
+    await publishGeneration({ store, cacheDir: config.cacheDir, packages: [pkg], files: prepared, record: () => store.recordFiles(files) });
+    this.stats.bytesWritten += files.reduce((sum, f) => sum + f.bytes, 0);
+    return files;
   }
 
   /** Whole-rendition packagers: every segment is published before the playlist that names them. */
@@ -223,21 +227,21 @@ export class CacheFiller {
       // The builtin reader vets the source first (a 422 with its reason): ffmpeg exits 0 on a truncated
       // mdat and mp42hls writes 0-second packages for several broken inputs.
       await this.planner.plannedMovie(src);
-      const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'rendition', null);
-      await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
+      const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
+      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'rendition', segmentCount: null });
       const workDir = await newTmpPath(config.cacheDir, 'rendition');
       await fs.mkdir(workDir);
       try {
         const list = await packager.packageRendition(src, workDir, signal);
-        const files: NewCacheFile[] = [];
+        const prepared: PreparedFile[] = [];
         for (let n = 1; n <= list.durationsSec.length; n += 1) {
-          const cachePath = renditionFilePath(config.urlPrefix, src.relPath, { kind: 'segment', n });
-          const bytes = await publishTmpFile(config.cacheDir, path.join(workDir, segmentFileName(n)), cachePath);
-          this.stats.bytesWritten += bytes;
-          files.push({ path: cachePath, packageId: pkg.id, kind: 'segment', bytes });
+          prepared.push(await prepareTmpFile(path.join(workDir, segmentFileName(n)), renditionFilePath(config.urlPrefix, src.relPath, { kind: 'segment', n })));
         }
-        files.push(await this.publish({ path: renditionFilePath(config.urlPrefix, src.relPath, { kind: 'media-playlist' }), packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list)));
-        store.recordFiles(files);
+        const playlistPath = renditionFilePath(config.urlPrefix, src.relPath, { kind: 'media-playlist' });
+        prepared.push(await prepareBytes(config.cacheDir, playlistPath, this.playlistText(src, list)));
+        await this.deps.beforePublish?.(cachePath);
+        // All of it or none of it, segments renamed before the playlist that names them.
+        const files = await this.publishInPackage(pkg, prepared, (p) => (p.cachePath === playlistPath ? 'playlist' : 'segment'));
         store.setSegmentCount(pkg.id, list.durationsSec.length);
         return files;
       } catch (err) {
@@ -252,23 +256,24 @@ export class CacheFiller {
   /** Segment packagers: the playlist from the plan alone, or one segment muxed on its own. */
   private packageOneFile(packager: SegmentPackager, resolved: SourceFile, req: RenditionRequest): Promise<void> {
     const { store, config } = this.deps;
-    return this.generate({ key: req.cachePath, cachePath: req.cachePath, sourceRel: resolved.relPath }, (signal) =>
+    return this.generate({ key: fileGenerationKey(req.cachePath), cachePath: req.cachePath, sourceRel: resolved.relPath }, (signal) =>
       // The source is opened once for the run and read only through that handle (closed after the run).
       withOpenSource(config.mediaRoot, resolved.relPath, async (src) => {
       const list = await packager.plan(src);
-      const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'segment', list.durationsSec.length);
-      await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
-      let file: NewCacheFile;
+      const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
+      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
+      let data: Uint8Array | string;
       if (req.file.kind === 'segment') {
         if (req.file.n > list.durationsSec.length) {
           throw new CasterpakError('NOT_FOUND', 'no such segment', { n: req.file.n, segments: list.durationsSec.length });
         }
-        file = await this.publish({ path: req.cachePath, packageId: pkg.id, kind: 'segment' }, await packager.segment(src, req.file.n, signal));
+        data = await packager.segment(src, req.file.n, signal);
       } else {
-        file = await this.publish({ path: req.cachePath, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list));
+        data = this.playlistText(src, list);
       }
-      store.recordFiles([file]);
-      return [file];
+      const prepared = await prepareBytes(config.cacheDir, req.cachePath, data);
+      await this.deps.beforePublish?.(req.cachePath);
+      return this.publishInPackage(pkg, [prepared], () => (req.file.kind === 'segment' ? 'segment' : 'playlist'));
     }));
   }
 }

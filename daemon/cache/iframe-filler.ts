@@ -16,9 +16,10 @@ import { withOpenSource } from '../source/open-source.js';
 import { resolveSource, type SourceFile } from '../source/resolve.js';
 import { isSamePackage, type Store } from '../store/store.js';
 import type { FillResult } from './fill-result.js';
+import { publishGeneration } from './generation-publish.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
-import { publishBytes } from './publish.js';
-import type { SingleFlight } from './single-flight.js';
+import { prepareBytes } from './publish.js';
+import { fileFlightKey, type SingleFlight } from './single-flight.js';
 
 export interface IframeFillerDeps {
   readonly config: Config;
@@ -64,9 +65,11 @@ export class IframeFiller {
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
     const result = (generated: boolean): FillResult => ({ cachePath: req.cachePath, absPath, contentType: contentTypeOf(req.cachePath), generated });
     const row = store.packageBySource(src.relPath);
-    if (row && isSamePackage(row, src, packager.name) && (await fs.access(absPath).then(() => true, () => false))) return result(false);
+    // Recorded under the current package, not just present (a replaced package's files linger a moment).
+    const recorded = row && isSamePackage(row, src, packager.name) && store.fileByPath(req.cachePath)?.package_id === row.id;
+    if (recorded && (await fs.access(absPath).then(() => true, () => false))) return result(false);
     // Not under the packaging bound itself: the segment fills it makes each take their own turn.
-    await flights.run(`${req.cachePath}@${src.sizeBytes}:${src.mtimeMs}`, () => this.build(req, src), maxWaitMs);
+    await flights.run(fileFlightKey(req.cachePath, src), () => this.build(req, src), maxWaitMs);
     return result(true);
   }
 
@@ -118,6 +121,8 @@ export class IframeFiller {
     const bounded = <T>(work: Promise<T>) => beforeDeadline(work, deadline, config.packagingTimeoutSec);
     await bounded(this.refuseAudioOnly(src));
     const playlist = await bounded(this.readFilled(sibling(req, { kind: 'media-playlist' })));
+    // The package the ranges are read from: the playlist is published only if it is still current at the end.
+    const pkg = store.packageBySource(src.relPath);
     const durationsSec = parseToolPlaylist(playlist.toString('utf8'), 'casterpakd').map((s) => s.durationSec);
     await this.refuseTooMuchPackaging(req, durationsSec.length);
     const segments: SegmentKeyframes[] = [];
@@ -129,8 +134,9 @@ export class IframeFiller {
     if (entries.length === 0) throw new CasterpakError('NOT_FOUND', 'the rendition has no IDR picture to list', { source: src.relPath });
     const base = renditionBaseUri({ publicBaseUrl: config.publicBaseUrl, urlPrefix: config.urlPrefix, sourceRel: src.relPath, from: 'rendition' });
     const text = renderIframePlaylist({ entries, segmentUri: (n) => base + segmentFileName(n) });
-    const bytes = await publishBytes(config.cacheDir, req.cachePath, text);
-    store.recordFiles([{ path: req.cachePath, packageId: store.packageBySource(src.relPath)?.id ?? null, kind: 'playlist', bytes }]);
+    const file = await prepareBytes(config.cacheDir, req.cachePath, text);
+    const record = () => store.recordFiles([{ path: req.cachePath, packageId: pkg?.id ?? null, kind: 'playlist', bytes: file.bytes }]);
+    await publishGeneration({ store, cacheDir: config.cacheDir, packages: pkg ? [pkg] : [], files: [file], record });
     log.info({ source: src.relPath, iframes: entries.length, segments: durationsSec.length }, 'wrote I-frame playlist');
   }
 }

@@ -2,11 +2,11 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CasterpakError } from '../errors.js';
+import { CasterpakError, isCasterpakError } from '../errors.js';
 import { renditionCacheDir } from '../layout/cache-paths.js';
 import { deleteFileRows, filesUnder, generationsOf, renditionSummaries } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
-import { cacheFileAbs, diskBytes } from './paths.js';
+import { cacheFileAbs, checkCacheFolders, diskBytes } from './paths.js';
 
 export interface InvalidateDeps {
   readonly store: Store;
@@ -24,8 +24,18 @@ export interface InvalidatedRendition {
   readonly packages: number;
 }
 
-/** Regular files directly in the rendition's folder (its playlist, segments, master playlist): names and sizes. */
-async function filesOnDisk(dir: string): Promise<{ name: string; bytes: number }[]> {
+/**
+ * Regular files directly in the rendition's folder (its playlist, segments, master playlist): names and sizes.
+ * A folder on the way that is a symbolic link is not followed: what it points at is not the cache's.
+ */
+async function filesOnDisk(cacheDir: string, dirRel: string): Promise<{ name: string; bytes: number }[]> {
+  try {
+    if (checkCacheFolders(cacheDir, dirRel) === 'missing') return [];
+  } catch (err) {
+    if (isCasterpakError(err)) return [];
+    throw err;
+  }
+  const dir = cacheFileAbs(cacheDir, dirRel);
   let entries: string[];
   try {
     entries = await fs.readdir(dir);
@@ -54,7 +64,7 @@ export async function invalidateRendition(deps: InvalidateDeps, sourceRel: strin
     throw new CasterpakError('BUSY', `${sourceRel} is being packaged right now; try again when it is done`, { sourceRel, generations: busy });
   }
   const dirAbs = cacheFileAbs(cacheDir, dirRel);
-  const onDisk = await filesOnDisk(dirAbs);
+  const onDisk = await filesOnDisk(cacheDir, dirRel);
   let bytes = 0;
   for (const file of onDisk) {
     await fs.rm(path.join(dirAbs, file.name), { force: true });

@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
+import { renditionCacheDir } from '../layout/cache-paths.js';
 import { IFRAME_PLAYLIST_NAME, MEDIA_PLAYLIST_NAME } from '../layout/rendition-files.js';
 import type { MasterRequest } from '../layout/requests.js';
 import { renditionBaseUri } from '../layout/uris.js';
@@ -13,11 +14,12 @@ import { variantFacts, type VariantFacts } from '../master/variant.js';
 import { BoundedLru } from '../packagers/builtin/lru.js';
 import { sourceKey } from '../packagers/builtin/parsed-sources.js';
 import type { MoviePlanner, Packager } from '../packagers/packager.js';
-import type { Store } from '../store/store.js';
+import type { PackageRow, Store } from '../store/store.js';
 import type { FillResult } from './fill-result.js';
+import { claimPackage, publishGeneration } from './generation-publish.js';
 import { loadMembers, memberRecord, membersUnchanged, noUsableMember, type LoadedMember } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
-import { publishBytes, unlinkCacheFile } from './publish.js';
+import { prepareBytes, unlinkCacheFiles } from './publish.js';
 import type { SingleFlight } from './single-flight.js';
 
 export interface MasterFillerDeps {
@@ -133,20 +135,25 @@ export class MasterFiller {
     const text = renderMasterPlaylist({ variants, independentSegments: this.independent(usable) });
     if (members.some((m) => m.state === 'missing')) {
       // A master cached before the rendition went away would go on answering as a hit: it goes.
-      await unlinkCacheFile(config.cacheDir, req.cachePath);
+      await unlinkCacheFiles(config.cacheDir, [req.cachePath]);
       this.deps.log.debug({ master: req.cachePath, variants: variants.length }, 'answered master without caching it: a rendition is missing');
       return text;
     }
     // Package rows anchor the master: a later replacement of any member creates a new row, which drops the master.
     let packageId: number | null = null;
+    const packages: PackageRow[] = [];
     for (const member of usable) {
       const segmentCount = packager.granularity === 'segment' ? member.plan.segments.length : null;
-      const { pkg, staleFiles } = store.ensurePackage(member.src, packager.name, packager.granularity, segmentCount);
-      await Promise.all(staleFiles.filter((p) => p !== req.cachePath).map((p) => unlinkCacheFile(config.cacheDir, p)));
+      const renditionDir = renditionCacheDir(config.urlPrefix, member.src.relPath);
+      const claim = { store, cacheDir: config.cacheDir, src: member.src, renditionDir, packager: packager.name, granularity: packager.granularity, segmentCount };
+      const pkg = await claimPackage({ ...claim, keep: req.cachePath });
       if (req.type === 'rendition') packageId = pkg.id;
+      packages.push(pkg);
     }
-    const bytes = await publishBytes(config.cacheDir, req.cachePath, text);
-    store.recordMaster({ path: req.cachePath, packageId, kind: 'master', bytes }, members.map(memberRecord));
+    // Published only while every rendition it describes is still the package it was described from.
+    const file = await prepareBytes(config.cacheDir, req.cachePath, text);
+    const record = () => store.recordMaster({ path: req.cachePath, packageId, kind: 'master', bytes: file.bytes }, members.map(memberRecord));
+    await publishGeneration({ store, cacheDir: config.cacheDir, packages, files: [file], record });
     this.deps.log.info({ master: req.cachePath, variants: variants.length, leftOut: members.length - usable.length }, 'wrote master playlist');
     return undefined;
   }

@@ -1,15 +1,22 @@
 // Atomic publication: write under .tmp/, fsync, rename() into place. Nobody ever sees half a file.
 
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { cacheFileAbs, diskBytes, tmpDirAbs } from './paths.js';
+import { checkCacheFolders, cacheFileAbs, diskBytes, tmpDirAbs, TMP_DIR_NAME } from './paths.js';
 
-/** A fresh path under the cache's temporary folder. */
+/** A finished, fsynced file under .tmp/, waiting to be renamed to `cachePath`. */
+export interface PreparedFile {
+  readonly tmpPath: string;
+  readonly cachePath: string;
+  /** On-disk size (blocks), known before the rename so that its row can be written in the same transaction. */
+  readonly bytes: number;
+}
+
+/** A fresh path under the cache's temporary folder, which must be a real folder, not a link to elsewhere. */
 export async function newTmpPath(cacheDir: string, label: string): Promise<string> {
-  const dir = tmpDirAbs(cacheDir);
-  await fs.mkdir(dir, { recursive: true });
-  return path.join(dir, `${process.pid}-${randomBytes(6).toString('hex')}-${label}`);
+  checkCacheFolders(cacheDir, TMP_DIR_NAME, true);
+  return path.join(tmpDirAbs(cacheDir), `${process.pid}-${randomBytes(6).toString('hex')}-${label}`);
 }
 
 async function fsyncFile(file: string): Promise<void> {
@@ -21,15 +28,36 @@ async function fsyncFile(file: string): Promise<void> {
   }
 }
 
+/** Makes a finished temporary file ready to publish: fsync, then its size. */
+export async function prepareTmpFile(tmpPath: string, cachePath: string): Promise<PreparedFile> {
+  await fsyncFile(tmpPath);
+  return { tmpPath, cachePath, bytes: diskBytes(await fs.lstat(tmpPath)) };
+}
+
+/** Writes `data` to a temporary file ready to publish at `cachePath`. */
+export async function prepareBytes(cacheDir: string, cachePath: string, data: Uint8Array | string): Promise<PreparedFile> {
+  const tmpPath = await newTmpPath(cacheDir, path.basename(cachePath));
+  try {
+    await fs.writeFile(tmpPath, data);
+    return await prepareTmpFile(tmpPath, cachePath);
+  } catch (err) {
+    await fs.rm(tmpPath, { force: true });
+    throw err;
+  }
+}
+
 /**
- * rename() into a directory made on demand. Prune removes empty directories, so the directory can vanish
- * between the mkdir and the rename: that race ends in ENOENT, and making the directory again settles it.
+ * rename() into a folder made on demand, synchronously (it runs inside the transaction that records the file).
+ * Every folder on the way is checked with lstat: a symbolic link inside cache_dir never redirects a publish
+ * outside it. Prune removes empty folders, so one can vanish between the mkdir and the rename: that race
+ * ends in ENOENT, and making the folder again settles it.
  */
-async function renameIntoPlace(tmpPath: string, finalPath: string): Promise<void> {
+export function placeSync(cacheDir: string, file: PreparedFile): void {
+  const relDir = path.posix.dirname(file.cachePath);
   for (let attempt = 1; ; attempt += 1) {
-    await fs.mkdir(path.dirname(finalPath), { recursive: true });
+    checkCacheFolders(cacheDir, relDir, true);
     try {
-      await fs.rename(tmpPath, finalPath);
+      renameSync(file.tmpPath, cacheFileAbs(cacheDir, file.cachePath));
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw err;
@@ -37,40 +65,62 @@ async function renameIntoPlace(tmpPath: string, finalPath: string): Promise<void
   }
 }
 
-/** Moves a finished temporary file into the cache; returns its on-disk size in bytes. */
-export async function publishTmpFile(cacheDir: string, tmpPath: string, cachePath: string): Promise<number> {
-  await fsyncFile(tmpPath);
-  const finalPath = cacheFileAbs(cacheDir, cachePath);
-  await renameIntoPlace(tmpPath, finalPath);
-  return diskBytes(await fs.stat(finalPath));
+/** Removes prepared files that will not be published. */
+export async function discardPrepared(files: readonly PreparedFile[]): Promise<void> {
+  await Promise.all(files.map((f) => fs.rm(f.tmpPath, { force: true })));
 }
 
-/** Writes `data` to a temporary file and publishes it at `cachePath`; returns its on-disk size. */
-export async function publishBytes(cacheDir: string, cachePath: string, data: Uint8Array | string): Promise<number> {
-  const tmpPath = await newTmpPath(cacheDir, path.basename(cachePath));
-  try {
-    await fs.writeFile(tmpPath, data);
-    return await publishTmpFile(cacheDir, tmpPath, cachePath);
-  } catch (err) {
-    await fs.rm(tmpPath, { force: true });
-    throw err;
-  }
-}
-
-/** Removes everything under .tmp/ (start-up: leftovers of a crash; nginx never does this, trac #2182). */
+/**
+ * Removes everything under .tmp/ (start-up: leftovers of a crash; nginx never does this, trac #2182).
+ * A `.tmp` that is a symbolic link is removed itself and its target left alone; fs.rm never follows the
+ * links it finds inside the folder either.
+ */
 export async function sweepTmp(cacheDir: string): Promise<number> {
   const dir = tmpDirAbs(cacheDir);
-  let entries: string[];
-  try {
-    entries = await fs.readdir(dir);
-  } catch {
-    return 0;
+  const st = await fs.lstat(dir).catch(() => undefined);
+  if (!st) return 0;
+  if (!st.isDirectory()) {
+    await fs.unlink(dir);
+    return 1;
   }
+  const entries = await fs.readdir(dir);
   await Promise.all(entries.map((name) => fs.rm(path.join(dir, name), { recursive: true, force: true })));
   return entries.length;
 }
 
-/** Unlinks a published file; nginx finishes sending an unlinked file (docs/cache-and-log-rules.md#unlink-never-truncate). Missing is fine. */
-export async function unlinkCacheFile(cacheDir: string, cachePath: string): Promise<void> {
-  await fs.rm(cacheFileAbs(cacheDir, cachePath), { force: true });
+/**
+ * Unlinks published files, playlists before segments, so nginx never finds an old playlist whose segments are
+ * already gone. Unlink, never truncate: nginx finishes sending a file it has open (docs/cache-and-log-rules.md#unlink-never-truncate). Missing is fine, and so is
+ * a file behind a symbolic link inside cache_dir: not ours, left alone. fs.unlink, not fs.rm, which probes
+ * and retries and costs milliseconds per file.
+ */
+export async function unlinkCacheFiles(cacheDir: string, cachePaths: readonly string[]): Promise<void> {
+  const folderOk = new Map<string, boolean>();
+  const ours = cachePaths.filter((cachePath) => {
+    const relDir = path.posix.dirname(cachePath);
+    if (!folderOk.has(relDir)) folderOk.set(relDir, realFolder(cacheDir, relDir));
+    return folderOk.get(relDir);
+  });
+  const unlink = (cachePath: string) =>
+    fs.unlink(cacheFileAbs(cacheDir, cachePath)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  await Promise.all(ours.filter((p) => p.endsWith('.m3u8')).map(unlink));
+  await Promise.all(ours.filter((p) => !p.endsWith('.m3u8')).map(unlink));
+}
+
+function realFolder(cacheDir: string, relDir: string): boolean {
+  try {
+    return checkCacheFolders(cacheDir, relDir) === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+/** Cache paths of the regular files directly in a cache folder (links and folders left out); none if it is missing or a link. */
+export function filesInCacheFolderSync(cacheDir: string, folderRel: string): string[] {
+  const relDir = folderRel.replace(/\/+$/, '');
+  if (!realFolder(cacheDir, relDir)) return [];
+  const entries = readdirSync(cacheFileAbs(cacheDir, relDir), { withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => `${relDir}/${e.name}`);
 }

@@ -2,6 +2,26 @@
 
 import { CasterpakError } from '../errors.js';
 
+/** What a single-flight key names besides the file: the source's identity, so a replaced source is a new flight. */
+interface SourceIdentity {
+  readonly relPath: string;
+  readonly sizeBytes: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * The flight of one file of one source identity. Unlike generation keys (store/generation-keys.ts), which say
+ * what a run claims in the database, flight keys say which callers may share a run in this process.
+ */
+export function fileFlightKey(cachePath: string, src: SourceIdentity): string {
+  return `${cachePath}@${src.sizeBytes}:${src.mtimeMs}`;
+}
+
+/** The flight of a whole-rendition packaging run of one source identity. */
+export function renditionFlightKey(src: SourceIdentity): string {
+  return `rendition:${src.relPath}@${src.sizeBytes}:${src.mtimeMs}`;
+}
+
 export interface FlightStats {
   /** Callers that found a generation in progress and waited for it. */
   waits: number;

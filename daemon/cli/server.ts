@@ -3,7 +3,7 @@
 import { chmodSync, promises as fs, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { CacheFiller } from '../cache/filler.js';
+import { CacheFiller, type FillerDeps } from '../cache/filler.js';
 import { sweepTmp } from '../cache/publish.js';
 import type { Config } from '../config.js';
 import { createApp } from '../http/app.js';
@@ -23,7 +23,8 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-export async function startDaemon(config: Config, log: Logger): Promise<RunningDaemon> {
+/** `hooks` reach the miss filler (tests hold a packaging run at a chosen point with them). */
+export async function startDaemon(config: Config, log: Logger, hooks: Pick<FillerDeps, 'beforePublish'> = {}): Promise<RunningDaemon> {
   await fs.mkdir(config.cacheDir, { recursive: true });
   await fs.mkdir(config.stateDir, { recursive: true });
   const swept = await sweepTmp(config.cacheDir);
@@ -36,7 +37,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<RunningD
   // nginx serves hits without the daemon: its access log is the only witness (nginx mode only).
   const tailer = accessLogTailer(config, store, log);
   await tailer?.start();
-  const filler = new CacheFiller({ config, store, packager, log });
+  const filler = new CacheFiller({ config, store, packager, log, ...hooks });
   filler.parsePool?.warm();
   const observability = createObservability({ config, store, filler });
   const { app } = createApp({ config, store, filler, log, observability });

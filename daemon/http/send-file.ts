@@ -3,10 +3,16 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { Readable } from 'node:stream';
 
-/** Segments never change once published (a replaced source gets new files); playlists are cheap to recheck. */
+/**
+ * As the nginx drop-in's map (nginx/casterpak-http.conf explains the figures): a source re-encoded in place
+ * keeps its URLs, so segments get the playlists' bounded lifetime, never `immutable`.
+ */
 export function cacheControlFor(contentType: string): string {
-  return contentType === 'video/mp2t' ? 'public, max-age=31536000, immutable' : 'public, max-age=60';
+  return contentType === 'video/mp2t' ? SEGMENT_CACHE_CONTROL : PLAYLIST_CACHE_CONTROL;
 }
+
+const SEGMENT_CACHE_CONTROL = 'public, max-age=60';
+const PLAYLIST_CACHE_CONTROL = 'public, max-age=60';
 
 type ByteRange = { start: number; end: number } | 'unsatisfiable' | undefined;
 

@@ -2,7 +2,7 @@
 
 import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { diskBytes, TMP_DIR_NAME } from '../cache/paths.js';
+import { checkCacheFolders, diskBytes, TMP_DIR_NAME } from '../cache/paths.js';
 import { prefixDir } from '../layout/cache-paths.js';
 
 export interface DiskFile {
@@ -78,12 +78,26 @@ async function newestMtime(absPath: string): Promise<number> {
   return newest;
 }
 
+/** True when every folder from below cache_dir down to `relDir` is a real folder: a link is never walked into. */
+function isRealFolder(cacheDir: string, relDir: string): boolean {
+  try {
+    return checkCacheFolders(cacheDir, relDir) === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Nothing is followed through a symbolic link: not the prefix folder nor `.tmp` when they are links (what
+ * they point at is not the cache, and prune would adopt and delete it), nor any link found inside (walk).
+ */
 export async function scanCache(cacheDir: string, urlPrefix: string): Promise<DiskScan> {
   const scan: DiskScan = { files: new Map(), emptyDirs: [], tmpEntries: [] };
   const top = prefixDir(urlPrefix);
-  await walk(path.join(cacheDir, ...top.split('/')), top, scan);
+  if (isRealFolder(cacheDir, top)) await walk(path.join(cacheDir, ...top.split('/')), top, scan);
   const tmpDir = path.join(cacheDir, TMP_DIR_NAME);
-  for (const name of await fs.readdir(tmpDir).catch(() => [] as string[])) {
+  const tmpNames = isRealFolder(cacheDir, TMP_DIR_NAME) ? await fs.readdir(tmpDir).catch(() => [] as string[]) : [];
+  for (const name of tmpNames) {
     const absPath = path.join(tmpDir, name);
     const mtimeMs = await newestMtime(absPath).catch(() => undefined);
     if (mtimeMs !== undefined) scan.tmpEntries.push({ absPath, mtimeMs });

@@ -1,7 +1,10 @@
 // The act of eviction: rows go in short immediate transactions, then files are unlinked (never truncated).
 
 import { promises as fs } from 'node:fs';
-import { cacheFileAbs } from '../cache/paths.js';
+import path from 'node:path';
+import { cacheFileAbs, checkCacheFolders } from '../cache/paths.js';
+import { isCasterpakError } from '../errors.js';
+import { fileGenerationKey } from '../store/generation-keys.js';
 import type { Store } from '../store/store.js';
 import type { EvictReason, EvictionUnit, PlannedFile } from './policy.js';
 
@@ -44,7 +47,7 @@ function touched(store: Store, unit: EvictionUnit): boolean {
 }
 
 function busy(unit: EvictionUnit, generating: ReadonlySet<string>): boolean {
-  return generating.has(unit.key) || unit.files.some((f) => generating.has(f.path));
+  return generating.has(unit.key) || unit.files.some((f) => generating.has(fileGenerationKey(f.path)));
 }
 
 /** Deletes the rows of a batch of units in one transaction, re-checking each against the database first. */
@@ -76,13 +79,15 @@ function deleteRows(store: Store, units: readonly EvictionUnit[], counts: Counts
 async function unlinkIfSame(cacheDir: string, file: PlannedFile): Promise<boolean> {
   const absPath = cacheFileAbs(cacheDir, file.path);
   try {
+    // A folder turned into a symbolic link since the scan is not followed (lstat follows every link but the last).
+    if (checkCacheFolders(cacheDir, path.posix.dirname(file.path)) === 'missing') return false;
     const st = await fs.lstat(absPath);
     if (st.ino !== file.ino) return false;
     // nginx keeps sending an unlinked file to whoever is downloading it (docs/cache-and-log-rules.md#unlink-never-truncate).
     await fs.unlink(absPath);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || isCasterpakError(err)) return false;
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 // What to evict and why (pure): source changes, TTL, then least-recently-used down to the low-water mark.
 
+import { fileGenerationKey, packageGenerationKey } from '../store/generation-keys.js';
 import type { CacheFileRow, PackageRow } from '../store/store.js';
 import type { SourceState } from './source-check.js';
 
@@ -43,7 +44,7 @@ export interface PolicyInput {
   readonly adopted: ReadonlySet<string>;
   /** Per package id; absent when the media root could not be checked. */
   readonly sources?: ReadonlyMap<number, SourceState>;
-  /** Keys in `generations`: a file path, or `pkg:<source>` for a whole package (docs/cache-and-log-rules.md#prune-spares-generations). */
+  /** Keys in `generations` (store/generation-keys.ts): a file path, or a whole package; never evicted (docs/cache-and-log-rules.md#prune-spares-generations). */
   readonly generating: ReadonlySet<string>;
   /** Free bytes on the cache's filesystem; undefined when unknown. */
   readonly freeBytes?: number;
@@ -74,7 +75,7 @@ function groupUnits(input: PolicyInput): Group[] {
     const pkg = file.package_id === null ? undefined : packages.get(file.package_id);
     const sourceState = (pkg && input.sources?.get(pkg.id)) ?? 'ok';
     const whole = pkg !== undefined && (pkg.granularity === 'rendition' || sourceState !== 'ok');
-    const key = whole ? `pkg:${pkg.source_path}` : file.path;
+    const key = whole ? packageGenerationKey(pkg.source_path) : fileGenerationKey(file.path);
     const group = groups.get(key) ?? { key, pkg: whole ? pkg : undefined, files: [], sourceState: whole ? sourceState : 'ok' };
     group.files.push(file);
     groups.set(key, group);
@@ -82,7 +83,7 @@ function groupUnits(input: PolicyInput): Group[] {
   // A package whose source is gone is dropped even when none of its files is left.
   for (const pkg of input.packages) {
     const state = input.sources?.get(pkg.id) ?? 'ok';
-    const key = `pkg:${pkg.source_path}`;
+    const key = packageGenerationKey(pkg.source_path);
     if (state !== 'ok' && !groups.has(key)) groups.set(key, { key, pkg, files: [], sourceState: state });
   }
   return [...groups.values()];
@@ -103,8 +104,8 @@ function toUnit(group: Group, reason: EvictReason): EvictionUnit {
 }
 
 function isBusy(group: Group, input: PolicyInput): boolean {
-  if (group.pkg && input.generating.has(`pkg:${group.pkg.source_path}`)) return true;
-  return group.files.some((f) => input.generating.has(f.path) || input.adopted.has(f.path));
+  if (group.pkg && input.generating.has(packageGenerationKey(group.pkg.source_path))) return true;
+  return group.files.some((f) => input.generating.has(fileGenerationKey(f.path)) || input.adopted.has(f.path));
 }
 
 /** Bytes to free: down to lowWater × max_size when over it, and up to min_free / lowWater free when under it. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { prefixDir, sourceOfCachePath } from '../layout/cache-paths.js';
 import { fileKindOf, type FileKind } from '../layout/rendition-files.js';
 import type { CacheFileRow, PackageRow } from '../store/store.js';
+import { fileGenerationKey, generationFolder } from '../store/generation-keys.js';
 import type { DiskDir, DiskEntry, DiskFile, DiskScan } from './disk-scan.js';
 
 export interface AdoptedFile {
@@ -46,7 +47,7 @@ function packageOf(cachePath: string, urlPrefix: string, bySource: ReadonlyMap<s
 /** Cache-relative folders that generations in flight write into. */
 export function generationDirs(generating: ReadonlySet<string>, urlPrefix: string): string[] {
   const top = prefixDir(urlPrefix);
-  return [...generating].map((key) => (key.startsWith('pkg:') ? `${top}/${key.slice(4)}` : path.posix.dirname(key)));
+  return [...generating].map((key) => generationFolder(key, top));
 }
 
 export function reconcile(input: ReconcileInput): Reconciliation {
@@ -59,7 +60,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     const file = input.scan.files.get(row.path);
     if (!file) {
       // A file being generated may have its row a moment before it is renamed into place.
-      if (!input.generating.has(row.path)) missing.push(row);
+      if (!input.generating.has(fileGenerationKey(row.path))) missing.push(row);
       continue;
     }
     present.push({ ...row, bytes: file.bytes, ino: file.ino });

@@ -97,4 +97,22 @@ export const MIGRATIONS: readonly string[] = [
     last_run_ms   INTEGER NOT NULL
   );
   `,
+  // 5: package ids are never reused. A segment run holds its package's id while it muxes and publishes only if
+  // that id is still its source's current package; with SQLite's default rowid choice (largest id + 1), a
+  // replaced package's id came back for the very next package and a stale run's files passed as the new
+  // package's. AUTOINCREMENT would do it, but it can only be declared when a table is created: adding it
+  // means rebuilding `packages` (new table, copy, drop, rename, while cache_files and master_members point
+  // at it), which is not an additive step. Instead: a high-water mark of every id ever given, kept by a
+  // trigger, from which insertPackage picks the next id (sql.ts).
+  `
+  CREATE TABLE package_id_high (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id INTEGER NOT NULL                  -- the largest packages.id ever inserted
+  );
+  INSERT INTO package_id_high (id, last_id) SELECT 1, coalesce(max(id), 0) FROM packages;
+  CREATE TRIGGER packages_id_high AFTER INSERT ON packages
+  BEGIN
+    UPDATE package_id_high SET last_id = max(last_id, NEW.id) WHERE id = 1;
+  END;
+  `,
 ];

@@ -1,6 +1,7 @@
 // What operators read and change: rendition summaries, cache totals, hit counts, prune runs, dropping a rendition's rows.
 
 import type { PackagerName } from '../config.js';
+import { packageGenerationKey } from './generation-keys.js';
 import type { Access, CacheFileRow, Granularity, Store } from './store.js';
 
 export interface RenditionSummary {
@@ -104,7 +105,7 @@ export function filesUnder(store: Store, prefix: string): CacheFileRow[] {
 
 /** Generations in flight for a rendition: its files (segment packagers) or its whole package (rendition packagers). */
 export function generationsOf(store: Store, cacheDirPrefix: string, sourceRel: string): string[] {
-  const rows = store.statement('generationsUnder').all({ prefix: cacheDirPrefix, packageKey: `pkg:${sourceRel}` }) as { key: string }[];
+  const rows = store.statement('generationsUnder').all({ prefix: cacheDirPrefix, packageKey: packageGenerationKey(sourceRel) }) as { key: string }[];
   return rows.map((r) => r.key);
 }
 

@@ -10,10 +10,18 @@ const RENDITION_SUMMARY = `
 
 export const SQL = {
   packageBySource: `SELECT * FROM packages WHERE source_path = @sourcePath`,
+  /** The id is one above any id ever given (migration 5), so a deleted package's id never comes back. */
   insertPackage: `
-    INSERT INTO packages (source_path, source_size, source_mtime_ms, packager, granularity, segment_count, created_ms)
-    VALUES (@sourcePath, @sourceSize, @sourceMtimeMs, @packager, @granularity, @segmentCount, @createdMs)
+    INSERT INTO packages (id, source_path, source_size, source_mtime_ms, packager, granularity, segment_count, created_ms)
+    VALUES (
+      (SELECT max(last_id, coalesce((SELECT max(id) FROM packages), 0)) + 1 FROM package_id_high WHERE id = 1),
+      @sourcePath, @sourceSize, @sourceMtimeMs, @packager, @granularity, @segmentCount, @createdMs)
     RETURNING *`,
+  /** The package still stands for the source as it was when the run began (ids are never reused). */
+  packageIsCurrent: `
+    SELECT 1 FROM packages
+    WHERE id = @id AND source_path = @sourcePath AND source_size = @sourceSize
+      AND source_mtime_ms = @sourceMtimeMs AND packager = @packager`,
   setSegmentCount: `UPDATE packages SET segment_count = @segmentCount WHERE id = @id`,
   deletePackage: `DELETE FROM packages WHERE id = @id`,
   filesOfPackage: `SELECT * FROM cache_files WHERE package_id = @packageId`,

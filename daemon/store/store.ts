@@ -45,6 +45,8 @@ export interface EnsuredPackage {
   pkg: PackageRow;
   /** Cache paths of a replaced package's files, and of the masters built without this package, to unlink. */
   staleFiles: string[];
+  /** True when `pkg` was made just now: nothing published before belongs to it. */
+  created: boolean;
 }
 
 /** A source a master playlist was built from, as it was then: size and mtime, or null when it was missing. */
@@ -134,7 +136,7 @@ export class Store {
   ensurePackage(src: SourceFile, packager: PackagerName, granularity: Granularity, segmentCount: number | null): EnsuredPackage {
     return this.write(() => {
       const existing = this.packageBySource(src.relPath);
-      if (existing && isSamePackage(existing, src, packager)) return { pkg: existing, staleFiles: [] };
+      if (existing && isSamePackage(existing, src, packager)) return { pkg: existing, staleFiles: [], created: false };
       let staleFiles: string[] = [];
       if (existing) {
         staleFiles = this.filesOfPackage(existing.id).map((f) => f.path);
@@ -153,7 +155,7 @@ export class Store {
         segmentCount,
         createdMs: Date.now(),
       }) as PackageRow;
-      return { pkg, staleFiles };
+      return { pkg, staleFiles, created: true };
     });
   }
 
@@ -163,6 +165,24 @@ export class Store {
 
   deletePackage(id: number): void {
     this.write(() => this.statement('deletePackage').run({ id }));
+  }
+
+  /**
+   * Runs `publish` (record the files, rename them into place) in one immediate transaction, only if every
+   * package in `packages` is still its source's current package; returns false, having run nothing, when one
+   * was replaced meanwhile. Holding the write lock across the check, the rows and the renames is what keeps
+   * a stale run's file from ever being served: a replacement (ensurePackage) either commits before, and
+   * this run publishes nothing, or after, and then it finds this run's rows and unlinks their files.
+   */
+  publishIfCurrent(packages: readonly PackageRow[], publish: () => void): boolean {
+    return this.write(() => {
+      for (const pkg of packages) {
+        const params = { id: pkg.id, sourcePath: pkg.source_path, sourceSize: pkg.source_size, sourceMtimeMs: pkg.source_mtime_ms, packager: pkg.packager };
+        if (this.statement('packageIsCurrent').get(params) === undefined) return false;
+      }
+      publish();
+      return true;
+    });
   }
 
   filesOfPackage(packageId: number): CacheFileRow[] {

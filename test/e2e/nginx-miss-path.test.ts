@@ -10,7 +10,7 @@ import { playlistSegments, videoFacts } from '../helpers/media.js';
 import { e2ePackagers } from '../helpers/packagers.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
-const SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+const SEGMENT_CACHE_CONTROL = 'public, max-age=60';
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'casterpak-e2e-media-'));
 const clip = path.join(scratch, 'clip.mp4');
 const otherClip = path.join(scratch, 'other.mp4');

@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CacheFiller } from '../../daemon/cache/filler.js';
+import { CacheFiller, type FillerDeps } from '../../daemon/cache/filler.js';
 import { validateConfig, type Config } from '../../daemon/config.js';
 import { createApp } from '../../daemon/http/app.js';
 import { silentLogger } from '../../daemon/log.js';
@@ -19,14 +19,14 @@ export interface InProcessDaemon {
   request(urlPath: string, init?: RequestInit): Promise<Response>;
 }
 
-/** Fresh media/cache/state folders and a daemon over them; `raw` keys override the config. */
-export function inProcessDaemon(raw: Record<string, unknown> = {}): InProcessDaemon {
+/** Fresh media/cache/state folders and a daemon over them; `raw` keys override the config; `hooks` go to the filler. */
+export function inProcessDaemon(raw: Record<string, unknown> = {}, hooks: Pick<FillerDeps, 'beforePublish'> = {}): InProcessDaemon {
   const top = mkdtempSync(path.join(tmpdir(), 'casterpak-daemon-'));
   const dirs = { media_root: path.join(top, 'media'), cache_dir: path.join(top, 'cache'), state_dir: path.join(top, 'state') };
   Object.values(dirs).forEach((dir) => mkdirSync(dir, { recursive: true }));
   const config = validateConfig({ ...dirs, mode: 'standalone', ...raw });
   const store = Store.open(config.stateDir);
-  const filler = new CacheFiller({ config, store, packager: createPackager(config), log: silentLogger });
+  const filler = new CacheFiller({ config, store, packager: createPackager(config), log: silentLogger, ...hooks });
   const { app } = createApp({ config, store, filler, log: silentLogger });
   return {
     config,

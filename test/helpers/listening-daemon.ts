@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { FillerDeps } from '../../daemon/cache/filler.js';
 import { validateConfig, type Config } from '../../daemon/config.js';
 import { silentLogger } from '../../daemon/log.js';
 import { startDaemon, type RunningDaemon } from '../../daemon/cli/server.js';
@@ -18,8 +19,11 @@ export interface ListeningDaemon {
   stop(): Promise<void>;
 }
 
-/** `raw` keys override the config (mode standalone unless told otherwise); the port is chosen by the kernel. */
-export async function startListeningDaemon(raw: Record<string, unknown> = {}): Promise<ListeningDaemon> {
+/**
+ * `raw` keys override the config (mode standalone unless told otherwise); the port is chosen by the kernel;
+ * `hooks` go to the miss filler.
+ */
+export async function startListeningDaemon(raw: Record<string, unknown> = {}, hooks: Pick<FillerDeps, 'beforePublish'> = {}): Promise<ListeningDaemon> {
   const top = mkdtempSync(path.join(tmpdir(), 'casterpak-listening-'));
   const dirs = {
     media_root: path.join(top, 'media'),
@@ -30,7 +34,7 @@ export async function startListeningDaemon(raw: Record<string, unknown> = {}): P
   for (const dir of [dirs.media_root, dirs.cache_dir, dirs.state_dir, path.dirname(dirs.access_log)]) mkdirSync(dir, { recursive: true });
   const keys = { ...dirs, mode: 'standalone', listen: '127.0.0.1:0', ...raw };
   const config = validateConfig(keys);
-  const daemon = await startDaemon(config, silentLogger);
+  const daemon = await startDaemon(config, silentLogger, hooks);
   const configForNginx = validateConfig({ ...keys, listen: daemon.address.replace(/^http:\/\//, '') });
   return {
     config,

@@ -75,14 +75,14 @@ describe('cache hits', () => {
     expect(seen).toEqual([]);
   });
 
-  it('serves a cached segment as immutable video/mp2t and honours Range requests', async () => {
+  it('serves a cached segment as video/mp2t with a bounded lifetime, never immutable, and honours Range requests', async () => {
     cacheFile('i/hit.mp4/segment1_0_av.ts', Buffer.alloc(188 * 10, 0x47));
     const res = await get(port(), '/i/hit.mp4/segment1_0_av.ts', { Range: 'bytes=188-375' });
     expect(res.status).toBe(206);
     expect(res.body.length).toBe(188);
     expect(res.headers['content-range']).toBe('bytes 188-375/1880');
     expect(res.headers['content-type']).toBe('video/mp2t');
-    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers['cache-control']).toBe('public, max-age=60');
     expect(res.headers['access-control-expose-headers']).toMatch(/Content-Range/);
     expect(seen).toEqual([]);
   });
@@ -108,7 +108,7 @@ describe('misses', () => {
     expect(res.body.length).toBe(376);
     expect(res.headers['content-type']).toBe('video/mp2t');
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    expect(res.all('cache-control')).toEqual(['public, max-age=31536000, immutable']);
+    expect(res.all('cache-control')).toEqual(['public, max-age=60']);
     expect(seen).toEqual(['/i/miss.mp4/segment2_0_av.ts']);
   });
 
