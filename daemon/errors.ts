@@ -23,7 +23,10 @@ export type ErrorCode =
   | 'PACKAGER_FAILED' // 502
   | 'PACKAGER_TIMEOUT' // 504
   | 'PACKAGER_UNAVAILABLE' // 503
-  | 'BUSY'; // 503: waited too long for another generation of the same file
+  | 'BUSY' // 503: waited too long for another generation of the same file
+  // operations
+  | 'DB_BUSY' // 503: another process (prune, a command) held SQLite's write lock for longer than sqlite_lock_wait
+  | 'HOST_NOT_ALLOWED'; // 421: an operator endpoint was asked for under a Host name the daemon does not answer to
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_PATH: 400,
@@ -45,6 +48,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   PACKAGER_TIMEOUT: 504,
   PACKAGER_UNAVAILABLE: 503,
   BUSY: 503,
+  DB_BUSY: 503,
+  HOST_NOT_ALLOWED: 421,
 };
 
 export class CasterpakError extends Error {

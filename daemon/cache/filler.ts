@@ -158,7 +158,7 @@ export class CacheFiller {
       const startedMs = performance.now();
       let files: NewCacheFile[] = [];
       let outcome = 'ok';
-      store.startGeneration(run.key);
+      await store.retryWhileLocked(() => store.startGeneration(run.key));
       try {
         files = await work(abort.signal);
       } catch (err) {
@@ -169,10 +169,23 @@ export class CacheFiller {
         throw thrown;
       } finally {
         clearTimeout(timer);
-        store.endGeneration(run.key);
+        await this.endGeneration(run.key);
         this.report(run, performance.now() - startedMs, files, outcome);
       }
     });
+  }
+
+  /**
+   * Releases a run's claim. When the lock outlasts the wait, the claim is left to age out (prune only spares
+   * recent claims) rather than turning a published file into an error for the client.
+   */
+  private async endGeneration(key: string): Promise<void> {
+    const { store, log } = this.deps;
+    try {
+      await store.retryWhileLocked(() => store.endGeneration(key));
+    } catch (err) {
+      log.warn({ err, key }, 'could not release a packaging claim in SQLite; it ages out');
+    }
   }
 
   private report(run: Run, durationMs: number, files: readonly NewCacheFile[], outcome: string): void {
@@ -220,7 +233,7 @@ export class CacheFiller {
       // The builtin reader vets the source first (a 422 with its reason): ffmpeg exits 0 on a truncated
       // mdat and mp42hls writes 0-second packages for several broken inputs.
       await this.planner.plannedMovie(src);
-      const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'rendition', null);
+      const { pkg, staleFiles } = await store.retryWhileLocked(() => store.ensurePackage(src, packager.name, 'rendition', null));
       await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
       const workDir = await newTmpPath(config.cacheDir, 'rendition');
       await fs.mkdir(workDir);
@@ -235,11 +248,13 @@ export class CacheFiller {
           files.push({ path: cachePath, packageId: pkg.id, kind: 'segment', bytes });
         }
         files.push(await this.publish({ path: `${base}/${MEDIA_PLAYLIST_NAME}`, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list)));
-        store.recordFiles(files);
-        store.setSegmentCount(pkg.id, list.durationsSec.length);
+        await store.retryWhileLocked(() => {
+          store.recordFiles(files);
+          store.setSegmentCount(pkg.id, list.durationsSec.length);
+        });
         return files;
       } catch (err) {
-        store.deletePackage(pkg.id);
+        await store.retryWhileLocked(() => store.deletePackage(pkg.id)).catch(() => undefined);
         throw err;
       } finally {
         await fs.rm(workDir, { recursive: true, force: true });
@@ -252,7 +267,7 @@ export class CacheFiller {
     const { store, config } = this.deps;
     return this.generate({ key: req.cachePath, cachePath: req.cachePath, sourceRel: src.relPath }, async (signal) => {
       const list = await packager.plan(src);
-      const { pkg, staleFiles } = store.ensurePackage(src, packager.name, 'segment', list.durationsSec.length);
+      const { pkg, staleFiles } = await store.retryWhileLocked(() => store.ensurePackage(src, packager.name, 'segment', list.durationsSec.length));
       await Promise.all(staleFiles.map((p) => unlinkCacheFile(config.cacheDir, p)));
       let file: NewCacheFile;
       if (req.file.kind === 'segment') {
@@ -263,7 +278,7 @@ export class CacheFiller {
       } else {
         file = await this.publish({ path: req.cachePath, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list));
       }
-      store.recordFiles([file]);
+      await store.retryWhileLocked(() => store.recordFiles([file]));
       return [file];
     });
   }

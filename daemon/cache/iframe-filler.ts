@@ -77,7 +77,7 @@ export class IframeFiller {
     const base = renditionBaseUri({ publicBaseUrl: config.publicBaseUrl, urlPrefix: config.urlPrefix, sourceRel: src.relPath, from: 'rendition' });
     const text = renderIframePlaylist({ entries, segmentUri: (n) => base + segmentFileName(n) });
     const bytes = await publishBytes(config.cacheDir, req.cachePath, text);
-    store.recordFiles([{ path: req.cachePath, packageId: store.packageBySource(src.relPath)?.id ?? null, kind: 'playlist', bytes }]);
+    await store.retryWhileLocked(() => store.recordFiles([{ path: req.cachePath, packageId: store.packageBySource(src.relPath)?.id ?? null, kind: 'playlist', bytes }]));
     log.info({ source: src.relPath, iframes: entries.length, segments: durationsSec.length }, 'wrote I-frame playlist');
   }
 }

@@ -101,12 +101,12 @@ export class MasterFiller {
     let packageId: number | null = null;
     for (const member of usable) {
       const segmentCount = packager.granularity === 'segment' ? member.plan.segments.length : null;
-      const { pkg, staleFiles } = store.ensurePackage(member.src, packager.name, packager.granularity, segmentCount);
+      const { pkg, staleFiles } = await store.retryWhileLocked(() => store.ensurePackage(member.src, packager.name, packager.granularity, segmentCount));
       await Promise.all(staleFiles.filter((p) => p !== req.cachePath).map((p) => unlinkCacheFile(config.cacheDir, p)));
       if (req.type === 'rendition') packageId = pkg.id;
     }
     const bytes = await publishBytes(config.cacheDir, req.cachePath, text);
-    store.recordMaster({ path: req.cachePath, packageId, kind: 'master', bytes }, members.map(memberRecord));
+    await store.retryWhileLocked(() => store.recordMaster({ path: req.cachePath, packageId, kind: 'master', bytes }, members.map(memberRecord)));
     this.deps.log.info({ master: req.cachePath, variants: variants.length, leftOut: members.length - usable.length }, 'wrote master playlist');
   }
 }

@@ -16,6 +16,7 @@ export interface ServeDeps {
 export async function serveItself(deps: ServeDeps, parsed: ParsedRequest, request: Request): Promise<Response> {
   const filled = await deps.filler.fill(parsed);
   // No tailer sees these requests: they are counted here, as the tailer counts logged ones.
-  recordServed(deps.store, { path: filled.cachePath, accessMs: Date.now(), hits: 1 }, !filled.generated);
+  const accessMs = Date.now();
+  await deps.store.retryWhileLocked(() => recordServed(deps.store, { path: filled.cachePath, accessMs, hits: 1 }, !filled.generated));
   return sendFile(filled.absPath, filled.contentType, request);
 }
