@@ -69,6 +69,14 @@ describe('the nginx drop-in', () => {
     expect(page.status).toBe(200);
     expect(page.text()).toContain('<title>CasterPak status</title>');
   });
+
+  it('packages misses for a viewer\'s public Host name (the daemon checks Host only on its operator routes)', async () => {
+    // The drop-in forwards the viewer's Host; the daemon's Host check must not touch the prefix.
+    const response = await get(nginx.port, '/i/clip.mp4/segment2_0_av.ts', { Host: 'media.example.org' });
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('video/mp2t');
+    expect((await get(daemonPort, '/metrics', { Host: 'media.example.org' })).status).toBe(421);
+  });
 });
 
 describe('the operator views behind nginx', () => {
