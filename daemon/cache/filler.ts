@@ -18,6 +18,7 @@ import type { MoviePlanner } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { newTmpPath, publishBytes, publishTmpFile, unlinkCacheFile } from './publish.js';
 import { RecentMisses, type MissRecord } from './recent-misses.js';
+import { recordOrUnpublish } from './record-published.js';
 import { Limiter, SingleFlight } from './single-flight.js';
 
 export interface FillResult {
@@ -248,13 +249,22 @@ export class CacheFiller {
           files.push({ path: cachePath, packageId: pkg.id, kind: 'segment', bytes });
         }
         files.push(await this.publish({ path: `${base}/${MEDIA_PLAYLIST_NAME}`, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list)));
-        await store.retryWhileLocked(() => {
-          store.recordFiles(files);
-          store.setSegmentCount(pkg.id, list.durationsSec.length);
-        });
+        // The playlist goes first: without it no player finds the segments left for a moment.
+        const published = files.map((f) => f.path).reverse();
+        await recordOrUnpublish(config.cacheDir, published, () =>
+          store.retryWhileLocked(() => {
+            store.recordFiles(files);
+            store.setSegmentCount(pkg.id, list.durationsSec.length);
+          }),
+        );
         return files;
       } catch (err) {
-        await store.retryWhileLocked(() => store.deletePackage(pkg.id)).catch(() => undefined);
+        // One attempt, not a wait: a row left behind (the lock still held) only makes the next miss package again.
+        try {
+          store.deletePackage(pkg.id);
+        } catch {
+          // the database is still locked
+        }
         throw err;
       } finally {
         await fs.rm(workDir, { recursive: true, force: true });
@@ -278,7 +288,7 @@ export class CacheFiller {
       } else {
         file = await this.publish({ path: req.cachePath, packageId: pkg.id, kind: 'playlist' }, this.playlistText(src, list));
       }
-      await store.retryWhileLocked(() => store.recordFiles([file]));
+      await recordOrUnpublish(config.cacheDir, [file.path], () => store.retryWhileLocked(() => store.recordFiles([file])));
       return [file];
     });
   }

@@ -17,6 +17,7 @@ import { isSamePackage, type Store } from '../store/store.js';
 import type { FillResult } from './filler.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { publishBytes } from './publish.js';
+import { recordOrUnpublish } from './record-published.js';
 import type { SingleFlight } from './single-flight.js';
 
 export interface IframeFillerDeps {
@@ -77,7 +78,10 @@ export class IframeFiller {
     const base = renditionBaseUri({ publicBaseUrl: config.publicBaseUrl, urlPrefix: config.urlPrefix, sourceRel: src.relPath, from: 'rendition' });
     const text = renderIframePlaylist({ entries, segmentUri: (n) => base + segmentFileName(n) });
     const bytes = await publishBytes(config.cacheDir, req.cachePath, text);
-    await store.retryWhileLocked(() => store.recordFiles([{ path: req.cachePath, packageId: store.packageBySource(src.relPath)?.id ?? null, kind: 'playlist', bytes }]));
+    const file = { path: req.cachePath, kind: 'playlist' as const, bytes };
+    await recordOrUnpublish(config.cacheDir, [req.cachePath], () =>
+      store.retryWhileLocked(() => store.recordFiles([{ ...file, packageId: store.packageBySource(src.relPath)?.id ?? null }])),
+    );
     log.info({ source: src.relPath, iframes: entries.length, segments: durationsSec.length }, 'wrote I-frame playlist');
   }
 }

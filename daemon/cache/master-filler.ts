@@ -17,6 +17,7 @@ import type { FillResult } from './filler.js';
 import { loadMembers, memberRecord, membersUnchanged, noUsableMember, type LoadedMember, type MoviePlanner } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { publishBytes, unlinkCacheFile } from './publish.js';
+import { recordOrUnpublish } from './record-published.js';
 import type { SingleFlight } from './single-flight.js';
 
 export interface MasterFillerDeps {
@@ -106,7 +107,9 @@ export class MasterFiller {
       if (req.type === 'rendition') packageId = pkg.id;
     }
     const bytes = await publishBytes(config.cacheDir, req.cachePath, text);
-    await store.retryWhileLocked(() => store.recordMaster({ path: req.cachePath, packageId, kind: 'master', bytes }, members.map(memberRecord)));
+    await recordOrUnpublish(config.cacheDir, [req.cachePath], () =>
+      store.retryWhileLocked(() => store.recordMaster({ path: req.cachePath, packageId, kind: 'master', bytes }, members.map(memberRecord))),
+    );
     this.deps.log.info({ master: req.cachePath, variants: variants.length, leftOut: members.length - usable.length }, 'wrote master playlist');
   }
 }

@@ -4,9 +4,16 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_FILE_NAME } from '../../daemon/store/store.js';
+import { CacheFiller } from '../../daemon/cache/filler.js';
+import { parseRequestPath } from '../../daemon/http/request-path.js';
+import { silentLogger } from '../../daemon/log.js';
+import { createPackager } from '../../daemon/packagers/index.js';
+import type { SegmentPackager } from '../../daemon/packagers/packager.js';
+import { DB_FILE_NAME, Store } from '../../daemon/store/store.js';
 import { makeClip } from '../helpers/clip.js';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { failureOf } from '../helpers/expect-code.js';
+import { inProcessDaemon } from '../helpers/in-process.js';
 import type { HttpResponse } from '../helpers/http.js';
 import { sleep } from '../helpers/processes.js';
 
@@ -67,5 +74,45 @@ describe('a daemon whose database another process has locked', () => {
     const again = await daemon.get('/i/clip.mp4/segment1_0_av.ts');
     expect(again.status).toBe(200);
     expect(existsSync(path.join(daemon.cacheDir, 'i/clip.mp4/segment1_0_av.ts'))).toBe(true);
+  });
+});
+
+describe('a lock taken between publishing a segment and recording it', () => {
+  it('answers DB_BUSY and takes the published file back, so no cache file is left without its row', async () => {
+    const site = inProcessDaemon({ packager: 'builtin', segment_duration: 2 });
+    makeClip(path.join(site.mediaRoot, 'clip.mp4'), { durationSec: 4 });
+    const store = Store.open(site.config.stateDir, { busyTimeoutMs: 20, lockWaitMs: 300 });
+    const locker = new Database(path.join(site.config.stateDir, DB_FILE_NAME));
+    const builtin = createPackager(site.config) as SegmentPackager;
+    // The real builtin packager; the other writer takes the lock the first time segment 1 is muxed.
+    let lockOnce = true;
+    const packager: SegmentPackager = {
+      name: builtin.name,
+      granularity: builtin.granularity,
+      probe: () => builtin.probe(),
+      packageRendition: (src, outDir, signal) => builtin.packageRendition(src, outDir, signal),
+      plan: (src) => builtin.plan(src),
+      segment: async (src, n, signal) => {
+        const bytes = await builtin.segment(src, n, signal);
+        if (n === 1 && lockOnce) locker.exec('BEGIN IMMEDIATE');
+        lockOnce &&= n !== 1;
+        return bytes;
+      },
+    };
+    const filler = new CacheFiller({ config: site.config, store, packager, log: silentLogger });
+    const request = parseRequestPath('/i/clip.mp4/segment1_0_av.ts', site.config.urlPrefix);
+    try {
+      const err = await failureOf(filler.fill(request));
+      expect(err.code).toBe('DB_BUSY');
+      expect(existsSync(path.join(site.cacheDir, 'i/clip.mp4/segment1_0_av.ts'))).toBe(false);
+      locker.exec('COMMIT');
+      expect((await filler.fill(parseRequestPath('/i/clip.mp4/segment2_0_av.ts', site.config.urlPrefix))).generated).toBe(true);
+      expect((await filler.fill(request)).generated).toBe(true);
+      expect(store.fileByPath('i/clip.mp4/segment1_0_av.ts')).toBeDefined();
+    } finally {
+      if (locker.inTransaction) locker.exec('ROLLBACK');
+      locker.close();
+      store.close();
+    }
   });
 });
