@@ -141,7 +141,7 @@ export class Tailer {
   }
 
   /**
-   * Reads each file in bounded reads, with a turn of the event loop between reads (reliability rule 8), and
+   * Reads each file in bounded reads, with a turn of the event loop between reads (a backlog never stalls requests), and
    * commits what it read in one transaction. True when a file may hold more.
    */
   private async pass(): Promise<boolean> {
