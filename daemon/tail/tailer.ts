@@ -141,8 +141,8 @@ export class Tailer {
   }
 
   /**
-   * Reads each file in bounded reads, with a turn of the event loop between reads (a backlog never stalls requests), and
-   * commits what it read in one transaction. True when a file may hold more.
+   * Reads each file in bounded reads, with a turn of the event loop between reads (so a backlog never stalls
+   * requests), and commits what it read in one transaction. True when a file may hold more.
    */
   private async pass(): Promise<boolean> {
     if (!this.restored) {
