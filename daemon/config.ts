@@ -53,6 +53,16 @@ const listen = z.string().transform((value, ctx): Listen => {
 });
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** A list of strings: a TOML array, or a comma-separated string from the environment or a flag. */
+const stringList = z.union([z.array(z.string()), z.string()]).transform((v) =>
+  (typeof v === 'string' ? v.split(',') : v).map((s) => s.trim()).filter((s) => s !== ''),
+);
+
+/** A file mode: an octal string as chmod takes it (`"0660"`), or a TOML octal integer (`0o660`). */
+const octalMode = z
+  .union([z.string().regex(/^0?[0-7]{3}$/, 'must be an octal mode like "0660"'), z.number().int().min(0).max(0o777)])
+  .transform((v) => (typeof v === 'number' ? v : Number.parseInt(v, 8)));
 const boolean = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
 const pruneSchema = z
@@ -109,6 +119,15 @@ export const configSchema = z
     /** Each moov parse runs in a worker thread bounded by this: a crafted moov costs that worker, not the daemon. */
     parse_memory_limit: size.refine((bytes) => bytes >= 16 * 1024 * 1024, 'must be at least 16MiB').prefault('256MiB'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
+    // Operator surface: who may connect and under which names (see the README's Security section).
+    /** Host names, besides loopback, IP literals and the listen host, that /metrics and /_casterpak/ answer to. */
+    operator_hosts: stringList.prefault([]),
+    /** Mode of the unix socket (`listen = "unix:…"`): nginx's user reaches it through the group. */
+    socket_mode: octalMode.prefault('0660'),
+    /** Group of the unix socket; empty means the daemon's primary group. */
+    socket_group: z.string().prefault(''),
+    /** How long the daemon's writes wait for SQLite's lock held by another process (prune, a command) before 503. */
+    sqlite_lock_wait: duration.prefault('5s'),
     prune: pruneSchema.prefault({}),
     limits: limitsSchema.prefault({}),
   })
@@ -139,6 +158,10 @@ export interface Config {
   readonly iframeMaxPackagedSegments: number;
   readonly parseMemoryLimitBytes: number;
   readonly logLevel: Parsed['log_level'];
+  readonly operatorHosts: readonly string[];
+  readonly socketMode: number;
+  readonly socketGroup: string;
+  readonly sqliteLockWaitSec: number;
   readonly prune: {
     readonly ttlSec: number;
     readonly maxSizeBytes?: number;
@@ -172,6 +195,10 @@ function toConfig(p: Parsed): Config {
     iframeMaxPackagedSegments: p.iframe_max_packaged_segments,
     parseMemoryLimitBytes: p.parse_memory_limit,
     logLevel: p.log_level,
+    operatorHosts: p.operator_hosts.map((h) => h.toLowerCase()),
+    socketMode: p.socket_mode,
+    socketGroup: p.socket_group,
+    sqliteLockWaitSec: p.sqlite_lock_wait,
     prune: {
       ttlSec: p.prune.ttl,
       maxSizeBytes: p.prune.max_size,

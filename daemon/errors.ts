@@ -31,7 +31,10 @@ export type ErrorCode =
   // limit makes the same request succeed, and 503 is neither cached by CDNs nor taken for a crash.
   | 'PARSE_RESOURCES'
   // the cache itself
-  | 'CACHE_SYMLINK'; // 500: a folder under cache_dir is a symbolic link (or not a folder); never followed
+  | 'CACHE_SYMLINK' // 500: a folder under cache_dir is a symbolic link (or not a folder); never followed
+  // operations
+  | 'DB_BUSY' // 503: another process (prune, a command) held SQLite's write lock for longer than sqlite_lock_wait
+  | 'HOST_NOT_ALLOWED'; // 421: an operator endpoint was asked for under a Host name the daemon does not answer to
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_PATH: 400,
@@ -57,6 +60,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   PACKAGING_LIMIT: 422,
   PARSE_RESOURCES: 503,
   CACHE_SYMLINK: 500,
+  DB_BUSY: 503,
+  HOST_NOT_ALLOWED: 421,
 };
 
 export class CasterpakError extends Error {

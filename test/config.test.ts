@@ -40,6 +40,24 @@ describe('config', () => {
     expect(loadConfig({ configPath: configFile('parse_memory_limit = "1GiB"'), env: {} }).parseMemoryLimitBytes).toBe(2 ** 30);
   });
 
+  it('reads the operator-surface keys from TOML and from the environment, with safe defaults', () => {
+    const defaults = loadConfig({ configPath: configFile(''), env: {} });
+    expect(defaults.operatorHosts).toEqual([]);
+    expect(defaults.socketMode).toBe(0o660);
+    expect(defaults.socketGroup).toBe('');
+    expect(defaults.sqliteLockWaitSec).toBe(5);
+    const file = configFile('operator_hosts = ["Metrics.LAN"]\nsocket_mode = 0o640\nsocket_group = "www-data"\nsqlite_lock_wait = "500ms"');
+    const fromFile = loadConfig({ configPath: file, env: {} });
+    expect(fromFile.operatorHosts).toEqual(['metrics.lan']);
+    expect(fromFile.socketMode).toBe(0o640);
+    expect(fromFile.socketGroup).toBe('www-data');
+    expect(fromFile.sqliteLockWaitSec).toBe(0.5);
+    const fromEnv = loadConfig({ configPath: configFile(''), env: { CASTERPAK_OPERATOR_HOSTS: 'a.lan, b.lan', CASTERPAK_SOCKET_MODE: '0600' } });
+    expect(fromEnv.operatorHosts).toEqual(['a.lan', 'b.lan']);
+    expect(fromEnv.socketMode).toBe(0o600);
+    expect(() => loadConfig({ configPath: configFile('socket_mode = "rw-rw----"'), env: {} })).toThrow(/socket_mode: must be an octal mode/);
+  });
+
   it('lets the environment override the file, and flags override the environment', () => {
     const file = configFile('segment_duration = 6\nmedia_root = "/from/file"');
     const env = { CASTERPAK_SEGMENT_DURATION: '4', CASTERPAK_MEDIA_ROOT: '/from/env', CASTERPAK_PRUNE_TTL: '15m' };

@@ -164,7 +164,7 @@ export class CacheFiller {
       const startedMs = performance.now();
       let files: NewCacheFile[] = [];
       let outcome = 'ok';
-      store.startGeneration(run.key);
+      await store.retryWhileLocked(() => store.startGeneration(run.key));
       try {
         files = await work(abort.signal);
       } catch (err) {
@@ -175,10 +175,23 @@ export class CacheFiller {
         throw thrown;
       } finally {
         clearTimeout(timer);
-        store.endGeneration(run.key);
+        await this.endGeneration(run.key);
         this.report(run, performance.now() - startedMs, files, outcome);
       }
     });
+  }
+
+  /**
+   * Releases a run's claim. When the lock outlasts the wait, the claim is left to age out (prune only spares
+   * recent claims) rather than turning a published file into an error for the client.
+   */
+  private async endGeneration(key: string): Promise<void> {
+    const { store, log } = this.deps;
+    try {
+      await store.retryWhileLocked(() => store.endGeneration(key));
+    } catch (err) {
+      log.warn({ err, key }, 'could not release a packaging claim in SQLite; it ages out');
+    }
   }
 
   private report(run: Run, durationMs: number, files: readonly NewCacheFile[], outcome: string): void {
@@ -242,10 +255,15 @@ export class CacheFiller {
         await this.deps.beforePublish?.(cachePath);
         // All of it or none of it, segments renamed before the playlist that names them.
         const files = await this.publishInPackage(pkg, prepared, (p) => (p.cachePath === playlistPath ? 'playlist' : 'segment'));
-        store.setSegmentCount(pkg.id, list.durationsSec.length);
+        await store.retryWhileLocked(() => store.setSegmentCount(pkg.id, list.durationsSec.length));
         return files;
       } catch (err) {
-        store.deletePackage(pkg.id);
+        // One attempt, not a wait: a row left behind (the lock still held) only makes the next miss package again.
+        try {
+          store.deletePackage(pkg.id);
+        } catch {
+          // the database is still locked
+        }
         throw err;
       } finally {
         await fs.rm(workDir, { recursive: true, force: true });

@@ -46,7 +46,7 @@ export async function claimPackage(claim: PackageClaim): Promise<PackageRow> {
   if (!st || st.size !== src.sizeBytes || Math.trunc(st.mtimeMs) !== Math.trunc(src.mtimeMs)) {
     throw new StaleGeneration({ source: src.relPath, sizeBytes: src.sizeBytes, mtimeMs: src.mtimeMs });
   }
-  const { pkg, staleFiles, created } = store.ensurePackage(src, claim.packager, claim.granularity, claim.segmentCount);
+  const { pkg, staleFiles, created } = await store.retryWhileLocked(() => store.ensurePackage(src, claim.packager, claim.granularity, claim.segmentCount));
   const strays = created ? filesInCacheFolderSync(cacheDir, claim.renditionDir) : [];
   await unlinkCacheFiles(cacheDir, [...new Set([...staleFiles, ...strays])].filter((p) => p !== claim.keep));
   return pkg;
@@ -82,7 +82,8 @@ export async function publishGeneration(opts: GenerationPublish): Promise<void> 
   const placed: PreparedFile[] = [];
   let published = false;
   try {
-    published = store.publishIfCurrent(packages, () => {
+    // A lock held by another process fails the transaction at its start, before any rename: waited for on a timer.
+    published = await store.retryWhileLocked(() => store.publishIfCurrent(packages, () => {
       record();
       try {
         for (const file of files) {
@@ -91,10 +92,10 @@ export async function publishGeneration(opts: GenerationPublish): Promise<void> 
         }
       } catch (err) {
         // The transaction rolls back the rows: take back the files already renamed, so none is left rowless.
-        for (const file of placed) unlinkSync(cacheFileAbs(cacheDir, file.cachePath));
+        for (const file of placed.splice(0)) unlinkSync(cacheFileAbs(cacheDir, file.cachePath));
         throw err;
       }
-    });
+    }));
   } finally {
     if (!published) await discardPrepared(files);
   }

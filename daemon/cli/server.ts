@@ -1,8 +1,6 @@
 // Starts `casterpakd serve`: directories, database, packager, HTTP listener; and stops it cleanly.
 
-import { chmodSync, promises as fs, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { promises as fs } from 'node:fs';
 import { CacheFiller, type FillerDeps } from '../cache/filler.js';
 import { sweepTmp } from '../cache/publish.js';
 import type { Config } from '../config.js';
@@ -12,6 +10,10 @@ import { createObservability, type Observability } from '../metrics/observabilit
 import { createPackager } from '../packagers/index.js';
 import { Store } from '../store/store.js';
 import { accessLogTailer } from '../tail/tailer.js';
+import { createLimitedServer, listen } from './listen.js';
+
+/** Longest a single SQLite call of the daemon blocks the event loop waiting for another process's lock. */
+const DAEMON_BUSY_TIMEOUT_MS = 50;
 
 export interface RunningDaemon {
   /** `http://host:port` or `unix:/path`. */
@@ -32,8 +34,10 @@ export async function startDaemon(config: Config, log: Logger, hooks: Pick<Fille
 
   const packager = createPackager(config);
   const packagerVersion = await packager.probe();
-  const store = Store.open(config.stateDir);
-  store.clearGenerationsOfPid(process.pid);
+  // better-sqlite3 blocks while it waits for a lock: the daemon waits briefly there, then on a timer
+  // (retryWhileLocked), so prune or a command holding the lock never stalls the event loop for long.
+  const store = Store.open(config.stateDir, { busyTimeoutMs: DAEMON_BUSY_TIMEOUT_MS, lockWaitMs: config.sqliteLockWaitSec * 1000 });
+  await store.retryWhileLocked(() => store.clearGenerationsOfPid(process.pid));
   // nginx serves hits without the daemon: its access log is the only witness (nginx mode only).
   const tailer = accessLogTailer(config, store, log);
   await tailer?.start();
@@ -42,7 +46,7 @@ export async function startDaemon(config: Config, log: Logger, hooks: Pick<Fille
   const observability = createObservability({ config, store, filler });
   const { app } = createApp({ config, store, filler, log, observability });
 
-  const server = createAdaptorServer({ fetch: app.fetch });
+  const server = createLimitedServer(app.fetch);
   const address = await listen(server, config);
   log.info({ address, mode: config.mode, packager: packager.name, packagerVersion, mediaRoot: config.mediaRoot, cacheDir: config.cacheDir }, 'casterpakd listening');
 
@@ -59,26 +63,4 @@ export async function startDaemon(config: Config, log: Logger, hooks: Pick<Fille
       store.close();
     },
   };
-}
-
-type NodeServer = ReturnType<typeof createAdaptorServer>;
-
-function listen(server: NodeServer, config: Config): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    if (config.listen.kind === 'unix') {
-      const socketPath = config.listen.path;
-      rmSync(socketPath, { force: true });
-      server.listen(socketPath, () => {
-        // nginx's workers run as another user; the socket serves only what nginx already exposes.
-        chmodSync(socketPath, 0o666);
-        resolve(`unix:${socketPath}`);
-      });
-    } else {
-      server.listen(config.listen.port, config.listen.host, () => {
-        const { address, port } = server.address() as AddressInfo;
-        resolve(`http://${address.includes(':') ? `[${address}]` : address}:${port}`);
-      });
-    }
-  });
 }

@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import type { CacheFiller } from '../cache/filler.js';
 import { contentTypeOf, xAccelRedirectUri } from '../cache/paths.js';
 import type { Config } from '../config.js';
-import { isCasterpakError } from '../errors.js';
+import { CasterpakError, isCasterpakError } from '../errors.js';
 import { isMasterRequest } from '../layout/requests.js';
 import type { Logger } from '../log.js';
 import { parseBitrateFilter } from '../master/bitrate-filter.js';
@@ -13,6 +13,7 @@ import { createObservability, type Observability } from '../metrics/observabilit
 import { routeLabel } from '../metrics/route-label.js';
 import type { TailerLagSource } from '../tail/lag.js';
 import type { Store } from '../store/store.js';
+import { operatorHostGuard } from './operator-hosts.js';
 import { mountPlayer } from './player.js';
 import { rawPathOf } from './raw-path.js';
 import { parseRequestPath } from './request-path.js';
@@ -59,6 +60,8 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; obse
     observability.metrics.observeRequest(routeLabel(rawPathOf(c), config.urlPrefix), c.res.status);
   });
 
+  app.use(operatorHostGuard(config));
+
   app.get('/healthz', async (c) => {
     try {
       store.ping();
@@ -100,7 +103,9 @@ export function createApp(deps: AppDeps): { app: Hono; stats: RequestStats; obse
 
   app.notFound((c) => c.text('not found\n', 404));
 
-  app.onError((err, c) => {
+  app.onError((thrown, c) => {
+    // A name longer than the filesystem takes (255 bytes a component) that got past request parsing.
+    const err = (thrown as NodeJS.ErrnoException).code === 'ENAMETOOLONG' ? new CasterpakError('BAD_PATH', 'a name in the path is too long for the filesystem', { reason: thrown.message }) : thrown;
     if (isCasterpakError(err)) {
       const level = err.status >= 500 ? 'error' : err.status === 422 ? 'warn' : 'debug';
       log[level]({ code: err.code, status: err.status, path: rawPathOf(c), ...err.details }, err.message);

@@ -3,6 +3,14 @@
 import { CasterpakError } from '../errors.js';
 import { requestOfSegments, type ParsedRequest } from '../layout/requests.js';
 
+/** The longest file name Linux filesystems take (NAME_MAX); a longer component can name no file. */
+export const MAX_NAME_BYTES = 255;
+/**
+ * The longest decoded request path. The cache file is `cache_dir/<path>` and its temporary twin is longer
+ * still: this leaves room for both under PATH_MAX (4096) with any sensible cache_dir.
+ */
+export const MAX_PATH_BYTES = 1024;
+
 function badPath(message: string, rawPath: string): CasterpakError {
   return new CasterpakError('BAD_PATH', message, { rawPath });
 }
@@ -13,11 +21,12 @@ function notFound(rawPath: string): CasterpakError {
 
 /**
  * Decodes each path segment exactly once and refuses what could climb out of the media root:
- * `..` and `.`, NUL, backslashes, and slashes that were percent-encoded inside a segment.
+ * `..` and `.`, NUL, backslashes, and slashes that were percent-encoded inside a segment; and names too long
+ * for any file (400 rather than ENAMETOOLONG from the filesystem).
  */
 export function decodeSegments(rawPath: string): string[] {
   const segments = rawPath.split('/').slice(1);
-  return segments.map((raw) => {
+  const decoded = segments.map((raw) => {
     let segment: string;
     try {
       segment = decodeURIComponent(raw);
@@ -28,8 +37,11 @@ export function decodeSegments(rawPath: string): string[] {
     if (segment.includes('/')) throw badPath('encoded slash in the path', rawPath);
     if (segment.includes('\\')) throw badPath('backslash in the path', rawPath);
     if (segment.includes('\0')) throw badPath('NUL byte in the path', rawPath);
+    if (Buffer.byteLength(segment) > MAX_NAME_BYTES) throw badPath(`a path segment is longer than ${MAX_NAME_BYTES} bytes`, rawPath);
     return segment;
   });
+  if (decoded.reduce((sum, s) => sum + Buffer.byteLength(s) + 1, 0) > MAX_PATH_BYTES) throw badPath(`the path is longer than ${MAX_PATH_BYTES} bytes`, rawPath);
+  return decoded;
 }
 
 /**

@@ -21,6 +21,7 @@ export async function serveItself(deps: ServeDeps, parsed: ParsedRequest, reques
     return new Response(request.method === 'HEAD' ? null : filled.uncachedText, { headers });
   }
   // No tailer sees these requests: they are counted here, as the tailer counts logged ones.
-  recordServed(deps.store, { path: filled.cachePath, accessMs: Date.now(), hits: 1 }, !filled.generated);
+  const accessMs = Date.now();
+  await deps.store.retryWhileLocked(() => recordServed(deps.store, { path: filled.cachePath, accessMs, hits: 1 }, !filled.generated));
   return sendFile(filled.absPath, filled.contentType, request);
 }

@@ -2,8 +2,10 @@
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { PackagerName } from '../config.js';
+import { CasterpakError } from '../errors.js';
 import type { FileKind } from '../layout/rendition-files.js';
 import type { SourceFile } from '../source/resolve.js';
 import { MIGRATIONS } from './migrations.js';
@@ -73,26 +75,77 @@ export interface Access {
   hits: number;
 }
 
-/** How long a writer waits for another process's lock before SQLITE_BUSY (docs/cache-and-log-rules.md#sqlite-wal). */
-const BUSY_TIMEOUT_MS = 5_000;
+/**
+ * How long a command (prune, warm, invalidate…) waits for another process's write lock before SQLITE_BUSY.
+ * better-sqlite3 waits synchronously: fine for a one-shot command, which has nothing else to do meanwhile.
+ */
+const COMMAND_BUSY_TIMEOUT_MS = 5_000; // docs/cache-and-log-rules.md#sqlite-wal
+
+/** Pauses between attempts of retryWhileLocked: doubling from the first to the last. */
+const FIRST_LOCK_PAUSE_MS = 10;
+const MAX_LOCK_PAUSE_MS = 250;
+
+export interface StoreOptions {
+  /**
+   * SQLite's own busy timeout, spent blocking the calling thread. The daemon keeps it short (its event loop
+   * serves /healthz and every other request meanwhile) and waits longer in retryWhileLocked instead.
+   */
+  readonly busyTimeoutMs?: number;
+  /** How long retryWhileLocked keeps trying before DB_BUSY (503); config `sqlite_lock_wait` in the daemon. */
+  readonly lockWaitMs?: number;
+}
+
+function isLockError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
 
 export class Store {
   readonly db: Database.Database;
   private readonly statements = new Map<keyof typeof SQL, Database.Statement>();
+  private readonly lockWaitMs: number;
 
-  constructor(dbPath: string) {
+  constructor(dbPath: string, options: StoreOptions = {}) {
     mkdirSync(path.dirname(dbPath), { recursive: true });
-    this.db = new Database(dbPath, { timeout: BUSY_TIMEOUT_MS });
+    // Opening, WAL set-up and migrations happen before anything is served: they may wait the long timeout.
+    this.db = new Database(dbPath, { timeout: COMMAND_BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     // Bound the WAL file: it is truncated to this size after checkpoints (docs/cache-and-log-rules.md#sqlite-short-transactions).
     this.db.pragma('journal_size_limit = 67108864');
     this.migrate();
+    const busyTimeoutMs = options.busyTimeoutMs ?? COMMAND_BUSY_TIMEOUT_MS;
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+    this.lockWaitMs = options.lockWaitMs ?? COMMAND_BUSY_TIMEOUT_MS;
   }
 
-  static open(stateDir: string): Store {
-    return new Store(path.join(stateDir, DB_FILE_NAME));
+  static open(stateDir: string, options: StoreOptions = {}): Store {
+    return new Store(path.join(stateDir, DB_FILE_NAME), options);
+  }
+
+  /**
+   * Runs the write `fn` (a method of this class or a `write()` of its own), and while another process holds
+   * the write lock, tries again after a pause on a timer instead of blocking: each attempt blocks at most
+   * the busy timeout. Gives up with DB_BUSY (503) after `lockWaitMs`. A failed attempt rolled back, so
+   * `fn` may run more than once; it must not have effects outside SQLite.
+   */
+  async retryWhileLocked<T>(fn: () => T): Promise<T> {
+    const startedMs = performance.now();
+    let pauseMs = FIRST_LOCK_PAUSE_MS;
+    for (;;) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isLockError(err)) throw err;
+        const waitedMs = performance.now() - startedMs;
+        if (waitedMs >= this.lockWaitMs) {
+          throw new CasterpakError('DB_BUSY', `the database stayed locked by another process for ${Math.round(waitedMs)} ms, try again`, { waitedMs: Math.round(waitedMs) });
+        }
+        await sleep(Math.min(pauseMs, this.lockWaitMs - waitedMs));
+        pauseMs = Math.min(pauseMs * 2, MAX_LOCK_PAUSE_MS);
+      }
+    }
   }
 
   close(): void {

@@ -138,8 +138,8 @@ export class Tailer {
   }
 
   /**
-   * Reads each file in bounded reads, with a turn of the event loop between reads (docs/cache-and-log-rules.md#tail-backlog), and
-   * commits what it read in one transaction. True when a file may hold more.
+   * Reads each file in bounded reads, with a turn of the event loop between reads (so a backlog never stalls
+   * requests; docs/cache-and-log-rules.md#tail-backlog), and commits what it read in one transaction. True when a file may hold more.
    */
   private async pass(): Promise<boolean> {
     if (!this.restored) {
@@ -147,7 +147,7 @@ export class Tailer {
       this.restored = true;
     }
     await this.files.refresh();
-    if (this.files.dirty || Date.now() - this.lastWriteMs >= (this.options.heartbeatMs ?? 5_000)) this.persist();
+    if (this.files.dirty || Date.now() - this.lastWriteMs >= (this.options.heartbeatMs ?? 5_000)) await this.persist();
     const flush = new PendingFlush();
     const flushBytes = this.options.flushBytes ?? 2 * 1024 * 1024;
     let more = false;
@@ -161,9 +161,9 @@ export class Tailer {
         await yieldToEventLoop();
       }
     }
-    this.commit(flush);
+    await this.commit(flush);
     await this.files.retireDrained(this.options.rotateGraceMs ?? 10_000);
-    if (this.files.dirty) this.persist();
+    if (this.files.dirty) await this.persist();
     const bytesBehind = this.files.bytesBehind();
     if (bytesBehind > 0 && this.lastLineMs !== null) this.lagSec = Math.max(0, (Date.now() - this.lastLineMs) / 1000);
     return more;
@@ -177,20 +177,25 @@ export class Tailer {
     this.badLines.note(batch.counters.bad, batch.badSample ?? (chunk.oversizedLines ? { line: '', reason: 'line too long' } : undefined), Date.now());
   }
 
-  /** Accesses, counters and every moved position in one transaction; on failure the files go back to the last commit. */
-  private commit(flush: PendingFlush): void {
+  /**
+   * Accesses, counters and every moved position in one transaction; on failure the files go back to the last
+   * commit. While prune or a command holds the write lock, it waits on a timer, not on the event loop.
+   */
+  private async commit(flush: PendingFlush): Promise<void> {
     if (flush.files.size === 0) return;
     const files = [...flush.files];
     const current = this.files.current;
     const position = (f: FollowedFile) => ({ dev: f.dev, ino: f.ino, offset: f.offset, checkHash: f.window.hash(), sizeSeen: Math.max(f.sizeSeen, f.offset + f.pending.length) });
+    const { store } = this.options;
     try {
-      commitFlush(this.options.store, {
+      const flushed = {
         accesses: flush.accesses,
         counters: flush.counters,
         cursor: current && flush.files.has(current) ? { ...position(current), logPath: this.options.logPath, lastLineMs: flush.lastLineMs } : undefined,
         rotated: files.filter((f) => f !== current).map((f) => ({ ...position(f), rotatedMs: f.rotatedAtMs ?? Date.now() })),
         updatedMs: this.files.confirmedMs,
-      });
+      };
+      await store.retryWhileLocked(() => commitFlush(store, flushed));
     } catch (err) {
       for (const file of files) file.rollback();
       throw err;
@@ -203,9 +208,10 @@ export class Tailer {
   }
 
   /** Writes every position as it is in memory: after a change of files, and as a heartbeat. */
-  private persist(): void {
+  private async persist(): Promise<void> {
+    const { store } = this.options;
     const snapshot = this.files.snapshot();
-    commitFlush(this.options.store, snapshot);
+    await store.retryWhileLocked(() => commitFlush(store, snapshot));
     this.counters.bad += snapshot.counters?.bad ?? 0;
     this.files.persisted();
     this.lastWriteMs = Date.now();

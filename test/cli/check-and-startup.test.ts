@@ -35,6 +35,17 @@ describe('casterpakd check', () => {
     expect(result.stdout).toContain(`FAIL  cache_dir: ${path.join(top, 'nope')} does not exist`);
   });
 
+  it('checks the unix socket\'s group: the primary one passes, an unknown name fails naming socket_group', async () => {
+    const { flags, top } = site();
+    const listen = ['--listen', `unix:${path.join(top, 'casterpakd.sock')}`];
+    const primary = await runCli(['check', ...flags, ...listen]);
+    expect(primary.status).toBe(0);
+    expect(primary.stdout).toMatch(/^ok +socket_group: the primary group \(gid \d+\), mode 0660: nginx's user must be a member$/m);
+    const unknown = await runCli(['check', ...flags, ...listen, '--socket-group', 'casterpak-no-such-group']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stdout).toContain('FAIL  socket_group: no group named "casterpak-no-such-group"');
+  });
+
   it('fails when the chosen packager cannot be run', async () => {
     const { flags } = site();
     const result = await runCli(['check', ...flags, '--packager', 'mp42hls', '--mp42hls-path', '/nonexistent/mp42hls']);

@@ -91,3 +91,18 @@ describe('the operator views behind nginx', () => {
     expect(sampleValue(families, 'casterpak_tailer_lag_bytes')).toBe(0);
   });
 });
+
+// After the hit counts above, which this request would race with.
+describe('the daemon behind nginx', () => {
+  it('packages misses for a viewer\'s public Host name (the daemon checks Host only on its operator routes)', async () => {
+    // The drop-in forwards the viewer's Host; the daemon's Host check must not touch the prefix.
+    makeClip(path.join(served.mediaRoot, 'other.mp4'), { durationSec: 3 });
+    const before = sampleValue(parsePrometheusText((await get(daemonPort, '/metrics')).text()), 'casterpak_misses_total');
+    const response = await get(nginx.port, '/i/other.mp4/index_0_av.m3u8', { Host: 'media.example.org' });
+    expect(response.status).toBe(200);
+    expect(response.text()).toMatch(/^#EXTM3U/);
+    const after = sampleValue(parsePrometheusText((await get(daemonPort, '/metrics')).text()), 'casterpak_misses_total');
+    expect(after).toBe(before + 1);
+    expect((await get(daemonPort, '/metrics', { Host: 'media.example.org' })).status).toBe(421);
+  });
+});

@@ -71,6 +71,33 @@ describe.skipIf(!available)('systemd units (skipped: systemd-analyze or the host
     expect(user('casterpakd-prune.service')).toBe(user('casterpakd.service'));
   });
 
+  it('reports an unparsable memory or task limit, so that the limits below are checked by verify', () => {
+    const broken = path.join(root, 'etc/systemd/system/casterpak-limits.service');
+    writeFileSync(broken, '[Service]\nExecStart=/usr/bin/casterpakd serve\nMemoryMax=lots\nTasksMax=many\n');
+    const result = analyze(['verify', `--root=${root}`, 'casterpak-limits.service']);
+    rmSync(broken);
+    expect(result.output).toMatch(/Invalid memory limit 'lots'/);
+    expect(result.output).toMatch(/Invalid maximum tasks value 'many'/);
+  });
+
+  it.each([
+    ['casterpakd.service', ['MemoryHigh', 'MemoryMax', 'TasksMax', 'LimitNOFILE']],
+    ['casterpakd-prune.service', ['MemoryHigh', 'MemoryMax', 'TasksMax']],
+  ])('bounds the memory and tasks of %s', (unit, keys) => {
+    // Their syntax is verify's business (the first test, and the next one shows it rejects a bad limit).
+    const shown = readFileSync(path.join(UNITS_DIR, unit), 'utf8');
+    const values = Object.fromEntries(keys.map((key) => [key, new RegExp(`^${key}=(\\S+)`, 'm').exec(shown)?.[1]]));
+    for (const key of keys) {
+      expect(values[key], `${unit} sets ${key}`).toBeDefined();
+      expect(values[key]).not.toMatch(/^(infinity)?$/);
+    }
+    const bytes = (v: string) => Number(/^(\d+)/.exec(v)?.[1]) * ({ K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[v.slice(-1)] ?? 1);
+    // MemoryHigh throttles before MemoryMax kills; both above the peaks measured for the unit (see its comments).
+    expect(bytes(values.MemoryHigh)).toBeLessThan(bytes(values.MemoryMax));
+    expect(bytes(values.MemoryHigh)).toBeGreaterThanOrEqual(512 * 2 ** 20);
+    expect(Number(values.TasksMax)).toBeGreaterThanOrEqual(16);
+  });
+
   it('schedules prune every 5 minutes', () => {
     const spec = readFileSync(path.join(UNITS_DIR, 'casterpakd-prune.timer'), 'utf8').match(/^OnCalendar=(.+)$/m)?.[1];
     const result = analyze(['calendar', '--iterations=3', spec ?? '']);

@@ -1,0 +1,122 @@
+// The daemon's listener: header size, header timeout and keep-alive limits; the unix socket's mode and group.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureOf } from '../helpers/expect-code.js';
+import { get, request } from '../helpers/http.js';
+import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
+import { REPO_ROOT } from '../helpers/daemon.js';
+
+describe('the HTTP limits', () => {
+  let served: ListeningDaemon;
+  let port: number;
+
+  beforeAll(async () => {
+    served = await startListeningDaemon();
+    port = Number(new URL(served.baseUrl).port);
+  });
+  afterAll(async () => {
+    await served?.stop();
+  });
+
+  it('refuses oversized headers with 431 and keeps serving', async () => {
+    const response = await get(port, '/healthz', { 'X-Padding': 'a'.repeat(20 * 1024) });
+    expect(response.status).toBe(431);
+    expect((await get(port, '/healthz')).status).toBe(200);
+  });
+
+  it('closes a connection whose headers trickle in slower than the header timeout, answering others meanwhile', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
+    // One more header line every half second: activity on the connection must not extend the deadline.
+    const trickle = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 500);
+    try {
+      expect((await get(port, '/healthz')).status).toBe(200);
+      const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 40_000))]);
+      expect(outcome).toBe('closed');
+      expect(received).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+    }
+  }, 60_000);
+
+  it("keeps idle connections open longer than nginx's upstream keepalive_timeout, so nginx closes them first", async () => {
+    const dropIn = readFileSync(path.join(REPO_ROOT, 'nginx/casterpak-http.conf'), 'utf8');
+    const nginxSec = Number(/^\s*keepalive_timeout\s+(\d+)s;/m.exec(dropIn)?.[1]);
+    const response = await get(port, '/healthz', { Connection: 'keep-alive' });
+    const daemonSec = Number(/timeout=(\d+)/.exec(String(response.headers['keep-alive']))?.[1]);
+    expect(nginxSec).toBeGreaterThan(0);
+    expect(daemonSec).toBeGreaterThan(nginxSec);
+  });
+});
+
+/** A group the socket can be given other than the primary one, when there is one (root may use any). */
+function anotherGroup(): { name: string; gid: number } | undefined {
+  const primary = process.getgid?.();
+  const ids = execFileSync('id', ['-G'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  const candidates = process.getuid?.() === 0 ? ['nogroup', 'adm'] : ids.filter((id) => id !== primary).map(String);
+  for (const candidate of candidates) {
+    try {
+      const entry = execFileSync('getent', ['group', candidate], { encoding: 'utf8' }).split(':');
+      if (Number(entry[2]) !== primary) return { name: entry[0], gid: Number(entry[2]) };
+    } catch {
+      // not on this machine
+    }
+  }
+  return undefined;
+}
+
+describe('the unix socket', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'casterpak-socket-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("is 0660 and belongs to the daemon's primary group by default, and answers on it", async () => {
+    const socketPath = path.join(dir, 'default.sock');
+    const served = await startListeningDaemon({ listen: `unix:${socketPath}` });
+    try {
+      const st = statSync(socketPath);
+      expect(st.isSocket()).toBe(true);
+      expect(st.mode & 0o777).toBe(0o660);
+      expect(st.gid).toBe(process.getgid?.());
+      expect((await request({ socketPath, path: '/healthz' })).status).toBe(200);
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it('takes socket_mode and a socket_group given by name', async () => {
+    const group = anotherGroup() ?? { name: execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim(), gid: process.getgid?.() ?? 0 };
+    const socketPath = path.join(dir, 'named.sock');
+    const served = await startListeningDaemon({ listen: `unix:${socketPath}`, socket_mode: '0600', socket_group: group.name });
+    try {
+      const st = statSync(socketPath);
+      expect(st.mode & 0o777).toBe(0o600);
+      expect(st.gid).toBe(group.gid);
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it('refuses to start with a socket_group that does not exist, naming the key', async () => {
+    const err = await failureOf(startListeningDaemon({ listen: `unix:${path.join(dir, 'bad.sock')}`, socket_group: 'casterpak-no-such-group' }));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toMatch(/^socket_group: no group named "casterpak-no-such-group"/);
+  });
+
+  it('refuses a socket_mode that is not an octal mode', async () => {
+    const err = await failureOf(startListeningDaemon({ listen: `unix:${path.join(dir, 'bad.sock')}`, socket_mode: '0999' }));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toMatch(/socket_mode/);
+  });
+});
