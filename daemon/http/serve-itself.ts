@@ -2,7 +2,7 @@
 
 import type { CacheFiller } from '../cache/filler.js';
 import type { Config } from '../config.js';
-import { recordServed } from '../store/operator-queries.js';
+import { recordServed, touchServed } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
 import type { ParsedRequest } from '../layout/requests.js';
 import { sendFile } from './send-file.js';
@@ -15,7 +15,11 @@ export interface ServeDeps {
 
 export async function serveItself(deps: ServeDeps, parsed: ParsedRequest, request: Request): Promise<Response> {
   const filled = await deps.filler.fill(parsed);
-  // No tailer sees these requests: they are counted here, as the tailer counts logged ones.
-  recordServed(deps.store, { path: filled.cachePath, accessMs: Date.now(), hits: 1 }, !filled.generated);
+  const access = { path: filled.cachePath, accessMs: Date.now() };
+  // Standalone: no access log exists, so the daemon counts what it serves, as the tailer counts logged requests.
+  // Behind nginx the hit counters are the access log's alone; the status page's player only keeps its file from
+  // looking unused to prune.
+  if (deps.config.mode === 'standalone') recordServed(deps.store, { ...access, hits: 1 }, !filled.generated);
+  else touchServed(deps.store, access);
   return sendFile(filled.absPath, filled.contentType, request);
 }
