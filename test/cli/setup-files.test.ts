@@ -29,6 +29,7 @@ describe('the files casterpakd setup writes', () => {
     const once = withSiteInclude(site)!;
     expect(once.split('\n').filter((l) => l.trim() === SITE_INCLUDE)).toHaveLength(2);
     expect(once).toContain('# server {\n#\tlisten 443 ssl;');
+    expect(once).toContain(`server {\n\t# CasterPak's locations (added by \`casterpakd setup\`).\n\t${SITE_INCLUDE}\n\tlisten 80 default_server;`);
     expect(withSiteInclude(once)).toBe(once);
     expect(withSiteInclude('upstream x { server 127.0.0.1:1; }\n')).toBeUndefined();
   });

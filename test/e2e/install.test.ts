@@ -114,7 +114,7 @@ describe.skipIf(!isRoot)('the production install (casterpakd setup), as root und
     expect(statSync(path.join(install.root, 'var/cache/casterpak')).mode & 0o777).toBe(0o755);
     const site = readFileSync(path.join(install.root, 'etc/nginx/sites-available/default'), 'utf8');
     // Added to the live server block only, not to the commented-out one.
-    expect(site.match(/^\t {4}include snippets\/casterpak-server\.conf;$/gm)).toHaveLength(1);
+    expect(site.match(/^\tinclude snippets\/casterpak-server\.conf;$/gm)).toHaveLength(1);
     expect(existsSync(path.join(install.root, 'etc/nginx/conf.d/casterpak.conf'))).toBe(true);
     const second = await runCli(args);
     expect(second.status).toBe(0);
@@ -167,15 +167,21 @@ describe.skipIf(!isRoot)('the production install (casterpakd setup), as root und
     expect(counted.hits.hits).toBe(1);
   });
 
-  it('counts only what the access log says: the status page player route adds no hit', async () => {
+  it('counts only what the access log says: the status page player route and a ?b= master add no hit', async () => {
     const before = status();
     expect((await get(install.daemonPort, '/_casterpak/play/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
+    const filtered = await get(install.nginxPort, '/i/,clip,.mp4.csmil/master.m3u8?b=0-');
+    expect(filtered.status).toBe(200);
+    expect(filtered.text()).toContain('#EXT-X-STREAM-INF');
     expect((await get(install.nginxPort, '/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
-    const after = await waitFor('the next logged hit', () => {
+    const after = await waitFor('both logged lines', () => {
       const s = status();
-      return s.tailer.counters.lines > before.tailer.counters.lines ? s : undefined;
+      return s.tailer.counters.lines >= before.tailer.counters.lines + 2 ? s : undefined;
     }, 30_000);
+    expect(after.tailer.counters.lines).toBe(before.tailer.counters.lines + 2);
     expect(after.hits.hits).toBe(before.hits.hits + 1);
+    expect(after.hits.misses).toBe(before.hits.misses);
+    expect(after.tailer.counters.ignored).toBe(before.tailer.counters.ignored + 1);
     const c = after.tailer.counters;
     expect(c.hits + c.misses + c.ignored + c.bad).toBe(c.lines);
   });

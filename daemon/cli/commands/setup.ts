@@ -6,13 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { Option, type Command } from 'commander';
-import { DEFAULT_CONFIG_PATH, validateConfig, type Config } from '../../config.js';
+import { DEFAULT_CONFIG_PATH, loadConfig, validateConfig, type Config } from '../../config.js';
 import { CasterpakError } from '../../errors.js';
 import { renderNginxConfig } from '../../nginx/render.js';
 import { packageRoot } from '../../package-root.js';
 import { overridesFrom, withConfigOptions } from '../config-options.js';
 import { EXIT_ERROR, EXIT_OK } from '../exit-codes.js';
-import { CONFIG_FILE_KEYS, configText, cronText, exampleSiteText, unitText, withSiteInclude } from '../setup/files.js';
+import { CONFIG_FILE_KEYS, configText, cronText, exampleSiteText, shellWord, unitText, withSiteInclude } from '../setup/files.js';
 import { account, DONE, ensureDir, ensureFile, ensureUser, runProgram, systemdIsInit, under, UNCHANGED, WOULD, type Account, type Outcome } from '../setup/system.js';
 import { NGINX_FILES } from './nginx-config.js';
 
@@ -43,15 +43,9 @@ const DEFAULTS: Record<(typeof CONFIG_FILE_KEYS)[number], string> = {
 /** The config to install: the flags over the defaults, or the existing file when no key is given. */
 function desiredConfig(file: string, options: Record<string, unknown>): { text?: string; config: Config } {
   const flags = overridesFrom(options);
-  if (Object.keys(flags).length === 0 && existsSync(file)) return { config: validateConfig(parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>) };
-  const values = { ...DEFAULTS, ...flags };
-  const nested: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(values)) {
-    const [head, tail] = key.split('.');
-    if (tail === undefined) nested[head] = value;
-    else ((nested[head] ??= {}) as Record<string, unknown>)[tail] = value;
-  }
-  return { text: configText(values), config: validateConfig(nested) };
+  if (Object.keys(flags).length === 0 && existsSync(file)) return { config: loadConfig({ configPath: file, env: {} }) };
+  const text = configText({ ...DEFAULTS, ...flags });
+  return { text, config: validateConfig(parseToml(text) as Record<string, unknown>) };
 }
 
 /** How units and cron start casterpakd: this Node.js and this package's entry point, by their real paths (no PATH needed). */
@@ -120,7 +114,7 @@ function scheduleSteps(o: SetupOptions, config: Config, configFile: string): Ste
     const cron = under(o.root, '/etc/cron.d/casterpakd');
     return [
       { title: `cron file ${cron} (prune every 5 minutes as ${o.user})`, run: (dry) => ensureFile({ file: cron, text: cronText(schedule), mode: 0o644 }, dry) },
-      { title: 'start the daemon', run: () => ({ state: 'skipped', note: `systemd is not PID 1: start \`runuser -u ${o.user} -- ${schedule.command.join(' ')} serve --config ${configFile}\` under your supervisor` }) },
+      { title: 'start the daemon', run: () => ({ state: 'skipped', note: `systemd is not PID 1: start \`${['runuser', '-u', o.user, '--', ...schedule.command, 'serve', '--config', configFile].map(shellWord).join(' ')}\` under your supervisor` }) },
       test,
       reload,
     ];

@@ -72,14 +72,17 @@ export const SITE_INCLUDE = 'include snippets/casterpak-server.conf;';
  */
 export function withSiteInclude(site: string): string | undefined {
   if (site.split('\n').some((line) => line.trim() === SITE_INCLUDE)) return site;
+  const lines = site.split('\n');
   const out: string[] = [];
   let blocks = 0;
-  for (const line of site.split('\n')) {
+  for (const [i, line] of lines.entries()) {
     out.push(line);
     const open = /^(\s*)server\s*\{\s*(#.*)?$/.exec(line);
     if (!open) continue;
     blocks += 1;
-    out.push(`${open[1]}    # CasterPak's locations (added by \`casterpakd setup\`).`, `${open[1]}    ${SITE_INCLUDE}`);
+    // Indented as the block's first line is (Debian's default site uses tabs).
+    const indent = /^\s+/.exec(lines.slice(i + 1).find((l) => l.trim() !== '') ?? '')?.[0] ?? `${open[1]}    `;
+    out.push(`${indent}# CasterPak's locations (added by \`casterpakd setup\`).`, `${indent}${SITE_INCLUDE}`);
   }
   return blocks === 0 ? undefined : out.join('\n');
 }
