@@ -103,6 +103,14 @@ describe.skipIf(!isRoot)('the production install (casterpakd setup), as root und
     expect(existsSync(path.join(install.root, 'srv/media'))).toBe(false);
   });
 
+  it('refuses to run as another user than root, changing nothing', () => {
+    const run = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, cli, 'setup', '--user', install.user, '--init', 'cron', ...install.flags], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^casterpakd: setup creates a system user .*run it as root/);
+    expect(spawnSync('id', [install.user]).status).not.toBe(0);
+    expect(existsSync(install.configFile)).toBe(false);
+  });
+
   it('creates the user, directories, config, nginx drop-ins and include and the cron file, then passes check; a second run changes nothing', async () => {
     const args = ['setup', '--user', install.user, '--site', '/etc/nginx/sites-available/default', '--init', 'cron', ...install.flags];
     const first = await runCli(args);

@@ -108,7 +108,7 @@ function onHost(o: SetupOptions, title: string, file: string, args: string[]): S
 function scheduleSteps(o: SetupOptions, config: Config, configFile: string): Step[] {
   const schedule = { user: o.user, command: casterpakdCommand(), configFile, cacheDir: config.cacheDir, stateDir: config.stateDir };
   const systemd = o.init === 'systemd' || (o.init === 'auto' && systemdIsInit());
-  const reload: Step = systemd ? onHost(o, 'reload nginx', 'systemctl', ['reload', 'nginx']) : onHost(o, 'reload nginx', 'nginx', ['-s', 'reload']);
+  const reload: Step = systemd ? onHost(o, 'reload nginx (started if it was not running)', 'systemctl', ['reload-or-restart', 'nginx']) : onHost(o, 'reload nginx', 'nginx', ['-s', 'reload']);
   const test = onHost(o, 'test the nginx config (nginx -t)', 'nginx', ['-t', '-q']);
   if (!systemd) {
     const cron = under(o.root, '/etc/cron.d/casterpakd');
@@ -162,6 +162,9 @@ function checkAsUser(o: SetupOptions, configFile: string): number {
 }
 
 export async function runSetup(options: SetupOptions & Record<string, unknown>): Promise<number> {
+  if (!options.dryRun && process.getuid?.() !== 0) {
+    throw new CasterpakError('CONFIG_INVALID', 'setup creates a system user and writes below /etc: run it as root (sudo), or with --dry-run to see the steps', {});
+  }
   const { steps, configFile } = planSteps(options, options);
   if (options.dryRun) process.stdout.write('dry run: nothing is changed\n');
   for (const step of steps) {
