@@ -1,3 +1,5 @@
+// The texts casterpakd setup writes (cron line, config, site include) and where --root puts them.
+
 import { describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { configText, cronText, exampleSiteText, SITE_INCLUDE, withSiteInclude } from '../../daemon/cli/setup/files.js';
