@@ -32,6 +32,7 @@ interface Step {
 }
 
 const UNITS = ['casterpakd.service', 'casterpakd-prune.service', 'casterpakd-prune.timer'];
+/** The schema's defaults of the keys every written config names. */
 const DEFAULTS: Record<(typeof CONFIG_FILE_KEYS)[number], string> = {
   media_root: '/srv/media',
   cache_dir: '/var/cache/casterpak',
@@ -129,10 +130,18 @@ function scheduleSteps(o: SetupOptions, config: Config, configFile: string): Ste
   ];
 }
 
-function planSteps(o: SetupOptions, options: Record<string, unknown>): { steps: Step[]; configFile: string } {
+interface Plan {
+  readonly steps: Step[];
+  /** The written config file, below --root. */
+  readonly configFile: string;
+  /** check means something only where the config's folders are where it runs: not for a packaging root. */
+  readonly checkable: boolean;
+}
+
+function planSteps(o: SetupOptions & Record<string, unknown>): Plan {
   const configFile = o.config ?? DEFAULT_CONFIG_PATH;
   const rootedConfig = under(o.root, configFile);
-  const { text, config } = desiredConfig(rootedConfig, options);
+  const { text, config } = desiredConfig(rootedConfig, o);
   const owner = (): Account => account(o.user) ?? { uid: -1, gid: -1, groups: [] };
   const steps: Step[] = [
     { title: `system user ${o.user} (group adm, to read nginx's logs)`, run: (dry) => ensureUser(o.user, config.stateDir, dry) },
@@ -147,7 +156,8 @@ function planSteps(o: SetupOptions, options: Record<string, unknown>): { steps: 
     ...nginxSteps(o, config),
     ...scheduleSteps(o, config, configFile),
   ];
-  return { steps, configFile: rootedConfig };
+  const checkable = [config.mediaRoot, config.cacheDir, config.stateDir].every((dir) => under(o.root, dir) === dir);
+  return { steps, configFile: rootedConfig, checkable };
 }
 
 /** `casterpakd check` as the daemon's user: what it reports is what the daemon will meet. */
@@ -165,13 +175,17 @@ export async function runSetup(options: SetupOptions & Record<string, unknown>):
   if (!options.dryRun && process.getuid?.() !== 0) {
     throw new CasterpakError('CONFIG_INVALID', 'setup creates a system user and writes below /etc: run it as root (sudo), or with --dry-run to see the steps', {});
   }
-  const { steps, configFile } = planSteps(options, options);
+  const { steps, configFile, checkable } = planSteps(options);
   if (options.dryRun) process.stdout.write('dry run: nothing is changed\n');
   for (const step of steps) {
     const outcome = step.run(options.dryRun === true);
     process.stdout.write(`${outcome.state.padEnd(9)} ${step.title}${outcome.note ? ` (${outcome.note})` : ''}\n`);
   }
   const check = `casterpakd check as ${options.user}`;
+  if (!checkable) {
+    process.stdout.write(`skipped   ${check} (under --root, the config names folders outside it)\n`);
+    return EXIT_OK;
+  }
   if (options.dryRun) {
     process.stdout.write(`would     ${check}\n`);
     return EXIT_OK;
