@@ -222,6 +222,23 @@ describe.skipIf(!isRoot)('the production install (casterpakd setup), as root und
     expect(run.status).toBe(0);
   });
 
+  it('without --site installs a complete site that nginx -t accepts, named after --server-name', async () => {
+    const other = newInstall(await freePort(), await freePort());
+    const conf = debianNginx(other);
+    try {
+      const run = await runCli(['setup', '--user', install.user, '--init', 'cron', '--server-name', 'media.example.org', ...other.flags]);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const site = readFileSync(path.join(other.root, 'etc/nginx/sites-enabled/casterpak'), 'utf8');
+      expect(site).toMatch(/^\s+server_name media\.example\.org;$/m);
+      const test = spawnSync(NGINX_BIN, ['-p', `${other.root}/`, '-c', conf, '-t'], { encoding: 'utf8' });
+      expect(test.stderr).toContain('test is successful');
+      expect(test.status).toBe(0);
+    } finally {
+      rmSync(other.root, { recursive: true, force: true });
+    }
+  });
+
   it('check fails, as the daemon user, when the access log is a root-only file', () => {
     chownSync(install.accessLog, 0, 0);
     chmodSync(install.accessLog, 0o600);
