@@ -2,7 +2,7 @@
 
 import type { CacheFiller } from '../cache/filler.js';
 import type { Config } from '../config.js';
-import { recordServed } from '../store/operator-queries.js';
+import { recordServed, touchServed } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
 import type { ParsedRequest } from '../layout/requests.js';
 import { cacheControlFor, sendFile } from './send-file.js';
@@ -20,8 +20,11 @@ export async function serveItself(deps: ServeDeps, parsed: ParsedRequest, reques
     const headers = { 'Content-Type': filled.contentType, 'Cache-Control': cacheControlFor(filled.contentType), 'Access-Control-Allow-Origin': '*' };
     return new Response(request.method === 'HEAD' ? null : filled.uncachedText, { headers });
   }
-  // No tailer sees these requests: they are counted here, as the tailer counts logged ones.
-  const accessMs = Date.now();
-  await deps.store.retryWhileLocked(() => recordServed(deps.store, { path: filled.cachePath, accessMs, hits: 1 }, !filled.generated));
+  const access = { path: filled.cachePath, accessMs: Date.now() };
+  // Standalone: no access log exists, so the daemon counts what it serves, as the tailer counts logged requests.
+  // Behind nginx the hit counters are the access log's alone; the status page's player only keeps its file from
+  // looking unused to prune.
+  if (deps.config.mode === 'standalone') await deps.store.retryWhileLocked(() => recordServed(deps.store, { ...access, hits: 1 }, !filled.generated));
+  else await deps.store.retryWhileLocked(() => touchServed(deps.store, access));
   return sendFile(filled.absPath, filled.contentType, request);
 }

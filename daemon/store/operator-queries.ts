@@ -81,6 +81,13 @@ export function recordServed(store: Store, access: Access, hit: boolean): void {
   });
 }
 
+/** A request the daemon served itself behind nginx (the status page's player): its last access, not a hit. */
+export function touchServed(store: Store, access: Omit<Access, 'hits'>): void {
+  store.write(() => {
+    store.statement('recordAccess').run({ ...access, hits: 0 });
+  });
+}
+
 export function pruneTotals(store: Store): PruneTotals {
   const row = store.statement('pruneTotals').get() as
     | { runs: number; files_evicted: number; bytes_evicted: number; last_run_ms: number }

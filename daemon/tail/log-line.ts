@@ -13,7 +13,7 @@ export interface LineContext {
 export type LineResult =
   /** A 2xx request for a cache file; `hit` is false when the daemon packaged it (X-Accel-Redirect). */
   | { readonly kind: 'access'; readonly cachePath: string; readonly accessMs: number; readonly hit: boolean }
-  /** A well-formed line that is not a successful request for a cache file (other status, other prefix). */
+  /** A well-formed line that is not a successful request for a cache file (other status, other prefix, an answer the daemon wrote itself). */
   | { readonly kind: 'ignored' }
   | { readonly kind: 'bad'; readonly reason: string };
 
@@ -28,6 +28,7 @@ interface LogRecord {
   status?: unknown;
   request_uri?: unknown;
   uri?: unknown;
+  upstream_addr?: unknown;
 }
 
 function bad(reason: string): LineResult {
@@ -73,7 +74,7 @@ function readRecord(line: string): LogRecord | undefined {
     const status = plainField(line, '"status":"');
     const requestUri = plainField(line, '"request_uri":"');
     if (msec !== undefined && status !== undefined && requestUri !== undefined) {
-      return { msec, status, request_uri: requestUri, uri: plainField(line, '"uri":"') };
+      return { msec, status, request_uri: requestUri, uri: plainField(line, '"uri":"'), upstream_addr: plainField(line, '"upstream_addr":"') };
     }
   }
   try {
@@ -116,6 +117,9 @@ export function parseLogLine(line: string, context: LineContext, memo?: CachePat
   if (!success) return IGNORED;
   const cachePath = memo ? memo.get(record.request_uri) : cachePathOfRequestUri(record.request_uri, context.urlPrefix);
   if (cachePath === undefined) return IGNORED;
-  const hit = !(typeof record.uri === 'string' && record.uri.startsWith(context.internalPrefix));
+  const redirected = typeof record.uri === 'string' && record.uri.startsWith(context.internalPrefix);
+  // The daemon answered with a body of its own, no file sent (a `?b=` filtered master): no cache file was used.
+  if (!redirected && typeof record.upstream_addr === 'string' && record.upstream_addr !== '') return IGNORED;
+  const hit = !redirected;
   return { kind: 'access', cachePath, accessMs, hit };
 }

@@ -79,6 +79,20 @@ describe('casterpakd prune and status on the command line', () => {
     expect(f.diskFiles()).toHaveLength(0);
   });
 
+  it('with --quiet prints nothing after a run that went well, and the summary on stderr when the TTL was refused', async () => {
+    const f = pruneFixture({ mode: 'nginx' });
+    f.addFile('i/q.mp4/segment1_0_av.ts', { accessedAgoH: 100 });
+    const quiet = await cli(['prune', '--quiet', '--config', configFile(f, '[prune]\nttl = "1h"')]);
+    expect(quiet).toMatchObject({ code: PRUNE_EXIT.ok, stdout: '', stderr: '' });
+    expect(f.diskFiles()).toHaveLength(0);
+    f.addFile('i/q.mp4/segment2_0_av.ts', { accessedAgoH: 100 });
+    writeFileSync(f.config.accessLog, accessLine('i/q.mp4/segment2_0_av.ts', Date.now() - 3_600_000));
+    const refused = await cli(['prune', '--quiet', '--config', configFile(f, '[prune]\nttl = "1h"')]);
+    expect(refused.code).toBe(PRUNE_EXIT.ttlRefused);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/TTL not applied: the access log .* has never been read/);
+  });
+
   it('exits 1 when the config is invalid', async () => {
     const f = pruneFixture();
     const result = await cli(['prune', '--config', configFile(f, '[prune]\nlow_water = 7')]);

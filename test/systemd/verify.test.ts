@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unitText } from '../../daemon/cli/setup/files.js';
 
 const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
 const HOST_UNITS = '/usr/lib/systemd/system';
@@ -96,6 +97,29 @@ describe.skipIf(!available)('systemd units (skipped: systemd-analyze or the host
     expect(bytes(values.MemoryHigh)).toBeLessThan(bytes(values.MemoryMax));
     expect(bytes(values.MemoryHigh)).toBeGreaterThanOrEqual(512 * 2 ** 20);
     expect(Number(values.TasksMax)).toBeGreaterThanOrEqual(16);
+  });
+
+  it('verifies the units as `casterpakd setup` writes them: its user, node and entry point, config and directories', () => {
+    const dir = path.join(root, 'etc/systemd/system');
+    const values = {
+      user: 'casterpak-media',
+      command: ['/opt/node20/bin/node', '/usr/lib/node_modules/casterpak/dist/daemon/cli/main.js'],
+      configFile: '/etc/casterpak/site a.toml',
+      cacheDir: '/srv/cache/casterpak',
+      stateDir: '/var/lib/casterpak',
+    };
+    mkdirSync(path.join(root, '/opt/node20/bin'), { recursive: true });
+    writeFileSync(path.join(root, '/opt/node20/bin/node'), '#!/bin/sh\n');
+    chmodSync(path.join(root, '/opt/node20/bin/node'), 0o755);
+    const names = UNITS.map((unit) => unit.replace('casterpakd', 'casterpakd-setup'));
+    for (const [i, unit] of UNITS.entries()) writeFileSync(path.join(dir, names[i]), unitText(readFileSync(path.join(UNITS_DIR, unit), 'utf8'), values).replace(/casterpakd-prune\.service/g, 'casterpakd-setup-prune.service'));
+    const result = analyze(['verify', `--root=${root}`, ...names]);
+    const prune = readFileSync(path.join(dir, 'casterpakd-setup-prune.service'), 'utf8');
+    for (const name of names) rmSync(path.join(dir, name));
+    expect(result.output).toBe('');
+    expect(prune).toMatch(/^User=casterpak-media$/m);
+    expect(prune).toContain(`ExecStart=/opt/node20/bin/node /usr/lib/node_modules/casterpak/dist/daemon/cli/main.js prune --quiet --config '/etc/casterpak/site a.toml'\n`);
+    expect(prune).toMatch(/^ReadWritePaths=\/srv\/cache\/casterpak \/var\/lib\/casterpak$/m);
   });
 
   it('schedules prune every 5 minutes', () => {

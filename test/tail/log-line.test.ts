@@ -90,3 +90,17 @@ describe('line batch', () => {
     expect(batch.badSample).toEqual({ line: 'garbage', reason: 'not a JSON object' });
   });
 });
+
+describe('log lines of answers the daemon wrote itself', () => {
+  it('ignores a `?b=` filtered master: proxied to the daemon, answered without a redirect, so no cache file was sent', () => {
+    const filtered = line({ request_uri: '/i/,a.mp4,b.mp4,.urlset/master.m3u8?b=500-', uri: '/i/,a.mp4,b.mp4,.urlset/master.m3u8', upstream_addr: '127.0.0.1:8081' });
+    expect(parseLogLine(filtered, context)).toEqual({ kind: 'ignored' });
+    const counters = batchLines([filtered, line({ upstream_addr: '' })].join('\n'), context).counters;
+    expect(counters).toMatchObject({ lines: 2, hits: 1, misses: 0, ignored: 1 });
+  });
+
+  it('still counts a proxied miss answered by X-Accel-Redirect', () => {
+    const miss = line({ uri: '/casterpak-internal/i/a.mp4/segment1_0_av.ts', upstream_addr: 'unix:/run/casterpak/casterpakd.sock' });
+    expect(parseLogLine(miss, context)).toMatchObject({ kind: 'access', hit: false });
+  });
+});

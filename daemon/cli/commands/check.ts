@@ -1,6 +1,8 @@
-// `casterpakd check`: the config, the directories and the packager, each with a verdict; non-zero on any problem.
+// `casterpakd check`: the config, the directories, the access log and the packager, each tried as the user running it; non-zero on any problem.
 
 import { constants, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../config.js';
 import { resolveSocketGroup } from '../listen.js';
@@ -18,10 +20,12 @@ async function checkDir(what: string, dir: string, mode: number): Promise<CheckL
     const stat = await fs.stat(dir);
     if (!stat.isDirectory()) return { ok: false, what, detail: `${dir} is not a directory` };
     await fs.access(dir, mode);
+    // access(2) trusts permission bits; creating something finds a read-only mount or a refusing ACL too.
+    if (mode & constants.W_OK) await fs.rmdir(await fs.mkdtemp(path.join(dir, '.casterpak-check-')));
     return { ok: true, what, detail: dir };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? (mode & constants.W_OK ? 'is not writable' : 'is not readable') : code;
+    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EROFS' || code === 'EPERM' ? (mode & constants.W_OK ? 'is not writable' : 'is not readable') : code;
     return { ok: false, what, detail: `${dir} ${reason}` };
   }
 }
@@ -41,6 +45,32 @@ function checkSocketGroup(config: Config): CheckLine | undefined {
   }
 }
 
+/** The access log as this user: nginx may not have created it yet (fine, its folder must then be searchable). */
+async function checkAccessLog(file: string): Promise<CheckLine> {
+  const what = 'access_log';
+  try {
+    const handle = await fs.open(file, 'r');
+    await handle.close();
+    return { ok: true, what, detail: `${file} (readable)` };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      const dir = await checkDir(what, path.dirname(file), constants.X_OK);
+      return dir.ok ? { ok: true, what, detail: `${file} (not created yet: nginx creates it when it loads the drop-in)` } : dir;
+    }
+    const hint = code === 'EACCES' ? `is not readable by ${userName()} (nginx's logs are group adm: add the user to it)` : `cannot be opened: ${code}`;
+    return { ok: false, what, detail: `${file} ${hint}` };
+  }
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.()}`;
+  }
+}
+
 export async function runChecks(config: Config): Promise<CheckLine[]> {
   const lines: CheckLine[] = [{ ok: true, what: 'config', detail: `valid (mode ${config.mode}, packager ${config.packager})` }];
   lines.push(await checkDir('media_root', config.mediaRoot, constants.R_OK | constants.X_OK));
@@ -48,6 +78,7 @@ export async function runChecks(config: Config): Promise<CheckLine[]> {
   lines.push(await checkDir('state_dir', config.stateDir, constants.W_OK | constants.X_OK));
   const socketGroup = checkSocketGroup(config);
   if (socketGroup) lines.push(socketGroup);
+  if (config.mode === 'nginx') lines.push(await checkAccessLog(config.accessLog));
   try {
     const version = await createPackager(config).probe();
     lines.push({ ok: true, what: `packager ${config.packager}`, detail: version });

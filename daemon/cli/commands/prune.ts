@@ -47,6 +47,7 @@ export function registerPrune(program: Command): void {
     .option('--ttl <duration>', 'override prune.ttl for this run, e.g. 12h or 3d')
     .option('--max-size <size>', 'override prune.max_size for this run, e.g. 50GiB')
     .option('--force', 'apply the TTL even while the access-log tailer is behind or stale')
+    .option('-q, --quiet', 'for cron: print nothing when all went well; the summary goes to standard error when the TTL was refused')
     .addHelpText('after', '\nExit codes: 0 done, 1 error, 2 bad usage, 3 TTL refused because the access-log tailer is behind (the rest was done).')
     // commander exits 1 on a usage error; prune documents 2.
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : PRUNE_EXIT.usage));
@@ -56,7 +57,10 @@ export function registerPrune(program: Command): void {
     const maxSizeBytes = options.maxSize === undefined ? undefined : parseSizeBytes(String(options.maxSize));
     if (options.maxSize !== undefined && maxSizeBytes === undefined) usageError(`--max-size: expected a size like 500MB or 50GiB, got ${JSON.stringify(options.maxSize)}`);
     const report = await runPrune(configFromOptions(options), { dryRun: options.dryRun === true, force: options.force === true, ttlSec, maxSizeBytes });
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report));
     process.exitCode = report.ttl.applied ? PRUNE_EXIT.ok : PRUNE_EXIT.ttlRefused;
+    const text = options.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report);
+    // cron mails whatever a job prints: quiet runs speak only when something needs a look (errors go to stderr anyway).
+    if (!options.quiet) process.stdout.write(text);
+    else if (process.exitCode !== PRUNE_EXIT.ok) process.stderr.write(text);
   });
 }
