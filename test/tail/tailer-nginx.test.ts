@@ -138,7 +138,7 @@ describe('tailer with real nginx writing the access log', () => {
     await fixture.waitForExactHits();
   });
 
-  it('reads the log from the start when its inode was reused by a new file while stopped', async () => {
+  it('reads the log from the start when its inode was reused by a new file while stopped', async (ctx) => {
     fixture = await tailFixture();
     let tailer = fixture.tailer();
     await tailer.start();
@@ -150,6 +150,9 @@ describe('tailer with real nginx writing the access log', () => {
     unlinkSync(fixture.logPath);
     await fixture.nginx.reopenLogs();
     const reused = fileWithInode(path.dirname(fixture.logPath), cursor.ino);
+    // ext4 hands a freed inode out again at once, unless another process on the machine takes it first:
+    // then this run cannot stage the reuse, and says so instead of passing or failing for nothing.
+    if (!reused) return ctx.skip(`the file system gave inode ${cursor.ino} to another file first`);
     renameSync(reused, fixture.logPath);
     await fixture.nginx.reopenLogs();
     expect(statSync(fixture.logPath).ino).toBe(cursor.ino);
@@ -180,8 +183,8 @@ describe('tailer with real nginx writing the access log', () => {
   });
 });
 
-/** Creates files in `dir` until one gets inode `ino` (ext4 hands a freed inode out again at once); returns its path. */
-function fileWithInode(dir: string, ino: number): string {
+/** Creates files in `dir` until one gets inode `ino` (ext4 hands a freed inode out again at once); returns its path, if any does. */
+function fileWithInode(dir: string, ino: number): string | undefined {
   const tries: string[] = [];
   try {
     for (let i = 0; i < 5_000; i += 1) {
@@ -193,5 +196,5 @@ function fileWithInode(dir: string, ino: number): string {
   } finally {
     for (const file of tries) rmSync(file, { force: true });
   }
-  throw new Error(`the file system did not reuse inode ${ino}`);
+  return undefined;
 }
