@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
 import { renditionCacheDir, renditionFilePath } from '../layout/cache-paths.js';
-import { MEDIA_PLAYLIST_NAME, segmentFileName } from '../layout/rendition-files.js';
+import { segmentFileName } from '../layout/rendition-files.js';
 import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../layout/requests.js';
 import { renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';

@@ -4,7 +4,6 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import { segmentFileName } from '../layout/rendition-files.js';
-import type { SourceFile } from '../source/resolve.js';
 import { checkToolSegments, parseToolPlaylist } from './hls-output.js';
 import type { PackagerOptions, RenditionPackager, SegmentList } from './packager.js';
 import type { OpenSource } from '../source/open-source.js';

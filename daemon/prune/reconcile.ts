@@ -1,6 +1,5 @@
 // Disk against database (pure): files with no row, rows with no file, stale temporary files, empty folders.
 
-import path from 'node:path';
 import { prefixDir, sourceOfCachePath } from '../layout/cache-paths.js';
 import { fileKindOf, type FileKind } from '../layout/rendition-files.js';
 import type { CacheFileRow, PackageRow } from '../store/store.js';

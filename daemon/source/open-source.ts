@@ -1,10 +1,8 @@
 // A source opened once: the checked path is opened, the open file is proven to be the one checked, and every read goes through it.
 
 import { constants, promises as fs, type Stats } from 'node:fs';
-import path from 'node:path';
-import { CasterpakError } from '../errors.js';
 import type { FileHandle } from 'node:fs/promises';
-import type { SourceFile } from './resolve.js';
+import { confinedPath, isInside, notFound, type SourceFile } from './resolve.js';
 
 /**
  * A source opened once: every byte a packager reads comes through `handle`,
@@ -18,8 +16,6 @@ export interface OpenHooks {
   /** Runs between the path checks and the open (tests swap a symlink here to stand for a race). */
   readonly beforeOpen?: () => Promise<void>;
 }
-
-const notFound = (sourceRel: string, reason: string) => new CasterpakError('NOT_FOUND', 'no such source', { sourceRel, reason });
 
 /**
  * Where the open descriptor really points. Linux names the opened file in /proc/self/fd, whatever was
@@ -41,18 +37,8 @@ async function openedPath(fd: number, real: string, opened: Stats): Promise<stri
  * the open is refused instead of read. The caller owns the handle: close it when the work is done.
  */
 export async function openSource(mediaRoot: string, sourceRel: string, hooks: OpenHooks = {}): Promise<OpenSource> {
-  let rootReal: string;
-  let real: string;
-  try {
-    rootReal = await fs.realpath(mediaRoot);
-    real = await fs.realpath(path.join(rootReal, sourceRel));
-  } catch {
-    throw notFound(sourceRel, 'does not exist');
-  }
-  const inside = (p: string) => p.startsWith(rootReal + path.sep);
-  if (!inside(real)) throw notFound(sourceRel, `resolves outside media_root: ${real}`);
-  const checked = await fs.stat(real).catch(() => undefined);
-  if (!checked?.isFile()) throw notFound(sourceRel, 'not a regular file');
+  const { rootReal, real, stat: checked } = await confinedPath(mediaRoot, sourceRel);
+  const inside = (p: string) => isInside(rootReal, p);
   await hooks.beforeOpen?.();
   // O_NOFOLLOW: the last component must not have become a symlink; O_NONBLOCK: a FIFO swapped in must not hang the open.
   const handle = await fs.open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
