@@ -117,7 +117,7 @@ export const configSchema = z
     /** Segments one I-frame playlist request may package (the others must be in the cache already). */
     iframe_max_packaged_segments: positiveInt.prefault(360),
     /** Each moov parse runs in a worker thread bounded by this: a crafted moov costs that worker, not the daemon. */
-    parse_memory_limit: size.refine((bytes) => bytes >= 16 * 1024 * 1024, 'must be at least 16MiB').prefault('256MiB'),
+    parse_memory_limit: size.refine((bytes) => bytes >= 16 * 1024 * 1024, 'must be at least 16MiB').prefault('512MiB'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
     // Operator surface: who may connect and under which names (see the README's Security section).
     /** Host names, besides loopback, IP literals and the listen host, that /metrics and /_casterpak/ answer to. */

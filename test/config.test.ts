@@ -35,8 +35,8 @@ describe('config', () => {
     expect(config.prune.maxSizeBytes).toBe(50 * 2 ** 30);
   });
 
-  it('bounds each moov parse at 256 MiB unless told otherwise', () => {
-    expect(loadConfig({ configPath: configFile(''), env: {} }).parseMemoryLimitBytes).toBe(256 * 2 ** 20);
+  it('bounds each moov parse at 512 MiB, which holds the largest source the default [limits] let through, unless told otherwise', () => {
+    expect(loadConfig({ configPath: configFile(''), env: {} }).parseMemoryLimitBytes).toBe(512 * 2 ** 20);
     expect(loadConfig({ configPath: configFile('parse_memory_limit = "1GiB"'), env: {} }).parseMemoryLimitBytes).toBe(2 ** 30);
   });
 

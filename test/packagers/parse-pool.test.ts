@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../../daemon/source-limits.js';
 import { parseAndPlan, transferableBuffers } from '../../daemon/packagers/builtin/parse-and-plan.js';
-import { ParsePool } from '../../daemon/packagers/builtin/parse-pool.js';
+import { DEFAULT_PARSE_POOL, ParsePool } from '../../daemon/packagers/builtin/parse-pool.js';
 import { fdReader } from '../../daemon/source/file-reader.js';
 import { writeHugeMoovMovie } from '../helpers/huge-moov.js';
 import { buildMovie, simpleAudio, simpleVideo } from '../helpers/mp4-builder.js';
@@ -72,6 +72,22 @@ describe('the parse pool', () => {
       expect(pool.stats).toEqual({ started: 1, replaced: 0 });
     } finally {
       await pool.close();
+    }
+  });
+
+  it('parses a source at the edge of the default [limits] within the default parse_memory_limit', async () => {
+    // 11,990,000 one-byte AAC frames: just under limits.max_samples, so the two defaults must agree.
+    const edge = path.join(dir, 'edge-of-limits.mp4');
+    writeHugeMoovMovie(edge, DEFAULT_SOURCE_LIMITS.maxSamples - 10_000);
+    const pool = new ParsePool({ ...DEFAULT_PARSE_POOL, size: 1 });
+    try {
+      const src = await sourceFileOf(edge);
+      const planned = await pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: 'edge-of-limits.mp4', segmentDurationSec: 10, limits: DEFAULT_SOURCE_LIMITS });
+      expect(planned.movie.audio?.samples.count).toBe(DEFAULT_SOURCE_LIMITS.maxSamples - 10_000);
+      expect(pool.stats.replaced).toBe(0);
+    } finally {
+      await pool.close();
+      await fs.rm(edge, { force: true });
     }
   });
 

@@ -31,7 +31,7 @@ export interface ParsePoolOptions {
   readonly timeoutSec: number;
 }
 
-export const DEFAULT_PARSE_POOL: ParsePoolOptions = { size: 2, memoryLimitBytes: 256 * 1024 * 1024, timeoutSec: 120 };
+export const DEFAULT_PARSE_POOL: ParsePoolOptions = { size: 2, memoryLimitBytes: 512 * 1024 * 1024, timeoutSec: 120 };
 
 /**
  * The compiled worker next to this file; when the sources run untranspiled (tests), the build's copy
