@@ -15,6 +15,7 @@ import type { MoviePlanner, Packager, SegmentList, SegmentPackager } from '../pa
 import { renderMediaPlaylist } from '../plan/playlist.js';
 import { resolveSource, type SourceFile } from '../source/resolve.js';
 import { isSamePackage, type NewCacheFile, type Store } from '../store/store.js';
+import { CmafFiller, type CmafRenditionRequest } from './cmaf-filler.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
 import type { FillResult } from './fill-result.js';
@@ -62,6 +63,7 @@ export class CacheFiller {
   private readonly limiter: Limiter;
   private readonly masters: MasterFiller;
   private readonly iframes: IframeFiller;
+  private readonly cmaf: CmafFiller;
   private readonly planner: MoviePlanner;
   readonly stats: MissStats = { misses: 0, packagerRuns: 0, packagingMs: 0, bytesWritten: 0 };
   readonly recentMisses = new RecentMisses();
@@ -84,6 +86,13 @@ export class CacheFiller {
         }),
     });
     this.iframes = new IframeFiller({ config, store, packager, log, maxWaitMs, flights: this.flights, fillRendition: (req) => this.fill(req) });
+    // CMAF files (cmaf/ folder): their own filler, on the same flights, bound and publish path.
+    this.cmaf = new CmafFiller({
+      config, store, packager, maxWaitMs,
+      flights: this.flights,
+      generate: (run, work) => this.generate(run, work),
+      publish: (file, data) => this.publish(file, data),
+    });
   }
 
   private maxWaitMs(): number {
@@ -113,6 +122,7 @@ export class CacheFiller {
   async fill(req: ParsedRequest): Promise<FillResult> {
     if (isMasterRequest(req)) return this.masters.fill(req);
     if (req.file.kind === 'iframe-playlist') return this.iframes.fill(req);
+    if (req.file.kind.startsWith('cmaf-')) return this.cmaf.fill(req as CmafRenditionRequest);
     return this.fillRenditionFile(req);
   }
 

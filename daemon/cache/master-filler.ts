@@ -4,14 +4,18 @@ import { promises as fs } from 'node:fs';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
 import { IFRAME_PLAYLIST_NAME, MEDIA_PLAYLIST_NAME } from '../layout/rendition-files.js';
-import type { MasterRequest } from '../layout/requests.js';
-import { renditionBaseUri } from '../layout/uris.js';
+import { masterFormatOf, type MasterRequest } from '../layout/requests.js';
+import { cmafBaseUri, renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
 import { applyBitrateFilter, type BitrateTerm } from '../master/bitrate-filter.js';
+import { renderCmafMaster } from '../master/cmaf-hls.js';
+import { describeCmafRendition } from '../master/cmaf-rendition.js';
 import { renderMasterPlaylist, type MasterVariant } from '../master/master-playlist.js';
+import { renderMpd } from '../master/mpd.js';
 import { variantFacts } from '../master/variant.js';
 import type { MoviePlanner, Packager } from '../packagers/packager.js';
 import type { Store } from '../store/store.js';
+import { requireCmafPackager } from './cmaf-filler.js';
 import type { FillResult } from './fill-result.js';
 import { loadMembers, memberRecord, membersUnchanged, noUsableMember, type LoadedMember } from './master-members.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
@@ -61,7 +65,18 @@ export class MasterFiller {
     const { variants, usable } = await this.describe(req);
     const keep = applyBitrateFilter(terms, variants.map((v) => v.facts.mediaBps));
     if (keep.length === 0) throw new CasterpakError('NOT_FOUND', 'no rendition matches the b= filter', { cachePath: req.cachePath });
-    return renderMasterPlaylist({ variants: keep.map((i) => variants[i]), independentSegments: this.independent(usable) });
+    return this.render(req, keep.map((i) => usable[i]), keep.map((i) => variants[i]));
+  }
+
+  /** The text of the master as the request's format asks: the MPEG-TS master, the CMAF HLS master or the DASH MPD. */
+  private render(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[]): string {
+    const format = masterFormatOf(req);
+    const independentSegments = this.independent(usable);
+    if (format === 'ts') return renderMasterPlaylist({ variants, independentSegments });
+    const { publicBaseUrl, urlPrefix } = this.deps.config;
+    const from = req.type === 'set' ? 'set' : 'rendition';
+    const renditions = usable.map((m) => describeCmafRendition(cmafBaseUri({ publicBaseUrl, urlPrefix, sourceRel: m.src.relPath, from }), m.movie, m.plan));
+    return format === 'cmaf-hls' ? renderCmafMaster({ renditions, independentSegments }) : renderMpd({ renditions, independentSegments });
   }
 
   private async describe(req: MasterRequest): Promise<DescribedSet> {
@@ -94,8 +109,9 @@ export class MasterFiller {
 
   private async build(req: MasterRequest): Promise<void> {
     const { config, store, packager } = this.deps;
+    if (masterFormatOf(req) !== 'ts') requireCmafPackager(packager);
     const { members, usable, variants } = await this.describe(req);
-    const text = renderMasterPlaylist({ variants, independentSegments: this.independent(usable) });
+    const text = this.render(req, usable, variants);
     // Package rows anchor the master: a later replacement of any member creates a new row, which drops the master.
     let packageId: number | null = null;
     for (const member of usable) {

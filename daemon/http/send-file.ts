@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 
 /** Segments never change once published (a replaced source gets new files); playlists are cheap to recheck. */
 export function cacheControlFor(contentType: string): string {
-  return contentType === 'video/mp2t' ? 'public, max-age=31536000, immutable' : 'public, max-age=60';
+  return contentType === 'video/mp2t' || contentType === 'video/mp4' ? 'public, max-age=31536000, immutable' : 'public, max-age=60';
 }
 
 type ByteRange = { start: number; end: number } | 'unsatisfiable' | undefined;

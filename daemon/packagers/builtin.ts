@@ -17,7 +17,9 @@ import { classifyCutCandidates } from './builtin/idr-probe.js';
 import { ParsedSources, type ParsedSource } from './builtin/parsed-sources.js';
 import { readSegmentInput } from './builtin/segment-input.js';
 import type { LruLimits } from './builtin/lru.js';
-import type { PackagerOptions, SegmentList, SegmentPackager } from './packager.js';
+import type { CmafPackager, PackagerOptions, SegmentList, SegmentPackager } from './packager.js';
+import { cmafMediaSegment } from './builtin/cmaf-segment.js';
+import { initSegment } from '../fmp4/init.js';
 
 export interface BuiltinOptions extends PackagerOptions {
   /** Bounds of the in-memory cache of parsed moovs and plans. */
@@ -26,7 +28,7 @@ export interface BuiltinOptions extends PackagerOptions {
   readonly openReader?: (absPath: string) => Promise<FileRangeReader>;
 }
 
-export interface BuiltinPackager extends SegmentPackager {
+export interface BuiltinPackager extends SegmentPackager, CmafPackager {
   /** The full plan (sample ranges, byte totals, timeline shift), for master playlists and tests. */
   segmentPlan(src: SourceFile): Promise<SegmentPlan>;
   /** The parsed moov with its plan: what master playlists describe (codecs, sizes, times), without muxing. */
@@ -114,6 +116,20 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
 
     segmentPlan,
     plannedMovie,
+
+    async cmafInit(src, track) {
+      const { movie } = await plannedMovie(src);
+      const chosen = track === 'video' ? movie.video : movie.audio;
+      if (!chosen) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track} track`, { track });
+      return initSegment(chosen);
+    },
+
+    async cmafSegment(src, track, n, signal) {
+      return withFileReader(src.absPath, async (reader) => {
+        const { source, plan } = await planWith(src, reader);
+        return cmafMediaSegment({ reader, scratch, movie: source.movie, plan }, track, n, signal);
+      });
+    },
 
     async plan(src): Promise<SegmentList> {
       const plan = await segmentPlan(src);

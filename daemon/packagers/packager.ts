@@ -1,6 +1,7 @@
 // One interface for every way of turning an MP4 rendition into MPEG-TS segments.
 
 import type { PackagerName } from '../config.js';
+import type { CmafTrack } from '../layout/cmaf-files.js';
 import type { Movie } from '../mp4/types.js';
 import type { SegmentPlan } from '../plan/types.js';
 import type { SourceFile } from '../source/resolve.js';
@@ -45,4 +46,16 @@ export type Packager = RenditionPackager | SegmentPackager;
 /** What master playlists read of a rendition: the builtin reader and planner (moov and a few sync samples only). */
 export interface MoviePlanner {
   plannedMovie(src: SourceFile): Promise<{ movie: Movie; plan: SegmentPlan }>;
+}
+
+/** Packagers that also make CMAF files (fragmented MP4, one track per file) on demand: the builtin one. */
+export interface CmafPackager extends MoviePlanner {
+  /** The track's init segment; NOT_FOUND when the rendition has no such track. */
+  cmafInit(src: SourceFile, track: CmafTrack): Promise<Uint8Array>;
+  /** Media segment `n` (1-based, the segment plan's numbering) of the track; NOT_FOUND when out of range. */
+  cmafSegment(src: SourceFile, track: CmafTrack, n: number, signal: AbortSignal): Promise<Uint8Array>;
+}
+
+export function isCmafPackager(packager: Packager): packager is Packager & CmafPackager {
+  return 'cmafSegment' in packager && 'cmafInit' in packager;
 }
