@@ -1,0 +1,143 @@
+// CMAF output checked with ffmpeg and an independent fMP4 reader: fMP4 HLS and DASH of real renditions decode whole and join up.
+
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeMedia, mediaFile, removeMediaDir } from '../helpers/corpus.js';
+import { inspectFragment, inspectInit } from '../helpers/fmp4-inspector.js';
+import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
+import { playlistSegments } from '../helpers/media.js';
+
+const run = promisify(execFile);
+
+/** H.264 and HEVC with AAC, and the other audio codecs the builtin reader takes. */
+const SOURCES = [
+  'h264-bframes-25fps-aac48k-stereo.mp4',
+  'hevc-aac.mp4',
+  'h264-29.97fps-aac48k-mono.mp4',
+  'h264-ac3.mp4',
+  'h264-mp3.mp4',
+  'video-only-h264.mp4',
+  'audio-only-aac44k-stereo.m4a',
+  'h264-edit-list-cut.mp4',
+];
+
+let daemon: ListeningDaemon;
+
+beforeAll(async () => {
+  await makeMedia(SOURCES);
+  daemon = await startListeningDaemon({ segment_duration: 2 });
+  for (const name of SOURCES) await fs.copyFile(await mediaFile(name), path.join(daemon.mediaRoot, name));
+}, 180_000);
+
+afterAll(async () => {
+  await daemon?.stop();
+  await removeMediaDir();
+});
+
+function url(name: string, file: string): string {
+  return `${daemon.baseUrl}/i/${encodeURIComponent(name)}/cmaf/${file}`;
+}
+
+async function get(target: string): Promise<Buffer> {
+  const response = await fetch(target);
+  if (response.status !== 200) throw new Error(`${target}: ${response.status} ${await response.text()}`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+/** ffmpeg's decode errors (empty when clean), all streams. */
+async function decodeErrors(input: string): Promise<string> {
+  try {
+    const { stderr } = await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', input, '-map', '0', '-f', 'null', '-'], { maxBuffer: 1 << 24 });
+    return stderr.trim();
+  } catch (err) {
+    return `ffmpeg failed: ${(err as { stderr?: string }).stderr ?? err}`;
+  }
+}
+
+/** Decoded video frames of the first video stream. */
+async function videoFrames(input: string): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', input]);
+  return Number.parseInt(stdout.trim(), 10);
+}
+
+/** Video samples of the source (frames an edit list hides included: CMAF, like the TS segments, carries them all). */
+async function sourceVideoSamples(file: string): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-ignore_editlist', '1', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file]);
+  return Number.parseInt(stdout.trim(), 10);
+}
+
+describe('CMAF presentations of real renditions', () => {
+  for (const name of SOURCES) {
+    const hasVideo = !name.startsWith('audio-only');
+    it(`ffmpeg decodes the fMP4 HLS and the DASH presentation of ${name} with no error${hasVideo ? " and the source's frame count" : ''}`, async () => {
+      expect(await decodeErrors(url(name, 'master.m3u8'))).toBe('');
+      expect(await decodeErrors(url(name, 'manifest.mpd'))).toBe('');
+      if (!hasVideo) return;
+      const expected = await sourceVideoSamples(path.join(daemon.mediaRoot, name));
+      expect(await videoFrames(url(name, 'master.m3u8'))).toBe(expected);
+      expect(await videoFrames(url(name, 'manifest.mpd'))).toBe(expected);
+    }, 120_000);
+  }
+
+  for (const name of ['h264-bframes-25fps-aac48k-stereo.mp4', 'hevc-aac.mp4', 'h264-mp3.mp4']) {
+    it(`every media segment of ${name} starts with a sync sample and each tfdt starts where the previous segment ended`, async () => {
+      for (const track of ['video', 'audio']) {
+        const init = inspectInit(await get(url(name, `${track}_init.mp4`)));
+        expect(init.handler).toBe(track === 'video' ? 'vide' : 'soun');
+        expect(init.tkhdTrackId).toBe(init.trexTrackId);
+        const playlist = (await get(url(name, `${track}.m3u8`))).toString('utf8');
+        expect(playlist).toContain(`#EXT-X-MAP:URI="${track}_init.mp4"`);
+        let expectedStart: number | undefined;
+        for (const [k, segment] of playlistSegments(playlist).entries()) {
+          const fragment = inspectFragment(await get(url(name, segment.uri)));
+          expect(fragment.topTypes).toEqual(['styp', 'moof', 'mdat']);
+          expect(fragment.sequenceNumber).toBe(k + 1);
+          expect(fragment.dataOffsetMatchesMdat).toBe(true);
+          expect(fragment.samples[0].sync).toBe(true);
+          if (expectedStart !== undefined) expect(fragment.baseDecodeTime).toBe(expectedStart);
+          expectedStart = fragment.baseDecodeTime + fragment.durationTicks;
+          // EXTINF is the segment's presentation span, within a frame of its decode span.
+          expect(Math.abs(segment.durationSec - fragment.durationTicks / init.timescale)).toBeLessThan(0.05);
+        }
+      }
+    }, 60_000);
+  }
+
+  it('the init segments carry the source codec configuration boxes under their own sample entry types', async () => {
+    const expectations: Array<[string, string, string, string]> = [
+      ['h264-bframes-25fps-aac48k-stereo.mp4', 'video', 'avc1', 'avcC'],
+      ['hevc-aac.mp4', 'video', 'hvc1', 'hvcC'],
+      ['h264-bframes-25fps-aac48k-stereo.mp4', 'audio', 'mp4a', 'esds'],
+      ['h264-ac3.mp4', 'audio', 'ac-3', 'dac3'],
+      ['h264-mp3.mp4', 'audio', 'mp4a', 'esds'],
+    ];
+    for (const [name, track, entryType, configType] of expectations) {
+      const init = inspectInit(await get(url(name, `${track}_init.mp4`)));
+      expect([name, init.entryType, init.entryChildren.includes(configType)]).toEqual([name, entryType, true]);
+      expect(init.brands).toContain('cmfc');
+    }
+  });
+
+  it('segments made in any order, each on its own, are byte-identical to those made in sequence', async () => {
+    const name = 'h264-bframes-25fps-aac48k-stereo.mp4';
+    const second = await startListeningDaemon({ segment_duration: 2 });
+    try {
+      await fs.copyFile(path.join(daemon.mediaRoot, name), path.join(second.mediaRoot, name));
+      for (const track of ['video', 'audio']) {
+        const uris = playlistSegments((await get(url(name, `${track}.m3u8`))).toString('utf8')).map((s) => s.uri);
+        const inSequence = [];
+        for (const uri of uris) inSequence.push(await get(url(name, uri)));
+        // The other daemon makes them backwards, then the middle one again after deleting it from its cache.
+        const backwards = new Map<string, Buffer>();
+        for (const uri of [...uris].reverse()) backwards.set(uri, await get(`${second.baseUrl}/i/${name}/cmaf/${uri}`));
+        uris.forEach((uri, k) => expect(backwards.get(uri)?.equals(inSequence[k])).toBe(true));
+        expect(uris.length).toBeGreaterThan(2);
+      }
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+});
