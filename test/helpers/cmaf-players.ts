@@ -1,0 +1,89 @@
+// hls.js, Shaka Player and dash.js in a blank Chromium page: play a presentation to its end and report what the player said.
+
+import { createRequire } from 'node:module';
+import type { Browser } from 'playwright-core';
+import { HLS_JS_PATH } from './browser.js';
+
+const require = createRequire(import.meta.url);
+const SHAKA_PATH = require.resolve('shaka-player/dist/shaka-player.compiled.js');
+/** dashjs resolves to its UMD bundle (dist/modern/umd/dash.all.min.js) under the `require` condition. */
+const DASHJS_PATH = require.resolve('dashjs');
+
+export type PlayerName = 'hls.js' | 'shaka' | 'dash.js';
+
+export interface PlayerRun {
+  readonly ended: boolean;
+  readonly currentTime: number;
+  readonly duration: number;
+  readonly totalVideoFrames: number;
+  /** The player's own error reports (fatal or not), as text. */
+  readonly playerErrors: string[];
+  /** console.error lines and uncaught exceptions of the page. */
+  readonly pageErrors: string[];
+}
+
+const SCRIPT: Record<PlayerName, string> = { 'hls.js': HLS_JS_PATH, shaka: SHAKA_PATH, 'dash.js': DASHJS_PATH };
+
+/** Starts the named player on `url` inside the page; errors go to window.playerErrors. */
+function startPlayer(player: PlayerName, url: string): void {
+  const w = window as unknown as Record<string, any>;
+  const video = document.getElementById('v') as HTMLVideoElement;
+  const errors: string[] = [];
+  w.playerErrors = errors;
+  if (player === 'hls.js') {
+    const hls = new w.Hls();
+    hls.on(w.Hls.Events.ERROR, (_event: unknown, data: { type: string; details: string; fatal: boolean; reason?: string }) => {
+      errors.push(`${data.fatal ? 'fatal ' : ''}${data.type} ${data.details} ${data.reason ?? ''}`.trim());
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+    hls.on(w.Hls.Events.MANIFEST_PARSED, () => void video.play());
+  } else if (player === 'shaka') {
+    w.shaka.polyfill.installAll();
+    const shaka = new w.shaka.Player();
+    shaka.addEventListener('error', (event: { detail: { code: number; severity: number } }) => errors.push(`shaka error ${event.detail.code} severity ${event.detail.severity}`));
+    shaka
+      .attach(video)
+      .then(() => shaka.load(url))
+      .then(() => video.play())
+      .catch((err: { code?: number; message?: string }) => errors.push(`shaka load ${err.code ?? err.message}`));
+  } else {
+    const dash = w.dashjs.MediaPlayer().create();
+    dash.on(w.dashjs.MediaPlayer.events.ERROR, (event: { error?: { code?: number; message?: string } }) => {
+      errors.push(`dash.js error ${event.error?.code} ${event.error?.message ?? ''}`.trim());
+    });
+    dash.initialize(video, url, true);
+  }
+}
+
+/** Plays `url` with `player` from the start to the end in a fresh context, at most `timeoutMs`. */
+export async function playWith(browser: Browser, player: PlayerName, url: string, timeoutMs = 60_000): Promise<PlayerRun> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
+  });
+  try {
+    await page.setContent('<!doctype html><html><body><video id="v" muted playsinline></video></body></html>');
+    await page.addScriptTag({ path: SCRIPT[player] });
+    await page.evaluate(`(${startPlayer.toString()})(${JSON.stringify(player)}, ${JSON.stringify(url)})`);
+    await page
+      .waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).ended, undefined, { timeout: timeoutMs })
+      .catch(() => undefined); // reported through `ended` below
+    const state = await page.evaluate(() => {
+      const video = document.getElementById('v') as HTMLVideoElement;
+      return {
+        ended: video.ended,
+        currentTime: video.currentTime,
+        duration: video.duration,
+        totalVideoFrames: video.getVideoPlaybackQuality().totalVideoFrames,
+        playerErrors: (window as unknown as { playerErrors: string[] }).playerErrors,
+      };
+    });
+    return { ...state, pageErrors };
+  } finally {
+    await context.close();
+  }
+}
