@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import { renditionCacheDir } from '../layout/cache-paths.js';
+import { CMAF_DIR } from '../layout/cmaf-files.js';
 import { deleteFileRows, filesUnder, generationsOf, renditionSummaries } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
 import { cacheFileAbs, diskBytes } from './paths.js';
@@ -24,8 +25,8 @@ export interface InvalidatedRendition {
   readonly packages: number;
 }
 
-/** Regular files directly in the rendition's folder (its playlist, segments, master playlist): names and sizes. */
-async function filesOnDisk(dir: string): Promise<{ name: string; bytes: number }[]> {
+/** Regular files directly in a folder: names and sizes. */
+async function filesIn(dir: string): Promise<{ name: string; bytes: number }[]> {
   let entries: string[];
   try {
     entries = await fs.readdir(dir);
@@ -39,6 +40,12 @@ async function filesOnDisk(dir: string): Promise<{ name: string; bytes: number }
     if (stat?.isFile()) files.push({ name, bytes: diskBytes(stat) });
   }
   return files;
+}
+
+/** The rendition's files (its playlist, segments, master playlist) and those of its CMAF folder (`cmaf/<name>`). */
+async function filesOnDisk(dir: string): Promise<{ name: string; bytes: number }[]> {
+  const cmaf = await filesIn(path.join(dir, CMAF_DIR));
+  return [...(await filesIn(dir)), ...cmaf.map((file) => ({ ...file, name: `${CMAF_DIR}/${file.name}` }))];
 }
 
 /**

@@ -37,19 +37,22 @@ function trackFacts(kind: CmafTrackKind, track: Track | undefined, plan: Segment
   return { kind, track, codecs: cmafCodecString(track), segments, shiftTicks: shiftTicks(track, plan), bitrates: bitrates(sized(track, segments)) };
 }
 
-/** Segment N of the variant is video segment N plus audio segment N, over the planned segment's duration. */
-function combinedBitrates(plan: SegmentPlan, tracks: readonly (CmafTrackFacts | undefined)[]): Bitrates {
-  const bytesByNumber = new Map<number, number>();
-  for (const facts of tracks) {
-    for (const segment of facts?.segments ?? []) bytesByNumber.set(segment.number, (bytesByNumber.get(segment.number) ?? 0) + segment.sizeBytes);
-  }
-  return bitrates(plan.segments.map((s) => ({ sizeBytes: bytesByNumber.get(s.number) ?? 0, durationSec: s.durationSec })));
+/**
+ * Segment N of the variant is video segment N plus audio segment N (what a player fetches together),
+ * over the duration the variant's own media playlist gives it: the video's (the audio's when there is no video).
+ */
+function combinedBitrates(lead: CmafTrackFacts, other: CmafTrackFacts | undefined): Bitrates {
+  const otherBytes = new Map((other?.segments ?? []).map((s) => [s.number, s.sizeBytes]));
+  return bitrates(
+    lead.segments.map((s) => ({ sizeBytes: s.sizeBytes + (otherBytes.get(s.number) ?? 0), durationSec: s.durationTicks / lead.track.timescale })),
+  );
 }
 
 export function describeCmafRendition(baseUri: string, movie: Movie, plan: SegmentPlan): CmafRendition {
   const video = trackFacts('video', movie.video, plan);
   const audio = trackFacts('audio', movie.audio, plan);
-  return { baseUri, movie, plan, ...(video ? { video } : {}), ...(audio ? { audio } : {}), combined: combinedBitrates(plan, [video, audio]) };
+  const lead = (video ?? audio) as CmafTrackFacts;
+  return { baseUri, movie, plan, ...(video ? { video } : {}), ...(audio ? { audio } : {}), combined: combinedBitrates(lead, video ? audio : undefined) };
 }
 
 /** Total presentation seconds of the rendition (the sum of its planned segments). */
