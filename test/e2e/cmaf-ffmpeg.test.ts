@@ -24,12 +24,25 @@ const SOURCES = [
   'h264-edit-list-cut.mp4',
 ];
 
+/** Made here rather than in the shared corpus: HEVC under the hev1 sample entry, with E-AC-3 audio. */
+const HEV1_EAC3 = 'hevc-hev1-eac3.mp4';
+
+async function makeHev1Eac3(out: string): Promise<void> {
+  await run('ffmpeg', [
+    '-nostdin', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4',
+    '-c:v', 'libx265', '-x265-params', 'keyint=25:min-keyint=25:scenecut=0:open-gop=0:log-level=none', '-tag:v', 'hev1',
+    '-c:a', 'eac3', '-b:a', '96k', out,
+  ]);
+}
+
 let daemon: ListeningDaemon;
 
 beforeAll(async () => {
   await makeMedia(SOURCES);
   daemon = await startListeningDaemon({ segment_duration: 2 });
   for (const name of SOURCES) await fs.copyFile(await mediaFile(name), path.join(daemon.mediaRoot, name));
+  await makeHev1Eac3(path.join(daemon.mediaRoot, HEV1_EAC3));
 }, 180_000);
 
 afterAll(async () => {
@@ -70,7 +83,7 @@ async function sourceVideoSamples(file: string): Promise<number> {
 }
 
 describe('CMAF presentations of real renditions', () => {
-  for (const name of SOURCES) {
+  for (const name of [...SOURCES, HEV1_EAC3]) {
     const hasVideo = !name.startsWith('audio-only');
     it(`ffmpeg decodes the fMP4 HLS and the DASH presentation of ${name} with no error${hasVideo ? " and the source's frame count" : ''}`, async () => {
       expect(await decodeErrors(url(name, 'master.m3u8'))).toBe('');
@@ -113,12 +126,17 @@ describe('CMAF presentations of real renditions', () => {
       ['h264-bframes-25fps-aac48k-stereo.mp4', 'audio', 'mp4a', 'esds'],
       ['h264-ac3.mp4', 'audio', 'ac-3', 'dac3'],
       ['h264-mp3.mp4', 'audio', 'mp4a', 'esds'],
+      [HEV1_EAC3, 'video', 'hev1', 'hvcC'],
+      [HEV1_EAC3, 'audio', 'ec-3', 'dec3'],
     ];
     for (const [name, track, entryType, configType] of expectations) {
       const init = inspectInit(await get(url(name, `${track}_init.mp4`)));
       expect([name, init.entryType, init.entryChildren.includes(configType)]).toEqual([name, entryType, true]);
       expect(init.brands).toContain('cmfc');
     }
+    // CODECS names the sample entry the init segment has: hev1, not the hvc1 the MP4 reader writes for TS.
+    const master = (await get(url(HEV1_EAC3, 'master.m3u8'))).toString('utf8');
+    expect(master).toMatch(/CODECS="hev1\.[^",]+,ec-3"/);
   });
 
   it('segments made in any order, each on its own, are byte-identical to those made in sequence', async () => {
