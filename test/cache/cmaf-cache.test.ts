@@ -91,3 +91,21 @@ describe('CMAF files in the cache', () => {
     }
   });
 });
+
+describe('CMAF masters of a rendition set', () => {
+  it('applies the b= filter to the CMAF master and the MPD as to the MPEG-TS master', async () => {
+    const daemon = inProcessDaemon({ segment_duration: 2 });
+    makeClip(path.join(daemon.mediaRoot, 'set/clip_lo.mp4'), { durationSec: 4, size: '320x180' });
+    makeClip(path.join(daemon.mediaRoot, 'set/clip_hi.mp4'), { durationSec: 4, size: '1280x720' });
+    const all = await (await daemon.request('/i/set/clip_,lo,hi,.mp4.csmil/cmaf/master.m3u8')).text();
+    expect(all.match(/#EXT-X-STREAM-INF/g)).toHaveLength(2);
+    const low = await (await daemon.request('/i/set/clip_,lo,hi,.mp4.csmil/cmaf/master.m3u8?b=1')).text();
+    expect(low.match(/#EXT-X-STREAM-INF/g)).toHaveLength(1);
+    expect(low).toContain('RESOLUTION=320x180');
+    expect(low).toContain('URI="../../clip_lo.mp4/cmaf/audio.m3u8"');
+    const mpd = await (await daemon.request('/i/set/clip_,lo,hi,.mp4.csmil/cmaf/manifest.mpd?b=1')).text();
+    expect(mpd.match(/<Representation /g)).toHaveLength(2);
+    expect(mpd).toContain('../../clip_lo.mp4/cmaf/video_$Number$.m4s');
+    expect(mpd).not.toContain('clip_hi');
+  });
+});
