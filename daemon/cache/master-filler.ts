@@ -73,6 +73,7 @@ export class MasterFiller {
     const format = masterFormatOf(req);
     const independentSegments = this.independent(usable);
     if (format === 'ts') return renderMasterPlaylist({ variants, independentSegments });
+    requireCmafPackager(this.deps.packager);
     const { publicBaseUrl, urlPrefix } = this.deps.config;
     const from = req.type === 'set' ? 'set' : 'rendition';
     const renditions = usable.map((m) => describeCmafRendition(cmafBaseUri({ publicBaseUrl, urlPrefix, sourceRel: m.src.relPath, from }), m.movie, m.plan));
