@@ -127,5 +127,10 @@ describe('CMAF playback in Chromium through nginx', () => {
     expect(mpd.headers.get('content-type')).toBe('application/dash+xml');
     expect(mpd.headers.get('cache-control')).toBe('public, max-age=60');
     expect(daemon.daemon.filler.stats.misses).toBe(missesBefore);
+    // The daemon counts nginx's hits from its access log, as for MPEG-TS files.
+    const deadline = Date.now() + 20_000;
+    const hitsOf = () => daemon.daemon.store.fileByPath('i/clip.mp4/cmaf/video_init.mp4')?.hits ?? 0;
+    while (hitsOf() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(hitsOf()).toBeGreaterThanOrEqual(2);
   });
 });
