@@ -1,6 +1,7 @@
 // A rendition's tracks as CMAF segments: each planned segment's sample range of one track → fragment fields and times (pure).
 
 import { CLOCK_90K_HZ } from '../clock.js';
+import { parseEsds } from '../mp4/esds.js';
 import type { Track } from '../mp4/types.js';
 import { decodeTicks, presentationTicks } from '../plan/timeline.js';
 import type { PlannedSegment, SampleRange, SegmentPlan } from '../plan/types.js';
@@ -84,9 +85,15 @@ export function trackSegmentFacts(track: Track, kind: CmafTrackKind, plan: Segme
 /**
  * RFC 6381 codec string as the init segment's sample entry names it: the MP4 reader writes avc1/hvc1,
  * but an avc3 or hev1 track (parameter sets in band) must be announced under its own four-character code.
+ * MP3 in an mp4a entry is named by its esds objectTypeIndication (`mp4a.6B`, MPEG-1 audio; `mp4a.69`,
+ * MPEG-2), as MSE implementations expect for MP4, rather than the `mp4a.40.34` HLS uses for MPEG-TS.
  */
 export function cmafCodecString(track: Track): string {
   const entry = track.configBox.entryType;
   if (track.kind === 'video' && /^(avc|hvc|hev)/.test(entry)) return entry + track.codecString.slice(4);
+  if (track.kind === 'audio' && track.codec === 'mp3' && track.configBox.type === 'esds') {
+    const { objectTypeIndication } = parseEsds({ type: 'esds', path: 'esds', payload: track.configBox.payload });
+    return `mp4a.${objectTypeIndication.toString(16).toUpperCase()}`;
+  }
   return track.codecString;
 }

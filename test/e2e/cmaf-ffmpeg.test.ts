@@ -137,6 +137,8 @@ describe('CMAF presentations of real renditions', () => {
     // CODECS names the sample entry the init segment has: hev1, not the hvc1 the MP4 reader writes for TS.
     const master = (await get(url(HEV1_EAC3, 'master.m3u8'))).toString('utf8');
     expect(master).toMatch(/CODECS="hev1\.[^",]+,ec-3"/);
+    // MP3 by the esds objectTypeIndication of its init segment (MPEG-1 audio).
+    expect((await get(url('h264-mp3.mp4', 'master.m3u8'))).toString('utf8')).toMatch(/CODECS="avc1\.[^",]+,mp4a\.6B"/);
   });
 
   it('segments made in any order, each on its own, are byte-identical to those made in sequence', async () => {
