@@ -9,6 +9,7 @@ import { makeMedia, mediaFile, removeMediaDir } from '../helpers/corpus.js';
 import { inspectFragment, inspectInit } from '../helpers/fmp4-inspector.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
 import { playlistSegments } from '../helpers/media.js';
+import { inspectTs } from '../helpers/ts-inspector.js';
 
 const run = promisify(execFile);
 
@@ -139,6 +140,29 @@ describe('CMAF presentations of real renditions', () => {
     expect(master).toMatch(/CODECS="hev1\.[^",]+,ec-3"/);
     // MP3 by the esds objectTypeIndication of its init segment (MPEG-1 audio).
     expect((await get(url('h264-mp3.mp4', 'master.m3u8'))).toString('utf8')).toMatch(/CODECS="avc1\.[^",]+,mp4a\.6B"/);
+  });
+
+  it('CMAF segment N holds the samples of MPEG-TS segment N, on the same timeline', async () => {
+    const name = 'h264-bframes-25fps-aac48k-stereo.mp4';
+    const timescales = { video: inspectInit(await get(url(name, 'video_init.mp4'))).timescale, audio: inspectInit(await get(url(name, 'audio_init.mp4'))).timescale };
+    const tsPlaylist = (await get(`${daemon.baseUrl}/i/${name}/index_0_av.m3u8`)).toString('utf8');
+    const segmentCount = playlistSegments(tsPlaylist).length;
+    expect(segmentCount).toBeGreaterThan(2);
+    for (let n = 1; n <= segmentCount; n++) {
+      const ts = inspectTs(await get(`${daemon.baseUrl}/i/${name}/segment${n}_0_av.ts`));
+      const videoPid = ts.pmt?.streams.find((s) => s.streamType === 0x1b)?.pid as number;
+      const audioPid = ts.pmt?.streams.find((s) => s.streamType === 0x0f)?.pid as number;
+      const video = inspectFragment(await get(url(name, `video_${n}.m4s`)));
+      const audio = inspectFragment(await get(url(name, `audio_${n}.m4s`)));
+      const videoPes = ts.pes.get(videoPid) ?? [];
+      expect(video.samples.length).toBe(videoPes.length);
+      expect(audio.samples.length).toBe((ts.adtsFrames.get(audioPid) ?? []).length);
+      // The same decode time at 90 kHz, to the rounding of one tick.
+      const firstDts90k = videoPes[0].dts ?? videoPes[0].pts ?? NaN;
+      expect(Math.abs((video.baseDecodeTime * 90_000) / timescales.video - firstDts90k)).toBeLessThanOrEqual(1);
+      const firstAudioPts90k = ts.pes.get(audioPid)?.[0].pts ?? NaN;
+      expect(Math.abs((audio.baseDecodeTime * 90_000) / timescales.audio - firstAudioPts90k)).toBeLessThanOrEqual(1);
+    }
   });
 
   it('segments made in any order, each on its own, are byte-identical to those made in sequence', async () => {
