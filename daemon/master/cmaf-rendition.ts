@@ -55,9 +55,10 @@ export function describeCmafRendition(baseUri: string, movie: Movie, plan: Segme
   return { baseUri, movie, plan, ...(video ? { video } : {}), ...(audio ? { audio } : {}), combined: combinedBitrates(lead, video ? audio : undefined) };
 }
 
-/** Total presentation seconds of the rendition (the sum of its planned segments). */
-export function renditionDurationSec(rendition: CmafRendition): number {
-  return rendition.plan.segments.reduce((sum, s) => sum + s.durationSec, 0);
+/** Where the rendition's presentation ends on the movie timeline (time 0 is the movie's start after its edit lists). */
+export function renditionEndSec(rendition: CmafRendition): number {
+  const last = rendition.plan.segments[rendition.plan.segments.length - 1];
+  return last ? last.startSec + last.durationSec : 0;
 }
 
 /** Frame rate as an exact fraction of the track's timescale over its median sample duration: `25`, `30000/1001`. */

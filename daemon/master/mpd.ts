@@ -3,7 +3,7 @@
 import { cmafInitName, cmafSegmentTemplate, type CmafTrack } from '../layout/cmaf-files.js';
 import type { CmafSegmentFacts } from '../fmp4/track-segments.js';
 import { targetDurationSec } from '../plan/playlist.js';
-import { frameRateFraction, renditionDurationSec, type CmafRendition, type CmafTrackFacts } from './cmaf-rendition.js';
+import { frameRateFraction, renditionEndSec, type CmafRendition, type CmafTrackFacts } from './cmaf-rendition.js';
 
 export const DASH_LIVE_PROFILE = 'urn:mpeg:dash:profile:isoff-live:2011';
 /** ISO/IEC 23009-1 §5.8.5.4: the channel count as a plain number (23003-3). */
@@ -52,14 +52,15 @@ function timeline(segments: readonly CmafSegmentFacts[]): string[] {
 
 function representation(rendition: CmafRendition, facts: CmafTrackFacts, id: string): string[] {
   const { track } = facts;
-  const startSec = rendition.plan.segments[0]?.startSec ?? 0;
   const head: Record<string, string | number | undefined> = { id, bandwidth: facts.bitrates.peakBps, codecs: facts.codecs };
   if (track.kind === 'video') Object.assign(head, { width: track.width, height: track.height, frameRate: frameRateFraction(track) });
   if (track.kind === 'audio') head.audioSamplingRate = track.sampleRate;
   const base = escapeTemplate(rendition.baseUri);
   const template = {
     timescale: track.timescale,
-    presentationTimeOffset: facts.shiftTicks + Math.round(startSec * track.timescale),
+    // Period time 0 is the movie's time 0 after its edit lists: what an edit trims before it (AAC
+    // priming, B-frame delay) falls before the period and players cut it off, as the edit list asks.
+    presentationTimeOffset: facts.shiftTicks,
     initialization: base + cmafInitName(facts.kind),
     media: base + cmafSegmentTemplate(facts.kind),
     startNumber: facts.segments[0]?.number ?? 1,
@@ -99,7 +100,7 @@ function minBufferSec(renditions: readonly CmafRendition[]): number {
 
 export function renderMpd(options: MpdOptions): string {
   const { renditions } = options;
-  const durationSec = Math.max(...renditions.map(renditionDurationSec));
+  const durationSec = Math.max(...renditions.map(renditionEndSec));
   const mpd = {
     xmlns: 'urn:mpeg:dash:schema:mpd:2011',
     profiles: DASH_LIVE_PROFILE,

@@ -47,7 +47,7 @@ function unexpected(errors: readonly string[]): string[] {
 function expectPlayedToTheEnd(run: PlayerRun, sourceSec: number, fps: number): void {
   expect(unexpected(run.playerErrors)).toEqual([]);
   expect(run.pageErrors).toEqual([]);
-  expect(run.ended).toBe(true);
+  expect(run.ended, `stopped at ${run.currentTime} of ${run.duration}, buffered ${run.buffered}`).toBe(true);
   expect(Math.abs(run.duration - sourceSec)).toBeLessThan(0.15);
   expect(run.currentTime).toBeGreaterThanOrEqual(run.duration - 0.1);
   expect(run.totalVideoFrames).toBeGreaterThanOrEqual(Math.floor(sourceSec * fps * 0.9));

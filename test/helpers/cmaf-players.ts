@@ -16,6 +16,8 @@ export interface PlayerRun {
   readonly currentTime: number;
   readonly duration: number;
   readonly totalVideoFrames: number;
+  /** The video element's buffered ranges and readyState at the end, for a failure's message. */
+  readonly buffered: string;
   /** The player's own error reports (fatal or not), as text. */
   readonly playerErrors: string[];
   /** console.error lines and uncaught exceptions of the page. */
@@ -79,6 +81,7 @@ export async function playWith(browser: Browser, player: PlayerName, url: string
         currentTime: video.currentTime,
         duration: video.duration,
         totalVideoFrames: video.getVideoPlaybackQuality().totalVideoFrames,
+        buffered: `${Array.from({ length: video.buffered.length }, (_, i) => `${video.buffered.start(i).toFixed(3)}-${video.buffered.end(i).toFixed(3)}`).join(' ')} readyState ${video.readyState} paused ${video.paused}`,
         playerErrors: (window as unknown as { playerErrors: string[] }).playerErrors,
       };
     });
