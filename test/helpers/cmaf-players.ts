@@ -12,6 +12,7 @@ const DASHJS_PATH = require.resolve('dashjs');
 export type PlayerName = 'hls.js' | 'shaka' | 'dash.js';
 
 export interface PlayerRun {
+  /** The element ended, or the player said it played to the end (dash.js PLAYBACK_ENDED). */
   readonly ended: boolean;
   readonly currentTime: number;
   readonly duration: number;
@@ -51,6 +52,11 @@ function startPlayer(player: PlayerName, url: string): void {
       .catch((err: { code?: number; message?: string }) => errors.push(`shaka load ${err.code ?? err.message}`));
   } else {
     const dash = w.dashjs.MediaPlayer().create();
+    // dash.js may reach the end and pause the element itself before MediaSource.endOfStream() has
+    // made the element's own `ended` true (seen on a loaded machine): its end event counts too.
+    dash.on(w.dashjs.MediaPlayer.events.PLAYBACK_ENDED, () => {
+      w.playerEnded = true;
+    });
     dash.on(w.dashjs.MediaPlayer.events.ERROR, (event: { error?: { code?: number; message?: string } }) => {
       errors.push(`dash.js error ${event.error?.code} ${event.error?.message ?? ''}`.trim());
     });
@@ -72,12 +78,12 @@ export async function playWith(browser: Browser, player: PlayerName, url: string
     await page.addScriptTag({ path: SCRIPT[player] });
     await page.evaluate(`(${startPlayer.toString()})(${JSON.stringify(player)}, ${JSON.stringify(url)})`);
     await page
-      .waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).ended, undefined, { timeout: timeoutMs })
+      .waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).ended || (window as unknown as { playerEnded?: boolean }).playerEnded === true, undefined, { timeout: timeoutMs })
       .catch(() => undefined); // reported through `ended` below
     const state = await page.evaluate(() => {
       const video = document.getElementById('v') as HTMLVideoElement;
       return {
-        ended: video.ended,
+        ended: video.ended || (window as unknown as { playerEnded?: boolean }).playerEnded === true,
         currentTime: video.currentTime,
         duration: video.duration,
         totalVideoFrames: video.getVideoPlaybackQuality().totalVideoFrames,
