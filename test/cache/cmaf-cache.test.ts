@@ -109,3 +109,18 @@ describe('CMAF masters of a rendition set', () => {
     expect(mpd).not.toContain('clip_hi');
   });
 });
+
+describe('CMAF URIs with public_base_url', () => {
+  it('writes absolute URIs into the CMAF master, the media playlists and the MPD', async () => {
+    const daemon = daemonWithClip({ public_base_url: 'https://media.example.org' });
+    const base = 'https://media.example.org/i/clip.mp4/cmaf/';
+    const master = (await body(daemon, '/i/clip.mp4/cmaf/master.m3u8')).toString('utf8');
+    expect(master).toContain(`URI="${base}audio.m3u8"`);
+    expect(master).toContain(`\n${base}video.m3u8\n`);
+    const video = (await body(daemon, '/i/clip.mp4/cmaf/video.m3u8')).toString('utf8');
+    expect(video).toContain(`#EXT-X-MAP:URI="${base}video_init.mp4"`);
+    expect(video).toContain(`\n${base}video_1.m4s\n`);
+    const mpd = (await body(daemon, '/i/clip.mp4/cmaf/manifest.mpd')).toString('utf8');
+    expect(mpd).toContain(`initialization="${base}audio_init.mp4" media="${base}audio_$Number$.m4s"`);
+  });
+});
