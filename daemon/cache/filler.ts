@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
 import { renditionCacheDir, renditionFilePath } from '../layout/cache-paths.js';
-import { segmentFileName } from '../layout/rendition-files.js';
+import { isCmafFile } from '../layout/cmaf-files.js';
+import { fileKindOf, segmentFileName } from '../layout/rendition-files.js';
 import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../layout/requests.js';
 import { renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
@@ -14,11 +15,12 @@ import type { ParsePool } from '../packagers/builtin/parse-pool.js';
 import { createMoviePlanner } from '../packagers/index.js';
 import type { MoviePlanner, Packager, SegmentList, SegmentPackager } from '../packagers/packager.js';
 import { renderMediaPlaylist } from '../plan/playlist.js';
-import { withOpenSource } from '../source/open-source.js';
+import { withOpenSource, type OpenSource } from '../source/open-source.js';
 import { resolveSource, type SourceFile } from '../source/resolve.js';
 import { fileGenerationKey, packageGenerationKey } from '../store/generation-keys.js';
 import { isSamePackage, type NewCacheFile, type PackageRow, type Store } from '../store/store.js';
 import { claimPackage, publishGeneration, retryIfStale } from './generation-publish.js';
+import { cmafFileBytes, requireCmafPackager } from './cmaf-filler.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
 import type { FillResult } from './fill-result.js';
@@ -128,6 +130,7 @@ export class CacheFiller {
 
   private async fillRenditionFile(req: RenditionRequest): Promise<FillResult> {
     const { config, store, packager } = this.deps;
+    if (isCmafFile(req.file)) requireCmafPackager(packager);
     const src = await resolveSource(config.mediaRoot, req.sourceRel);
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
     const result = (generated: boolean): FillResult => ({ cachePath: req.cachePath, absPath, contentType: contentTypeOf(req.cachePath), generated });
@@ -280,18 +283,22 @@ export class CacheFiller {
       const list = await packager.plan(src);
       const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
       const pkg = await claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
-      let data: Uint8Array | string;
-      if (req.file.kind === 'segment') {
-        if (req.file.n > list.durationsSec.length) {
-          throw new CasterpakError('NOT_FOUND', 'no such segment', { n: req.file.n, segments: list.durationsSec.length });
-        }
-        data = await packager.segment(src, req.file.n, signal);
-      } else {
-        data = this.playlistText(src, list);
-      }
+      const data = await this.fileBytes(packager, src, req.file, list, signal);
       const prepared = await prepareBytes(config.cacheDir, req.cachePath, data);
       await this.deps.beforePublish?.(req.cachePath);
-      return this.publishInPackage(pkg, [prepared], () => (req.file.kind === 'segment' ? 'segment' : 'playlist'));
+      return this.publishInPackage(pkg, [prepared], () => fileKindOf(req.cachePath));
     }));
+  }
+
+  /** What one file of a rendition holds: a TS segment, the media playlist, or a CMAF file. */
+  private async fileBytes(packager: SegmentPackager, src: OpenSource, file: RenditionRequest['file'], list: SegmentList, signal: AbortSignal): Promise<Uint8Array | string> {
+    if (isCmafFile(file) && file.kind !== 'cmaf-master' && file.kind !== 'cmaf-mpd') {
+      return cmafFileBytes({ config: this.deps.config, cmaf: requireCmafPackager(packager), src, file, signal });
+    }
+    if (file.kind === 'segment') {
+      if (file.n > list.durationsSec.length) throw new CasterpakError('NOT_FOUND', 'no such segment', { n: file.n, segments: list.durationsSec.length });
+      return packager.segment(src, file.n, signal);
+    }
+    return this.playlistText(src, list);
   }
 }

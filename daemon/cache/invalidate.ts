@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError, isCasterpakError } from '../errors.js';
 import { renditionCacheDir } from '../layout/cache-paths.js';
+import { CMAF_DIR } from '../layout/cmaf-files.js';
 import { deleteFileRows, filesUnder, generationsOf, renditionSummaries } from '../store/operator-queries.js';
 import type { Store } from '../store/store.js';
 import { cacheFileAbs, checkCacheFolders, diskBytes } from './paths.js';
@@ -25,10 +26,10 @@ export interface InvalidatedRendition {
 }
 
 /**
- * Regular files directly in the rendition's folder (its playlist, segments, master playlist): names and sizes.
- * A folder on the way that is a symbolic link is not followed: what it points at is not the cache's.
+ * Regular files directly in a cache folder: names and sizes. A folder on the way that is a symbolic link is
+ * not followed: what it points at is not the cache's.
  */
-async function filesOnDisk(cacheDir: string, dirRel: string): Promise<{ name: string; bytes: number }[]> {
+async function filesIn(cacheDir: string, dirRel: string): Promise<{ name: string; bytes: number }[]> {
   try {
     if (checkCacheFolders(cacheDir, dirRel) === 'missing') return [];
   } catch (err) {
@@ -49,6 +50,12 @@ async function filesOnDisk(cacheDir: string, dirRel: string): Promise<{ name: st
     if (stat?.isFile()) files.push({ name, bytes: diskBytes(stat) });
   }
   return files;
+}
+
+/** The rendition's files (its playlist, segments, master playlist) and those of its CMAF folder (`cmaf/<name>`). */
+async function filesOnDisk(cacheDir: string, dirRel: string): Promise<{ name: string; bytes: number }[]> {
+  const cmaf = await filesIn(cacheDir, `${dirRel.replace(/\/+$/, '')}/${CMAF_DIR}`);
+  return [...(await filesIn(cacheDir, dirRel)), ...cmaf.map((file) => ({ ...file, name: `${CMAF_DIR}/${file.name}` }))];
 }
 
 /**

@@ -5,16 +5,20 @@ import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
 import { renditionCacheDir } from '../layout/cache-paths.js';
 import { IFRAME_PLAYLIST_NAME, MEDIA_PLAYLIST_NAME } from '../layout/rendition-files.js';
-import type { MasterRequest } from '../layout/requests.js';
-import { renditionBaseUri } from '../layout/uris.js';
+import { masterFormatOf, type MasterRequest } from '../layout/requests.js';
+import { cmafBaseUri, renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
 import { applyBitrateFilter, type BitrateTerm } from '../master/bitrate-filter.js';
+import { renderCmafMaster } from '../master/cmaf-hls.js';
+import { describeCmafRendition } from '../master/cmaf-rendition.js';
 import { renderMasterPlaylist, type MasterVariant } from '../master/master-playlist.js';
+import { renderMpd } from '../master/mpd.js';
 import { variantFacts, type VariantFacts } from '../master/variant.js';
 import { BoundedLru } from '../packagers/builtin/lru.js';
 import { sourceKey } from '../packagers/builtin/parsed-sources.js';
 import type { MoviePlanner, Packager } from '../packagers/packager.js';
 import type { PackageRow, Store } from '../store/store.js';
+import { requireCmafPackager } from './cmaf-filler.js';
 import type { FillResult } from './fill-result.js';
 import { claimPackage, publishGeneration } from './generation-publish.js';
 import { loadMembers, memberRecord, membersUnchanged, noUsableMember, type LoadedMember } from './master-members.js';
@@ -92,7 +96,19 @@ export class MasterFiller {
     const { variants, usable } = await this.describe(req);
     const keep = applyBitrateFilter(terms, variants.map((v) => v.facts.mediaBps));
     if (keep.length === 0) throw new CasterpakError('NOT_FOUND', 'no rendition matches the b= filter', { cachePath: req.cachePath });
-    return renderMasterPlaylist({ variants: keep.map((i) => variants[i]), independentSegments: this.independent(usable) });
+    return this.render(req, keep.map((i) => usable[i]), keep.map((i) => variants[i]));
+  }
+
+  /** The text of the master as the request's format asks: the MPEG-TS master, the CMAF HLS master or the DASH MPD. */
+  private render(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[]): string {
+    const format = masterFormatOf(req);
+    const independentSegments = this.independent(usable);
+    if (format === 'ts') return renderMasterPlaylist({ variants, independentSegments });
+    requireCmafPackager(this.deps.packager);
+    const { publicBaseUrl, urlPrefix } = this.deps.config;
+    const from = req.type === 'set' ? 'set' : 'rendition';
+    const renditions = usable.map((m) => describeCmafRendition(cmafBaseUri({ publicBaseUrl, urlPrefix, sourceRel: m.src.relPath, from }), m.movie, m.plan));
+    return format === 'cmaf-hls' ? renderCmafMaster({ renditions, independentSegments }) : renderMpd({ renditions, independentSegments });
   }
 
   private async describe(req: MasterRequest): Promise<DescribedSet> {
@@ -131,8 +147,9 @@ export class MasterFiller {
   /** Writes and records the master; returns its text instead when a rendition is missing (nothing cached then). */
   private async build(req: MasterRequest): Promise<string | undefined> {
     const { config, store, packager } = this.deps;
+    if (masterFormatOf(req) !== 'ts') requireCmafPackager(packager);
     const { members, usable, variants } = await this.describe(req);
-    const text = renderMasterPlaylist({ variants, independentSegments: this.independent(usable) });
+    const text = this.render(req, usable, variants);
     if (members.some((m) => m.state === 'missing')) {
       // A master cached before the rendition went away would go on answering as a hit: it goes.
       await unlinkCacheFiles(config.cacheDir, [req.cachePath]);

@@ -66,6 +66,10 @@ export function xAccelRedirectUri(internalPrefix: string, cachePath: string): st
 const CONTENT_TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
   '.ts': 'video/mp2t',
+  // CMAF: init (.mp4) and media (.m4s) segments, and the DASH MPD.
+  '.mp4': 'video/mp4',
+  '.m4s': 'video/mp4',
+  '.mpd': 'application/dash+xml',
 };
 
 export function contentTypeOf(cachePath: string): string {

@@ -2,6 +2,7 @@
 
 import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../errors.js';
+import { cmafFile, type CmafTrack } from '../layout/cmaf-files.js';
 import { renditionRequest } from '../layout/requests.js';
 import type { Store } from '../store/store.js';
 import type { FillResult } from './fill-result.js';
@@ -13,6 +14,8 @@ export interface WarmDeps {
   readonly urlPrefix: string;
   /** Segments filled at once; the filler's own bound (max_concurrent_packaging) still applies. */
   readonly concurrency: number;
+  /** Also the CMAF files: media playlists, init segments and every media segment of each track (builtin packager). */
+  readonly cmaf?: boolean;
 }
 
 export interface WarmedRendition {
@@ -82,8 +85,38 @@ export async function warmRendition(deps: WarmDeps, sourceRel: string, onProgres
       done += 1;
       onProgress(done, segments + 1);
     });
-    return { sourceRel, files: segments + 1, packaged, packagedBytes };
+    const cmafFiles = deps.cmaf ? await warmCmaf(deps, sourceRel) : 0;
+    return { sourceRel, files: segments + 1 + cmafFiles, packaged, packagedBytes };
   } finally {
     stop();
   }
+}
+
+/** A CMAF media playlist, or undefined when the rendition has no such track. */
+async function cmafPlaylist(deps: WarmDeps, sourceRel: string, track: CmafTrack): Promise<string | undefined> {
+  try {
+    const filled = await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind: 'cmaf-playlist', track }));
+    return await fs.readFile(filled.absPath, 'utf8');
+  } catch (err) {
+    if (err instanceof CasterpakError && err.code === 'NOT_FOUND' && err.message.includes(`no ${track} track`)) return undefined;
+    throw err;
+  }
+}
+
+/** The CMAF master and MPD, each track's CMAF playlist, init segment and every media segment it lists; returns how many files that is. */
+async function warmCmaf(deps: WarmDeps, sourceRel: string): Promise<number> {
+  for (const kind of ['cmaf-master', 'cmaf-mpd'] as const) await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind }));
+  let files = 2;
+  for (const track of ['video', 'audio'] as const) {
+    const playlist = await cmafPlaylist(deps, sourceRel, track);
+    if (playlist === undefined) continue;
+    const names = playlist.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    const segments = names.map((line) => cmafFile(line.slice(line.lastIndexOf('/') + 1))).filter((file) => file?.kind === 'cmaf-segment');
+    await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind: 'cmaf-init', track }));
+    await pool(segments.length, deps.concurrency, async (i) => {
+      await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, segments[i]!));
+    });
+    files += 2 + segments.length;
+  }
+  return files;
 }

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
 import { decodeSegments } from '../http/request-path.js';
 import { renditionFile } from '../layout/rendition-files.js';
+import { CMAF_DIR, cmafFile } from '../layout/cmaf-files.js';
 import { hasSourceExtension } from '../layout/sources.js';
 
 /** One command-line path and the rendition it names. */
@@ -63,7 +64,8 @@ export async function sourceRelOf(arg: string, config: Config): Promise<string> 
     } catch (err) {
       throw badArg(arg, (err as Error).message);
     }
-    if (segments.length > 1 && renditionFile(segments[segments.length - 1])) segments.pop();
+    if (segments.length > 2 && segments[segments.length - 2] === CMAF_DIR && cmafFile(segments[segments.length - 1])) segments.splice(-2);
+    else if (segments.length > 1 && renditionFile(segments[segments.length - 1])) segments.pop();
     if (segments.length === 0) throw badArg(arg, 'names no rendition');
     return segments.join('/');
   }

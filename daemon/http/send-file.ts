@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
  * keeps its URLs, so segments get the playlists' bounded lifetime, never `immutable`.
  */
 export function cacheControlFor(contentType: string): string {
-  return contentType === 'video/mp2t' ? SEGMENT_CACHE_CONTROL : PLAYLIST_CACHE_CONTROL;
+  return contentType === 'video/mp2t' || contentType === 'video/mp4' ? SEGMENT_CACHE_CONTROL : PLAYLIST_CACHE_CONTROL;
 }
 
 const SEGMENT_CACHE_CONTROL = 'public, max-age=60';

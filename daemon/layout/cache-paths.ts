@@ -4,6 +4,7 @@
 // the URL's own path below cache_dir, so the URL and the cache tree have one layout.
 
 import path from 'node:path';
+import { CMAF_DIR } from './cmaf-files.js';
 import { fileNameOf, type RenditionFile } from './rendition-files.js';
 
 /** `/i/` → `i`: the cache's own tree; nothing outside it is ever adopted or removed. */
@@ -23,10 +24,12 @@ export function renditionFilePath(urlPrefix: string, sourceRel: string, file: Re
 
 /**
  * `i/dir/clip.mp4/segment1_0_av.ts` → `dir/clip.mp4`: the folder a cache file lies in, below the prefix,
- * which is the rendition's source path when the file belongs to a rendition.
+ * which is the rendition's source path when the file belongs to a rendition. A CMAF file lies one
+ * folder deeper (`i/dir/clip.mp4/cmaf/video_1.m4s`) and belongs to the same rendition.
  */
 export function sourceOfCachePath(cachePath: string, urlPrefix: string): string {
-  return path.posix.dirname(cachePath.slice(prefixDir(urlPrefix).length + 1));
+  const dir = path.posix.dirname(cachePath.slice(prefixDir(urlPrefix).length + 1));
+  return dir.endsWith(`/${CMAF_DIR}`) ? dir.slice(0, -CMAF_DIR.length - 1) : dir;
 }
 
 /**

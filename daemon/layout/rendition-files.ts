@@ -4,6 +4,7 @@
 // format (fMP4 files in a folder of their own beside the MPEG-TS ones) adds its names and kinds here.
 
 import path from 'node:path';
+import { CMAF_DIR, MPD_NAME, cmafFileName, type CmafFile } from './cmaf-files.js';
 
 /** `segment<N>_0_av.ts`, the Akamai MSOD segment name, N from 1. */
 export function segmentFileName(n: number): string {
@@ -22,7 +23,8 @@ export type RenditionFile =
   | { kind: 'media-playlist' }
   | { kind: 'segment'; n: number }
   | { kind: 'master' }
-  | { kind: 'iframe-playlist' };
+  | { kind: 'iframe-playlist' }
+  | CmafFile;
 
 export function fileNameOf(file: RenditionFile): string {
   switch (file.kind) {
@@ -34,6 +36,8 @@ export function fileNameOf(file: RenditionFile): string {
       return IFRAME_PLAYLIST_NAME;
     case 'media-playlist':
       return MEDIA_PLAYLIST_NAME;
+    default:
+      return `${CMAF_DIR}/${cmafFileName(file)}`;
   }
 }
 
@@ -51,6 +55,6 @@ export type FileKind = 'playlist' | 'segment' | 'master';
 /** The kind of any file found in the cache tree, ours by name or not (a file adopted by prune). */
 export function fileKindOf(cachePath: string): FileKind {
   const name = path.posix.basename(cachePath);
-  if (name === MASTER_NAME) return 'master';
+  if (name === MASTER_NAME || name === MPD_NAME) return 'master';
   return name.endsWith('.m3u8') ? 'playlist' : 'segment';
 }

@@ -2,6 +2,7 @@
 
 import { renditionFilePath } from './cache-paths.js';
 import { parseCsmil } from './csmil.js';
+import { CMAF_DIR, cmafFile } from './cmaf-files.js';
 import { MASTER_NAME, renditionFile, type RenditionFile } from './rendition-files.js';
 import { hasSourceExtension } from './sources.js';
 
@@ -21,15 +22,26 @@ export interface RenditionSetRequest {
   readonly sourceRels: readonly string[];
   /** Where the master lives below cache_dir (decoded URL path without the leading slash). */
   readonly cachePath: string;
+  /** The set's CMAF presentations (`<set>.csmil/cmaf/master.m3u8`, `.../cmaf/manifest.mpd`); absent for the MPEG-TS master. */
+  readonly format?: 'cmaf-hls' | 'cmaf-dash';
 }
 
 export type ParsedRequest = RenditionRequest | RenditionSetRequest;
 
-/** Every request that is answered with a master playlist. */
-export type MasterRequest = RenditionSetRequest | (RenditionRequest & { readonly file: { kind: 'master' } });
+/** Every request that is answered with a master playlist or a DASH MPD. */
+export type MasterRequest = RenditionSetRequest | (RenditionRequest & { readonly file: { kind: 'master' | 'cmaf-master' | 'cmaf-mpd' } });
 
 export function isMasterRequest(req: ParsedRequest): req is MasterRequest {
-  return req.type === 'set' || req.file.kind === 'master';
+  return req.type === 'set' || req.file.kind === 'master' || req.file.kind === 'cmaf-master' || req.file.kind === 'cmaf-mpd';
+}
+
+/** What a master request answers with: the MPEG-TS master, the CMAF HLS master or the DASH MPD. */
+export type MasterFormat = 'ts' | 'cmaf-hls' | 'cmaf-dash';
+
+export function masterFormatOf(req: MasterRequest): MasterFormat {
+  if (req.type === 'set') return req.format ?? 'ts';
+  if (req.file.kind === 'cmaf-master') return 'cmaf-hls';
+  return req.file.kind === 'cmaf-mpd' ? 'cmaf-dash' : 'ts';
 }
 
 /** The request for one file of a rendition, as parseRequestPath would return it (for `casterpakd warm`). */
@@ -45,6 +57,9 @@ export function requestOfSegments(segments: readonly string[], urlPrefix: string
   const prefixSegments = urlPrefix.split('/').filter(Boolean);
   const underPrefix = prefixSegments.every((p, i) => segments[i] === p);
   if (!underPrefix || segments.length < prefixSegments.length + 2) return undefined;
+  if (segments.length >= prefixSegments.length + 3 && segments[segments.length - 2] === CMAF_DIR) {
+    return cmafRequest(segments, prefixSegments.length);
+  }
   const sourceSegments = segments.slice(prefixSegments.length, -1);
   const fileName = segments[segments.length - 1];
   const container = sourceSegments[sourceSegments.length - 1];
@@ -62,4 +77,25 @@ export function requestOfSegments(segments: readonly string[], urlPrefix: string
     file,
     cachePath: segments.join('/'),
   };
+}
+
+/** `<rel>.mp4/cmaf/<name>` or `<set>.csmil/cmaf/{master.m3u8,manifest.mpd}`. */
+function cmafRequest(segments: readonly string[], prefixLength: number): ParsedRequest | undefined {
+  const file = cmafFile(segments[segments.length - 1]);
+  if (!file) return undefined;
+  const sourceSegments = segments.slice(prefixLength, -2);
+  const container = sourceSegments[sourceSegments.length - 1];
+  const isMaster = file.kind === 'cmaf-master' || file.kind === 'cmaf-mpd';
+  const set = isMaster ? parseCsmil(container, hasSourceExtension) : undefined;
+  if (set) {
+    const dir = sourceSegments.slice(0, -1);
+    return {
+      type: 'set',
+      sourceRels: set.fileNames.map((name) => [...dir, name].join('/')),
+      cachePath: segments.join('/'),
+      format: file.kind === 'cmaf-master' ? 'cmaf-hls' : 'cmaf-dash',
+    };
+  }
+  if (!hasSourceExtension(container)) return undefined;
+  return { type: 'rendition', sourceRel: sourceSegments.join('/'), file, cachePath: segments.join('/') };
 }

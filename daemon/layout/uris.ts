@@ -31,3 +31,15 @@ export function renditionBaseUri(options: RenditionUriOptions): string {
   const name = options.sourceRel.slice(options.sourceRel.lastIndexOf('/') + 1);
   return `../${encodeURIComponent(name)}/`;
 }
+
+/**
+ * The text written before a CMAF file name of the rendition (`video.m3u8`, `video_1.m4s`). A
+ * rendition's own CMAF master lies in its `cmaf/` folder beside them; a set's lies in
+ * `<set>.csmil/cmaf/`, two levels below the renditions' folder: `../../clip_360p.mp4/cmaf/`.
+ */
+export function cmafBaseUri(options: RenditionUriOptions): string {
+  if (options.publicBaseUrl !== '') return `${renditionBaseUri(options)}cmaf/`;
+  if (options.from === 'rendition') return '';
+  const name = options.sourceRel.slice(options.sourceRel.lastIndexOf('/') + 1);
+  return `../../${encodeURIComponent(name)}/cmaf/`;
+}

@@ -8,8 +8,9 @@ export const STATUS_PREFIX = '/_casterpak';
 
 export function routeLabel(urlPath: string, urlPrefix: string): RouteLabel {
   if (urlPath.startsWith(urlPrefix)) {
-    if (urlPath.endsWith('.m3u8')) return 'playlist';
-    if (urlPath.endsWith('.ts')) return 'segment';
+    if (urlPath.endsWith('.m3u8') || urlPath.endsWith('.mpd')) return 'playlist';
+    // CMAF init and media segments count as segments (cmaf/video_init.mp4, cmaf/audio_3.m4s).
+    if (urlPath.endsWith('.ts') || /\/cmaf\/[^/]+\.(?:m4s|mp4)$/.test(urlPath)) return 'segment';
     return 'media_other';
   }
   if (urlPath === '/healthz') return 'healthz';

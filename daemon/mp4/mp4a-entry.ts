@@ -7,6 +7,7 @@ import { parseEsds } from './esds.js';
 import { AOT_PS, AOT_SBR, parseAudioSpecificConfig } from './audio-specific-config.js';
 import { MP3_CODEC_STRING, mpeg4AudioCodecString, objectTypeCodecString } from './codec-string.js';
 import type { AudioEntry } from './types.js';
+import { configBoxOf } from './config-box.js';
 
 /** objectTypeIndication values (ISO/IEC 14496-1 Table 5, registered at mp4ra.org). */
 const OTI_MPEG4_AUDIO = 0x40;
@@ -34,10 +35,12 @@ function findEsds(entry: Box, fieldsBytes: number): Box {
 }
 
 export function parseMp4aEntry(entry: Box, fieldsBytes: number, declared: Declared): AudioEntry {
-  const esds = parseEsds(findEsds(entry, fieldsBytes));
+  const esdsBox = findEsds(entry, fieldsBytes);
+  const esds = parseEsds(esdsBox);
+  const configBox = configBoxOf(entry, esdsBox);
   const oti = esds.objectTypeIndication;
   if (oti === OTI_MPEG1_AUDIO || oti === OTI_MPEG2_AUDIO) {
-    return { codec: 'mp3', ...declared, codecString: MP3_CODEC_STRING };
+    return { codec: 'mp3', ...declared, codecString: MP3_CODEC_STRING, configBox };
   }
   if (oti !== OTI_MPEG4_AUDIO && !OTI_MPEG2_AAC.includes(oti)) {
     throw mp4Error('MP4_UNSUPPORTED_CODEC', `audio codec 'mp4a' with objectTypeIndication 0x${oti.toString(16)} cannot be packaged into MPEG-TS`, {
@@ -65,5 +68,6 @@ export function parseMp4aEntry(entry: Box, fieldsBytes: number, declared: Declar
     channelCount: CHANNELS_BY_CONFIGURATION[config.channelConfiguration] || declared.channelCount,
     audioSpecificConfig: asc,
     codecString: oti === OTI_MPEG4_AUDIO || hasExtension ? mpeg4AudioCodecString(config.audioObjectType) : objectTypeCodecString(oti),
+    configBox,
   };
 }

@@ -11,6 +11,7 @@ import { parseMp4aEntry } from './mp4a-entry.js';
 import { parseDac3, parseDec3 } from './ac3-config.js';
 import { AC3_CODEC_STRING, EAC3_CODEC_STRING } from './codec-string.js';
 import type { AudioEntry, VideoEntry } from './types.js';
+import { configBoxOf } from './config-box.js';
 
 /** SampleEntry (8) + VisualSampleEntry fields up to and including pre_defined (§12.1.3.2): 78 bytes. */
 const VISUAL_ENTRY_FIELDS_BYTES = 78;
@@ -49,12 +50,14 @@ export function parseVideoEntry(entry: Box): VideoEntry {
   const width = readUint16(entry.payload, 24); // width
   const height = readUint16(entry.payload, 26); // height
   if (entry.type === FourCC.avc1 || entry.type === FourCC.avc3) {
-    const config = parseAvcC(requireConfig(entry, FourCC.avcC, VISUAL_ENTRY_FIELDS_BYTES));
-    return { codec: 'avc', width, height, vps: [], ...config, codecString: avcCodecString(config) };
+    const box = requireConfig(entry, FourCC.avcC, VISUAL_ENTRY_FIELDS_BYTES);
+    const config = parseAvcC(box);
+    return { codec: 'avc', width, height, vps: [], ...config, codecString: avcCodecString(config), configBox: configBoxOf(entry, box) };
   }
   if (entry.type === FourCC.hvc1 || entry.type === FourCC.hev1) {
-    const config = parseHvcC(requireConfig(entry, FourCC.hvcC, VISUAL_ENTRY_FIELDS_BYTES));
-    return { codec: 'hevc', width, height, ...config, codecString: hevcCodecString(config) };
+    const box = requireConfig(entry, FourCC.hvcC, VISUAL_ENTRY_FIELDS_BYTES);
+    const config = parseHvcC(box);
+    return { codec: 'hevc', width, height, ...config, codecString: hevcCodecString(config), configBox: configBoxOf(entry, box) };
   }
   return unsupportedCodec('video', entry.type, 'avc1, avc3, hvc1, hev1');
 }
@@ -79,12 +82,16 @@ export function parseAudioEntry(entry: Box): AudioEntry {
   const declared = { channelCount, sampleRate: Math.round(sampleRate) };
   if (entry.type === FourCC.mp4a) return parseMp4aEntry(entry, fieldsBytes, declared);
   if (entry.type === FourCC.ac3) {
-    const info = parseDac3(requireConfig(entry, FourCC.dac3, fieldsBytes));
-    return { codec: 'ac3', sampleRate: info.sampleRate ?? declared.sampleRate, channelCount: info.channelCount, codecString: AC3_CODEC_STRING };
+    const box = requireConfig(entry, FourCC.dac3, fieldsBytes);
+    const info = parseDac3(box);
+    const configBox = configBoxOf(entry, box);
+    return { codec: 'ac3', sampleRate: info.sampleRate ?? declared.sampleRate, channelCount: info.channelCount, codecString: AC3_CODEC_STRING, configBox };
   }
   if (entry.type === FourCC.ec3) {
-    const info = parseDec3(requireConfig(entry, FourCC.dec3, fieldsBytes));
-    return { codec: 'eac3', sampleRate: info.sampleRate ?? declared.sampleRate, channelCount: info.channelCount, codecString: EAC3_CODEC_STRING };
+    const box = requireConfig(entry, FourCC.dec3, fieldsBytes);
+    const info = parseDec3(box);
+    const configBox = configBoxOf(entry, box);
+    return { codec: 'eac3', sampleRate: info.sampleRate ?? declared.sampleRate, channelCount: info.channelCount, codecString: EAC3_CODEC_STRING, configBox };
   }
   return unsupportedCodec('audio', entry.type, 'mp4a (AAC, MP3), ac-3, ec-3');
 }

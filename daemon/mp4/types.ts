@@ -3,6 +3,19 @@
 export type VideoCodec = 'avc' | 'hevc';
 export type AudioCodec = 'aac' | 'mp3' | 'ac3' | 'eac3';
 
+/**
+ * The sample entry's type and its codec configuration box (avcC, hvcC, esds, dac3, dec3) as stored,
+ * so a fragmented MP4 init segment can describe the track with the very same bytes.
+ */
+export interface CodecConfigBox {
+  /** The sample entry's four-character code: avc1, avc3, hvc1, hev1, mp4a, ac-3, ec-3. */
+  readonly entryType: string;
+  /** The configuration box's four-character code. */
+  readonly type: string;
+  /** The configuration box's payload (after its 8-byte header), copied out of the moov. */
+  readonly payload: Uint8Array;
+}
+
 /** What a video sample entry (stsd) says: the codec, the picture size and the parameter sets. */
 export interface VideoEntry {
   readonly codec: VideoCodec;
@@ -13,6 +26,7 @@ export interface VideoEntry {
   readonly sps: Uint8Array[];
   readonly pps: Uint8Array[];
   readonly codecString: string;
+  readonly configBox: CodecConfigBox;
 }
 
 /** What an audio sample entry (stsd) says: the codec, its rate and channels, and the AAC config. */
@@ -22,6 +36,7 @@ export interface AudioEntry {
   readonly channelCount: number;
   readonly audioSpecificConfig?: Uint8Array;
   readonly codecString: string;
+  readonly configBox: CodecConfigBox;
 }
 
 /**
@@ -63,6 +78,7 @@ interface TrackBase {
   readonly samples: SampleTable;
   /** RFC 6381 codec string, e.g. avc1.64001f, hvc1.1.6.L93.B0, mp4a.40.2, mp4a.40.34, ac-3, ec-3. */
   readonly codecString: string;
+  readonly configBox: CodecConfigBox;
 }
 
 export interface VideoTrack extends TrackBase {

@@ -16,8 +16,10 @@ import { ParsePool, type ParsePoolOptions } from './builtin/parse-pool.js';
 import { ParsedSources, type ParsedSource } from './builtin/parsed-sources.js';
 import { readSegmentInput } from './builtin/segment-input.js';
 import type { LruLimits } from './builtin/lru.js';
+import { initSegment } from '../fmp4/init.js';
 import type { OpenSource } from '../source/open-source.js';
-import type { PackagerOptions, SegmentList, SegmentPackager } from './packager.js';
+import { cmafMediaSegment } from './builtin/cmaf-segment.js';
+import type { CmafPackager, PackagerOptions, SegmentList, SegmentPackager } from './packager.js';
 
 export interface BuiltinOptions extends PackagerOptions {
   /** Bounds of the in-memory cache of parsed moovs and plans. */
@@ -33,7 +35,7 @@ export interface BuiltinOptions extends PackagerOptions {
   readonly wrapReader?: (reader: FileRangeReader, src: OpenSource) => FileRangeReader;
 }
 
-export interface BuiltinPackager extends SegmentPackager {
+export interface BuiltinPackager extends SegmentPackager, CmafPackager {
   /** The full plan (sample ranges, byte totals, timeline shift), for master playlists and tests. */
   segmentPlan(src: OpenSource): Promise<SegmentPlan>;
   /** The parsed moov with its plan: what master playlists describe (codecs, sizes, times), without muxing. */
@@ -112,6 +114,18 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     segmentPlan,
     plannedMovie,
     parsePool: pool,
+
+    async cmafInit(src, track) {
+      const { movie } = await plannedMovie(src);
+      const chosen = track === 'video' ? movie.video : movie.audio;
+      if (!chosen) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track} track`, { track });
+      return initSegment(chosen);
+    },
+
+    async cmafSegment(src, track, n, signal) {
+      const { source, plan } = await planWith(src);
+      return cmafMediaSegment({ reader: readerOf(src), scratch, movie: source.movie, plan }, track, n, signal);
+    },
 
     async plan(src): Promise<SegmentList> {
       const plan = await segmentPlan(src);

@@ -1,6 +1,7 @@
 // One interface for every way of turning an MP4 rendition into MPEG-TS segments.
 
 import type { PackagerName } from '../config.js';
+import type { CmafTrack } from '../layout/cmaf-files.js';
 import type { Movie } from '../mp4/types.js';
 import type { SegmentPlan } from '../plan/types.js';
 import type { OpenSource } from '../source/open-source.js';
@@ -48,4 +49,16 @@ export interface MoviePlanner {
   plannedMovie(src: OpenSource): Promise<{ movie: Movie; plan: SegmentPlan }>;
   /** The worker threads it parses in, when it has its own (ended on shutdown, counted in /healthz). */
   readonly parsePool?: ParsePool;
+}
+
+/** Packagers that also make CMAF files (fragmented MP4, one track per file) on demand: the builtin one. */
+export interface CmafPackager extends MoviePlanner {
+  /** The track's init segment; NOT_FOUND when the rendition has no such track. */
+  cmafInit(src: OpenSource, track: CmafTrack): Promise<Uint8Array>;
+  /** Media segment `n` (1-based, the segment plan's numbering) of the track; NOT_FOUND when out of range. */
+  cmafSegment(src: OpenSource, track: CmafTrack, n: number, signal: AbortSignal): Promise<Uint8Array>;
+}
+
+export function isCmafPackager(packager: Packager): packager is Packager & CmafPackager {
+  return 'cmafSegment' in packager && 'cmafInit' in packager;
 }

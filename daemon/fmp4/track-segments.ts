@@ -1,0 +1,99 @@
+// A rendition's tracks as CMAF segments: each planned segment's sample range of one track → fragment fields and times (pure).
+
+import { CLOCK_90K_HZ } from '../clock.js';
+import { parseEsds } from '../mp4/esds.js';
+import type { Track } from '../mp4/types.js';
+import { decodeTicks, presentationTicks } from '../plan/timeline.js';
+import type { PlannedSegment, SampleRange, SegmentPlan } from '../plan/types.js';
+import { fragmentSizeBytes, type FragmentInput } from './fragment.js';
+
+export type CmafTrackKind = 'video' | 'audio';
+
+/**
+ * The rendition's timeline shift (the one the MPEG-TS segments use) in the track's ticks, so TS and
+ * CMAF segments of a rendition share one timeline and every decode time is >= 0.
+ */
+export function shiftTicks(track: Track, plan: SegmentPlan): number {
+  return Math.round((plan.shift90k * track.timescale) / CLOCK_90K_HZ);
+}
+
+export function trackOf(movie: { video?: Track; audio?: Track }, kind: CmafTrackKind): Track | undefined {
+  return kind === 'video' ? movie.video : movie.audio;
+}
+
+export function rangeOf(segment: PlannedSegment, kind: CmafTrackKind): SampleRange | undefined {
+  return kind === 'video' ? segment.video : segment.audio;
+}
+
+/** The fragment's fields for samples [first, last] of the track, without the sample data. */
+export function fragmentFields(track: Track, range: SampleRange, sequenceNumber: number, shift: number): Omit<FragmentInput, 'data'> {
+  const { firstSample, lastSample } = range;
+  const end = lastSample + 1;
+  const { samples } = track;
+  return {
+    sequenceNumber,
+    baseDecodeTicks: decodeTicks(track, firstSample) + shift,
+    samples: {
+      durations: samples.durations.subarray(firstSample, end),
+      sizes: samples.sizes.subarray(firstSample, end),
+      sync: samples.sync.subarray(firstSample, end),
+      compositionOffsets: samples.cts.subarray(firstSample, end),
+    },
+  };
+}
+
+/** One track's segment as a manifest describes it: presentation start and duration on the shifted timeline, and size. */
+export interface CmafSegmentFacts {
+  readonly number: number;
+  readonly startTicks: number;
+  readonly durationTicks: number;
+  readonly sizeBytes: number;
+}
+
+function earliestPresentation(track: Track, range: SampleRange): number {
+  let earliest = Infinity;
+  for (let i = range.firstSample; i <= range.lastSample; i++) earliest = Math.min(earliest, presentationTicks(track, i));
+  return earliest;
+}
+
+function presentationEnd(track: Track, range: SampleRange): number {
+  let latest = -Infinity;
+  for (let i = range.firstSample; i <= range.lastSample; i++) latest = Math.max(latest, presentationTicks(track, i) + track.samples.durations[i]);
+  return latest;
+}
+
+/**
+ * Every segment of the plan that holds samples of this track. A segment lasts until the next one
+ * starts (the last until its latest sample ends), so the timeline has no gaps or overlaps.
+ */
+export function trackSegmentFacts(track: Track, kind: CmafTrackKind, plan: SegmentPlan): CmafSegmentFacts[] {
+  const shift = shiftTicks(track, plan);
+  const present = plan.segments.filter((segment) => rangeOf(segment, kind));
+  const starts = present.map((segment) => earliestPresentation(track, rangeOf(segment, kind) as SampleRange) + shift);
+  return present.map((segment, k) => {
+    const range = rangeOf(segment, kind) as SampleRange;
+    const nextStart = k + 1 < present.length ? starts[k + 1] : presentationEnd(track, range) + shift;
+    return {
+      number: segment.number,
+      startTicks: starts[k],
+      durationTicks: nextStart - starts[k],
+      sizeBytes: fragmentSizeBytes(fragmentFields(track, range, segment.number, shift)),
+    };
+  });
+}
+
+/**
+ * RFC 6381 codec string as the init segment's sample entry names it: the MP4 reader writes avc1/hvc1,
+ * but an avc3 or hev1 track (parameter sets in band) must be announced under its own four-character code.
+ * MP3 in an mp4a entry is named by its esds objectTypeIndication (`mp4a.6B`, MPEG-1 audio; `mp4a.69`,
+ * MPEG-2), as MSE implementations expect for MP4, rather than the `mp4a.40.34` HLS uses for MPEG-TS.
+ */
+export function cmafCodecString(track: Track): string {
+  const entry = track.configBox.entryType;
+  if (track.kind === 'video' && /^(avc|hvc|hev)/.test(entry)) return entry + track.codecString.slice(4);
+  if (track.kind === 'audio' && track.codec === 'mp3' && track.configBox.type === 'esds') {
+    const { objectTypeIndication } = parseEsds({ type: 'esds', path: 'esds', payload: track.configBox.payload });
+    return `mp4a.${objectTypeIndication.toString(16).toUpperCase()}`;
+  }
+  return track.codecString;
+}
