@@ -3,6 +3,7 @@
 import { statSync, unlinkSync } from 'node:fs';
 import { CasterpakError } from '../errors.js';
 import type { PackagerName } from '../config.js';
+import { CMAF_DIR } from '../layout/cmaf-files.js';
 import type { SourceFile } from '../source/resolve.js';
 import type { Granularity, PackageRow, Store } from '../store/store.js';
 import { cacheFileAbs } from './paths.js';
@@ -33,7 +34,7 @@ export interface PackageClaim {
  * The run's package: the current one, or a new one replacing a stale one, whose files are then unlinked.
  * - The source is stat'ed again first: a run that resolved the old file must not replace the package a
  *   newer run made from the new one (it would delete the newer files); it goes stale and starts over.
- * - A new package owns nothing yet: whatever its folder holds is stale, rows or not (a file renamed into
+ * - A new package owns nothing yet: whatever its folder (and its cmaf/ folder) holds is stale, rows or not (a file renamed into
  *   place by a run that crashed before its commit has no row, and would otherwise pass for the new one's).
  * - The unlinks come after the transaction, so for a moment the old files are still on disk with no row:
  *   the filler's fast path asks for a file recorded under the current package, not just present, and a
@@ -47,7 +48,7 @@ export async function claimPackage(claim: PackageClaim): Promise<PackageRow> {
     throw new StaleGeneration({ source: src.relPath, sizeBytes: src.sizeBytes, mtimeMs: src.mtimeMs });
   }
   const { pkg, staleFiles, created } = await store.retryWhileLocked(() => store.ensurePackage(src, claim.packager, claim.granularity, claim.segmentCount));
-  const strays = created ? filesInCacheFolderSync(cacheDir, claim.renditionDir) : [];
+  const strays = created ? [claim.renditionDir, `${claim.renditionDir.replace(/\/+$/, '')}/${CMAF_DIR}`].flatMap((dir) => filesInCacheFolderSync(cacheDir, dir)) : [];
   await unlinkCacheFiles(cacheDir, [...new Set([...staleFiles, ...strays])].filter((p) => p !== claim.keep));
   return pkg;
 }
