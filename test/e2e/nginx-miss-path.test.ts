@@ -167,6 +167,12 @@ describe.each(e2ePackagers())('the miss path through nginx, packager $label', ({
     expect(texts.size).toBe(1);
     // Each request found the file missing; the first started the run, the other 49 waited for it.
     expect(counted).toEqual({ misses: 50, singleFlightWaits: 49, packagingRuns: 1, packagingTimeouts: 0 });
+    // nginx's side of it: every request went to the daemon, none was a hit.
+    const lines = await waitFor('the 50 log lines', () => {
+      const found = stack.logLines().filter((l) => l.request_uri === '/i/crowd.mp4/index_0_av.m3u8');
+      return found.length >= 50 ? found : undefined;
+    });
+    expect(lines.filter((l) => l.upstream_addr === '' || l.status !== '200')).toEqual([]);
     const [text] = texts;
     expect(text).toMatch(/#EXT-X-ENDLIST/);
     for (const { uri } of playlistSegments(text)) expect((await stack.get(`/i/crowd.mp4/${uri}`)).status).toBe(200);
