@@ -3,30 +3,13 @@
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../daemon/config.js';
-import { createPackager } from '../../daemon/packagers/index.js';
 import { artifactPath, launchChromium, openPage } from '../helpers/browser.js';
 import { makeClip, probeDurationSec } from '../helpers/clip.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
+import { e2ePackagers, reportSkippedPackagers } from '../helpers/packagers.js';
 
 const CLIP = { durationSec: 5, fps: 25 };
-
-/** CASTERPAK_E2E_PACKAGERS=builtin,ffmpeg picks (as for the other end-to-end tests); by default every packager that runs here. */
-async function packagersToTest(): Promise<string[]> {
-  const asked = process.env.CASTERPAK_E2E_PACKAGERS?.split(',').map((p) => p.trim()).filter(Boolean);
-  if (asked) return asked;
-  const usable: string[] = [];
-  for (const packager of ['builtin', 'ffmpeg', 'mp42hls']) {
-    try {
-      await createPackager(validateConfig({ packager })).probe();
-      usable.push(packager);
-    } catch {
-      // not in this build or not installed
-    }
-  }
-  return usable;
-}
 
 interface Playback {
   ended: boolean;
@@ -79,9 +62,9 @@ function expectCompletePlayback(packager: string, playback: Playback, sourceDura
   expect(playback.totalVideoFrames).toBeGreaterThanOrEqual(Math.floor(sourceDurationSec * CLIP.fps * 0.9));
 }
 
-const packagers = await packagersToTest();
+reportSkippedPackagers('playback in Chromium');
 
-describe.each(packagers)('playback in Chromium with the %s packager', (packager) => {
+describe.each(e2ePackagers())('playback in Chromium with the $label packager', ({ name: packager, keys }) => {
   let browser: Browser;
   let standalone: ListeningDaemon;
   let behindNginx: ListeningDaemon;
@@ -89,8 +72,8 @@ describe.each(packagers)('playback in Chromium with the %s packager', (packager)
   let sourceDurationSec: number;
 
   beforeAll(async () => {
-    standalone = await startListeningDaemon({ packager, segment_duration: 2 });
-    behindNginx = await startListeningDaemon({ packager, segment_duration: 2, mode: 'nginx' });
+    standalone = await startListeningDaemon({ packager, segment_duration: 2, ...keys });
+    behindNginx = await startListeningDaemon({ packager, segment_duration: 2, mode: 'nginx', ...keys });
     for (const daemon of [standalone, behindNginx]) makeClip(path.join(daemon.mediaRoot, 'clip.mp4'), CLIP);
     sourceDurationSec = probeDurationSec(path.join(standalone.mediaRoot, 'clip.mp4'));
     nginx = await startNginx({ config: behindNginx.configForNginx });

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip } from '../helpers/clip.js';
 import { moovLast } from '../helpers/media.js';
-import { e2ePackagers } from '../helpers/packagers.js';
+import { e2ePackagers, reportSkippedPackagers } from '../helpers/packagers.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'casterpak-e2e-refusals-'));
@@ -42,7 +42,9 @@ const ATTACKS = [
   '/i/linkdir/secret.mp4/segment1_0_av.ts',
 ];
 
-describe.each(e2ePackagers())('refusals through nginx, packager %s', (packager) => {
+reportSkippedPackagers('refusals through nginx');
+
+describe.each(e2ePackagers())('refusals through nginx, packager $label', ({ name: packager, keys }) => {
   let stack: Stack;
   let secret: string;
 
@@ -50,7 +52,7 @@ describe.each(e2ePackagers())('refusals through nginx, packager %s', (packager) 
   const media = (rel: string) => path.join(stack.daemon.mediaRoot, rel);
 
   beforeAll(async () => {
-    stack = await startStack({ packager, segmentDurationSec: 2 });
+    stack = await startStack({ packager, segmentDurationSec: 2, extra: keys });
     copyFileSync(clip, media('good.mp4'));
     writeFileSync(media('garbage.mp4'), randomBytes(200_000));
     writeFileSync(media('empty.mp4'), '');

@@ -1,8 +1,7 @@
-// The daemon compiled by tsc, for tests that need it in a separate process (kill -9, two writers at once).
+// dist/, the daemon compiled by tsc, kept a build of the current sources for the tests that run it in another process.
 
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,18 +15,10 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-function sourceHash(): string {
-  const hash = createHash('sha1');
-  for (const file of [...sourceFiles(path.join(REPO_ROOT, 'daemon')), path.join(REPO_ROOT, 'tsconfig.json')].sort()) {
-    hash.update(file).update(readFileSync(file));
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
-function runTsc(outDir: string): Promise<void> {
+function runTsc(outDir: string, root: string): Promise<void> {
   const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsc, '-p', path.join(REPO_ROOT, 'tsconfig.json'), '--outDir', outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json'), '--outDir', outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -35,35 +26,57 @@ function runTsc(outDir: string): Promise<void> {
   });
 }
 
-/** `npm test` builds dist/ first: when every compiled file is newer than its source, it is used as is. */
-function distIsFresh(): boolean {
-  const dist = path.join(REPO_ROOT, 'dist');
-  return sourceFiles(path.join(REPO_ROOT, 'daemon')).every((file) => {
-    const compiled = path.join(dist, path.relative(REPO_ROOT, file)).replace(/\.ts$/, '.js');
-    return existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(file).mtimeMs;
-  });
+/** The `.ts` files under `dir`, recursively (none when it does not exist). */
+function sourcesUnder(dir: string): string[] {
+  return existsSync(dir) ? sourceFiles(dir) : [];
 }
 
 /**
- * The root of a tsc build of the current sources (it holds `daemon/…`), built once per source hash. It lives
- * inside the repository so that compiled files resolve `node_modules` as the sources do.
+ * The sources whose compiled file in `<root>/dist` is missing or older than they are: every `.ts` that
+ * tsconfig.json names (daemon/, test/bench/), and every other `.ts` under test/ that the build compiled
+ * before (the helpers the benchmark imports). All of them when tsconfig.json is newer than the build.
  */
+export function staleSources(root: string): string[] {
+  const dist = path.join(root, 'dist');
+  const compiledOf = (file: string) => path.join(dist, path.relative(root, file)).replace(/\.ts$/, '.js');
+  const named = [...sourcesUnder(path.join(root, 'daemon')), ...sourcesUnder(path.join(root, 'test', 'bench'))];
+  const compiledBefore = sourcesUnder(path.join(root, 'test')).filter((file) => !named.includes(file) && existsSync(compiledOf(file)));
+  const entry = path.join(dist, 'daemon', 'cli', 'main.js');
+  const tsconfig = path.join(root, 'tsconfig.json');
+  const configNewer = existsSync(entry) && existsSync(tsconfig) && statSync(tsconfig).mtimeMs > statSync(entry).mtimeMs;
+  return [...named, ...compiledBefore].filter((file) => {
+    const compiled = compiledOf(file);
+    return configNewer || !existsSync(compiled) || statSync(compiled).mtimeMs < statSync(file).mtimeMs;
+  });
+}
+
+let checkedFresh = false;
+
+/**
+ * Throws, naming the stale sources, when dist/ does not hold a build of the current sources. Every test that
+ * runs dist/ goes through this (vitest's global setup rebuilds first, so it fails only outside `vitest run`).
+ */
+export function assertDistFresh(root = REPO_ROOT): void {
+  if (checkedFresh && root === REPO_ROOT) return;
+  const stale = staleSources(root);
+  if (stale.length > 0) {
+    const names = stale.slice(0, 5).map((file) => path.relative(root, file)).join(', ');
+    throw new Error(`dist/ is older than the sources (${names}${stale.length > 5 ? ', …' : ''}): run \`npm run build\``);
+  }
+  if (root === REPO_ROOT) checkedFresh = true;
+}
+
+/** `npm run build` (tsc into dist/, the entry point made executable) when dist/ is stale; resolves with what was stale. */
+export async function buildDistIfStale(root = REPO_ROOT): Promise<string[]> {
+  const stale = staleSources(root);
+  if (stale.length === 0) return [];
+  await runTsc(path.join(root, 'dist'), root);
+  chmodSync(path.join(root, 'dist', 'daemon', 'cli', 'main.js'), 0o755);
+  return stale;
+}
+
+/** The compiled daemon (dist/), checked to be a build of the current sources; it holds `daemon/…`. */
 export async function compiledDaemon(): Promise<string> {
-  if (distIsFresh()) return path.join(REPO_ROOT, 'dist');
-  const outDir = path.join(REPO_ROOT, 'dist', 'test-build', sourceHash());
-  if (existsSync(path.join(outDir, '.complete'))) return outDir;
-  const building = `${outDir}.${process.pid}-${Date.now()}`;
-  await runTsc(building);
-  writeFileSync(path.join(building, '.complete'), '');
-  try {
-    renameSync(building, outDir);
-  } catch {
-    // Another test file built the same sources meanwhile: theirs is as good.
-    rmSync(building, { recursive: true, force: true });
-  }
-  // Builds of older sources are of no further use.
-  for (const name of readdirSync(path.dirname(outDir))) {
-    if (/^[0-9a-f]{16}$/.test(name) && name !== path.basename(outDir)) rmSync(path.join(path.dirname(outDir), name), { recursive: true, force: true });
-  }
-  return outDir;
+  assertDistFresh();
+  return path.join(REPO_ROOT, 'dist');
 }

@@ -1,14 +1,16 @@
 // Starts the built daemon (`node dist/daemon/cli/main.js serve --config …`) on temp directories, and stops it.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../daemon/config.js';
+import { assertDistFresh } from './compiled.js';
 import { request, type HttpResponse } from './http.js';
 import { freePort, spawnGuarded, stopGuarded, waitFor, type GuardedProcess } from './processes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The compiled CLI: call assertDistFresh() before running it (startDaemon does). */
 export const CLI_MAIN = path.join(REPO_ROOT, 'dist/daemon/cli/main.js');
 
 export interface DaemonOptions {
@@ -107,7 +109,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
 }
 
 async function startOnce(options: DaemonOptions): Promise<RunningDaemon> {
-  if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` first`);
+  assertDistFresh();
   const root = mkdtempSync(path.join(os.tmpdir(), 'casterpak-daemon-'));
   for (const dir of ['media', 'cache', 'state', 'log']) mkdirSync(path.join(root, dir));
   const configPath = await writeConfig(root, options);

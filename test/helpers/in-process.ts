@@ -9,6 +9,7 @@ import { createApp } from '../../daemon/http/app.js';
 import { silentLogger } from '../../daemon/log.js';
 import { createPackager } from '../../daemon/packagers/index.js';
 import { Store } from '../../daemon/store/store.js';
+import { assertDistFresh } from './compiled.js';
 
 export interface InProcessDaemon {
   readonly config: Config;
@@ -21,6 +22,8 @@ export interface InProcessDaemon {
 
 /** Fresh media/cache/state folders and a daemon over them; `raw` keys override the config; `hooks` go to the filler. */
 export function inProcessDaemon(raw: Record<string, unknown> = {}, hooks: Pick<FillerDeps, 'beforePublish'> = {}): InProcessDaemon {
+  // The builtin packager's parse workers run the compiled worker in dist/.
+  assertDistFresh();
   const top = mkdtempSync(path.join(tmpdir(), 'casterpak-daemon-'));
   const dirs = { media_root: path.join(top, 'media'), cache_dir: path.join(top, 'cache'), state_dir: path.join(top, 'state') };
   Object.values(dirs).forEach((dir) => mkdirSync(dir, { recursive: true }));

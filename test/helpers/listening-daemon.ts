@@ -7,6 +7,7 @@ import type { FillerDeps } from '../../daemon/cache/filler.js';
 import { validateConfig, type Config } from '../../daemon/config.js';
 import { silentLogger } from '../../daemon/log.js';
 import { startDaemon, type RunningDaemon } from '../../daemon/cli/server.js';
+import { assertDistFresh } from './compiled.js';
 
 export interface ListeningDaemon {
   readonly config: Config;
@@ -24,6 +25,8 @@ export interface ListeningDaemon {
  * `hooks` go to the miss filler.
  */
 export async function startListeningDaemon(raw: Record<string, unknown> = {}, hooks: Pick<FillerDeps, 'beforePublish'> = {}): Promise<ListeningDaemon> {
+  // The builtin packager's parse workers run the compiled worker in dist/.
+  assertDistFresh();
   const top = mkdtempSync(path.join(tmpdir(), 'casterpak-listening-'));
   const dirs = {
     media_root: path.join(top, 'media'),

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../daemon/config.js';
+import { assertDistFresh } from '../helpers/compiled.js';
 import { REPO_ROOT } from '../helpers/daemon.js';
 import { get } from '../helpers/http.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
@@ -16,6 +17,8 @@ const config = validateConfig({ cache_dir: path.join(scratch, 'cache'), access_l
 let nginx: RunningNginx | undefined;
 
 beforeAll(async () => {
+  // One test runs the compiled harness (dist/test/helpers) in another process.
+  assertDistFresh();
   nginx = await startNginx({ config });
 });
 

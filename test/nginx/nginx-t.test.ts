@@ -4,13 +4,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../daemon/config.js';
+import { assertDistFresh } from '../helpers/compiled.js';
 import { CLI_MAIN } from '../helpers/daemon.js';
 import { NGINX_BIN, nginxTest, writeNginxConf, type GeneratedConf } from '../helpers/nginx.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'casterpak-nginx-t-'));
 const generated: GeneratedConf[] = [];
+
+// Some tests run the compiled CLI.
+beforeAll(() => assertDistFresh());
 
 afterAll(() => {
   for (const conf of [...generated]) rmSync(conf.prefixDir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { DEFAULT_PARSE_POOL, ParsePool } from '../../daemon/packagers/builtin/pa
 import { fdReader } from '../../daemon/source/file-reader.js';
 import { writeHugeMoovMovie } from '../helpers/huge-moov.js';
 import { buildMovie, simpleAudio, simpleVideo } from '../helpers/mp4-builder.js';
+import { assertDistFresh } from '../helpers/compiled.js';
 import { closeSourceFiles, sourceFileOf } from '../helpers/source-file.js';
 
 /** Limits far above these crafted files, so that the worker's own memory bound is what refuses them. */
@@ -18,6 +19,8 @@ const UNBOUNDED: SourceLimits = { ...DEFAULT_SOURCE_LIMITS, maxSegments: 1e9, ma
 let dir: string;
 let file: string;
 beforeAll(async () => {
+  // The workers run the compiled parse-worker.js in dist/.
+  assertDistFresh();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'casterpak-parse-pool-'));
   file = path.join(dir, 'clip.mp4');
   await fs.writeFile(file, buildMovie({ tracks: [simpleVideo({ frames: 250, gop: 25 }), simpleAudio({ frames: 468 })] }));
