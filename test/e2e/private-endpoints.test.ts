@@ -53,7 +53,8 @@ describe('the nginx drop-in', () => {
     const before = await operatorRequests();
     for (const privatePath of PRIVATE_PATHS) {
       const response = await get(nginx.port, privatePath);
-      expect([400, 404], `${privatePath} answered ${response.status}`).toContain(response.status);
+      // The drop-in forwards only the URL prefix, and nginx resolves dot segments before matching it: 404 from nginx itself.
+      expect(response.status, privatePath).toBe(404);
       expect(response.text()).not.toMatch(/casterpak_|<title>CasterPak status/);
     }
     const after = await operatorRequests();
