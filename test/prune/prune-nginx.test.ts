@@ -1,3 +1,5 @@
+// Prune run as cron runs it, in its own process, while nginx serves the cache files it evicts.
+
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
