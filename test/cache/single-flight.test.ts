@@ -3,6 +3,13 @@ import { Limiter, SingleFlight } from '../../daemon/cache/single-flight.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A promise the test settles itself, so an ordering never rests on two timers racing. */
+function gate(): { released: Promise<void>; release: () => void } {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return { released, release };
+}
+
 describe('single flight', () => {
   it('runs one generation per key and hands its result to every waiter', async () => {
     const flights = new SingleFlight<number>();
@@ -21,9 +28,14 @@ describe('single flight', () => {
 
   it('lets a waiter give up with BUSY while the generation goes on', async () => {
     const flights = new SingleFlight<string>();
-    const first = flights.run('k', async () => (await sleep(200), 'done'), 1_000);
-    await expect(flights.run('k', async () => 'never', 20)).rejects.toMatchObject({ code: 'BUSY', status: 503 });
+    // The generation ends only when the test says so: the waiter's 20 ms bound passes first on any machine.
+    const { released, release } = gate();
+    let waiterRan = false;
+    const first = flights.run('k', async () => (await released, 'done'), 1_000);
+    await expect(flights.run('k', async () => ((waiterRan = true), 'never'), 20)).rejects.toMatchObject({ code: 'BUSY', status: 503 });
+    release();
     await expect(first).resolves.toBe('done');
+    expect(waiterRan).toBe(false);
   });
 });
 
@@ -45,9 +57,11 @@ describe('limiter', () => {
 
   it('refuses a task queued longer than its bound with BUSY, and runs the next one afterwards', async () => {
     const limiter = new Limiter(1);
-    const long = limiter.run(1_000, () => sleep(100));
+    const { released, release } = gate();
+    const long = limiter.run(1_000, () => released);
     await expect(limiter.run(20, async () => 'late')).rejects.toMatchObject({ code: 'BUSY' });
     expect(limiter.waiting).toBe(0);
+    release();
     await long;
     await expect(limiter.run(20, async () => 'next')).resolves.toBe('next');
   });

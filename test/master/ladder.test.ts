@@ -110,10 +110,14 @@ describe('the master playlist of a csmil ladder, served by the builtin packager'
       const served = await Promise.all(
         media.entries.map(async (entry) => ({ bytes: (await bytesOf(resolve(entry.uri, playlistUrl))).length, durationSec: entry.durationSec })),
       );
-      const peak = measuredPeakBps(served);
+      // Equal to the byte: one byte more or less in any 2 s window moves the peak by 4 bit/s, past the rounding up.
+      expect(Number(variant.attributes.BANDWIDTH), `${variant.uri} peak`).toBe(Math.ceil(measuredPeakBps(served)));
+      // The daemon divides by the segments' exact durations, the test by EXTINFs rounded to the millisecond:
+      // the average may differ by what that rounding allows, and no more.
       const average = measuredAverageBps(served);
-      expect(Math.abs(Number(variant.attributes.BANDWIDTH) - peak) / peak, `${variant.uri} peak`).toBeLessThan(0.01);
-      expect(Math.abs(Number(variant.attributes['AVERAGE-BANDWIDTH']) - average) / average, `${variant.uri} average`).toBeLessThan(0.01);
+      const totalSec = served.reduce((sum, s) => sum + s.durationSec, 0);
+      const roundingBps = (average * served.length * 0.0005) / totalSec + 1;
+      expect(Math.abs(Number(variant.attributes['AVERAGE-BANDWIDTH']) - average), `${variant.uri} average`).toBeLessThanOrEqual(roundingBps);
     }
   });
 
@@ -148,12 +152,11 @@ describe('the master playlist of a csmil ladder, served by the builtin packager'
     }
   });
 
-  it('declares I-frame bandwidths within 10% of what the I-frame playlists measure', async () => {
+  it('declares I-frame bandwidths equal to the peak the I-frame playlists measure', async () => {
     for (const stream of master.iframeStreams) {
       const playlist = parseMedia(await text(resolve(stream.uri, SET)));
       const pictures = playlist.entries.map((e) => ({ bytes: e.range!.lengthBytes, durationSec: e.durationSec }));
-      const peak = measuredPeakBps(pictures);
-      expect(Math.abs(Number(stream.attributes.BANDWIDTH) - peak) / peak).toBeLessThan(0.1);
+      expect(Number(stream.attributes.BANDWIDTH), stream.uri).toBe(Math.ceil(measuredPeakBps(pictures)));
     }
   });
 });
@@ -265,7 +268,7 @@ describe('the b= bit rate filter', () => {
 });
 
 describe('masters next to a whole-rendition packager', () => {
-  it('describes renditions packaged by ffmpeg with estimates within 10% of what ffmpeg serves', async () => {
+  it('describes renditions packaged by ffmpeg with estimates within 2% of what ffmpeg serves', async () => {
     const h = harness(configFor('ffmpeg', { packager: 'ffmpeg' }));
     const master = parseMaster(await text(SET, h));
     expect(master.iframeStreams).toEqual([]);
@@ -278,8 +281,10 @@ describe('masters next to a whole-rendition packager', () => {
       );
       const average = measuredAverageBps(served);
       const peak = measuredPeakBps(served);
-      expect(Math.abs(Number(variant.attributes['AVERAGE-BANDWIDTH']) - average) / average).toBeLessThan(0.1);
-      expect(Math.abs(Number(variant.attributes.BANDWIDTH) - peak) / peak).toBeLessThan(0.1);
+      // ffmpeg 5.1 on this ladder over several runs (it is encoded afresh each run, and the figures move):
+      // peak 0.3-1.1% and average 0-1% off the estimate, as its PES and padding differ from ours.
+      expect(Math.abs(Number(variant.attributes['AVERAGE-BANDWIDTH']) - average) / average, `${variant.uri} average`).toBeLessThan(0.02);
+      expect(Math.abs(Number(variant.attributes.BANDWIDTH) - peak) / peak, `${variant.uri} peak`).toBeLessThan(0.02);
     }
     expect((await h.get('/i/shows/clip_360p.mp4/iframes_0_v.m3u8')).status).toBe(404);
     h.store.close();

