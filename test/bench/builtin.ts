@@ -21,7 +21,7 @@ import type { BenchModule, BenchRow } from './table.js';
 
 const run = promisify(execFile);
 const SEGMENT_SEC = 10;
-const LONG_MINUTES = Number(process.env.CASTERPAK_BENCH_LONG_MINUTES ?? 30);
+export const LONG_MINUTES = Number(process.env.CASTERPAK_BENCH_LONG_MINUTES ?? 30);
 const SEGMENT_SAMPLES = Number(process.env.CASTERPAK_BENCH_SEGMENTS ?? 40);
 const signal = () => new AbortController().signal;
 

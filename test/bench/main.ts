@@ -1,6 +1,7 @@
 // `npm run bench`: runs every benchmark module in turn and prints one table of all their rows.
 
 import { builtinBench } from './builtin.js';
+import { cmafBench } from './cmaf.js';
 import { footprintBench } from './footprint.js';
 import { hitsBench } from './hits.js';
 import { responsivenessBench } from './responsiveness.js';
@@ -8,7 +9,7 @@ import { formatTable, type BenchModule, type BenchRow } from './table.js';
 import { tailBench } from './tail.js';
 
 /** Each module measures its figures side by side with its reference, in the same run. */
-const MODULES: BenchModule[] = [hitsBench, builtinBench, responsivenessBench, tailBench, footprintBench];
+const MODULES: BenchModule[] = [hitsBench, builtinBench, cmafBench, responsivenessBench, tailBench, footprintBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
