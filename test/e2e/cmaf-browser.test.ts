@@ -37,11 +37,13 @@ afterAll(async () => {
 });
 
 /**
- * The clips' audio starts about 21 ms before their video (AAC priming trimmed by the edit list), and
- * hls.js reports jumping that hole at the start as a non-fatal notice; nothing else is tolerated.
+ * hls.js takes the first decode time as time 0 and reports skipping the gap to the first presented
+ * picture as a non-fatal notice: about 21 ms where the audio starts first (AAC priming trimmed by the
+ * edit list), a few frames where B-frames put the first picture after its decode time (the ladder's
+ * rungs, as in the TS ladder test). A jump from 0 of under half a second is that; nothing else is tolerated.
  */
 function unexpected(errors: readonly string[]): string[] {
-  return errors.filter((e) => !/^mediaError bufferSeekOverHole .*seeking from 0 to 0\.0\d+$/.test(e));
+  return errors.filter((e) => !/^mediaError bufferSeekOverHole .*seeking from 0 to 0\.[0-4]\d*$/.test(e));
 }
 
 function expectPlayedToTheEnd(run: PlayerRun, sourceSec: number, fps: number): void {
@@ -91,9 +93,13 @@ describe('CMAF playback in Chromium through nginx', () => {
     expectPlayedToTheEnd(run, clipSec, CLIP.fps);
   }, 90_000);
 
-  it.each(CASES)('%s plays %s of a three-rendition csmil ladder to the end with no error', async (player, file) => {
-    const run = await playWith(browser, player, `${nginx.baseUrl}/i/ladder/${SET}/${file}`);
+  it.each(CASES)('%s plays %s of a three-rendition csmil ladder to the end with no error, switching renditions on the way', async (player, file) => {
+    const run = await playWith(browser, player, `${nginx.baseUrl}/i/ladder/${SET}/${file}`, { switchRendition: true });
     expectPlayedToTheEnd(run, ladderSec, LADDER_FPS);
+    expect(run.switched, 'the player took a forced switch to another rendition').toBeDefined();
+    // Video segments of at least two renditions were fetched and played: the switch happened in the stream.
+    const renditions = new Set(run.segmentUrls.map((u) => /\/(clip_\w+?\.mp4)\/cmaf\/video_/.exec(u)?.[1]).filter(Boolean));
+    expect(renditions.size, run.segmentUrls.join('\n')).toBeGreaterThanOrEqual(2);
   }, 90_000);
 
   it('the MPDs parse as XML with the structure of the DASH schema, and every segment they name is served', async () => {

@@ -23,6 +23,10 @@ export interface PlayerRun {
   readonly playerErrors: string[];
   /** console.error lines and uncaught exceptions of the page. */
   readonly pageErrors: string[];
+  /** The forced switch (bandwidth from -> to), when one was asked for and made. */
+  readonly switched?: string;
+  /** Every media segment URL the page fetched, in order. */
+  readonly segmentUrls: string[];
 }
 
 const SCRIPT: Record<PlayerName, string> = { 'hls.js': HLS_JS_PATH, shaka: SHAKA_PATH, 'dash.js': DASHJS_PATH };
@@ -35,6 +39,7 @@ function startPlayer(player: PlayerName, url: string): void {
   w.playerErrors = errors;
   if (player === 'hls.js') {
     const hls = new w.Hls();
+    w.player = hls;
     hls.on(w.Hls.Events.ERROR, (_event: unknown, data: { type: string; details: string; fatal: boolean; reason?: string }) => {
       errors.push(`${data.fatal ? 'fatal ' : ''}${data.type} ${data.details} ${data.reason ?? ''}`.trim());
     });
@@ -44,6 +49,7 @@ function startPlayer(player: PlayerName, url: string): void {
   } else if (player === 'shaka') {
     w.shaka.polyfill.installAll();
     const shaka = new w.shaka.Player();
+    w.player = shaka;
     shaka.addEventListener('error', (event: { detail: { code: number; severity: number } }) => errors.push(`shaka error ${event.detail.code} severity ${event.detail.severity}`));
     shaka
       .attach(video)
@@ -52,6 +58,7 @@ function startPlayer(player: PlayerName, url: string): void {
       .catch((err: { code?: number; message?: string }) => errors.push(`shaka load ${err.code ?? err.message}`));
   } else {
     const dash = w.dashjs.MediaPlayer().create();
+    w.player = dash;
     // dash.js may reach the end and pause the element itself before MediaSource.endOfStream() has
     // made the element's own `ended` true (seen on a loaded machine): its end event counts too.
     dash.on(w.dashjs.MediaPlayer.events.PLAYBACK_ENDED, () => {
@@ -64,12 +71,56 @@ function startPlayer(player: PlayerName, url: string): void {
   }
 }
 
+/**
+ * Forces the player onto another video rendition than the one it plays (ABR off from then on), through
+ * each player's own API. Returns the bandwidths switched from and to, or undefined before the player knows them.
+ */
+function switchRendition(player: PlayerName): string | undefined {
+  const w = window as unknown as Record<string, any>;
+  const p = w.player;
+  if (player === 'hls.js') {
+    if (!p.levels || p.levels.length < 2 || p.currentLevel < 0) return undefined;
+    const to = p.currentLevel === 0 ? p.levels.length - 1 : 0;
+    const from = p.currentLevel;
+    // loadLevel: the next fragments come from the new level, without aborting the one in flight.
+    p.loadLevel = to;
+    return `${p.levels[from].bitrate} -> ${p.levels[to].bitrate}`;
+  }
+  if (player === 'shaka') {
+    const tracks = p.getVariantTracks() as Array<{ active: boolean; bandwidth: number; height: number }>;
+    const active = tracks.find((t) => t.active);
+    const other = tracks.find((t) => t.height !== active?.height);
+    if (!active || !other) return undefined;
+    p.configure({ abr: { enabled: false } });
+    p.selectVariantTrack(other, true);
+    return `${active.bandwidth} -> ${other.bandwidth}`;
+  }
+  const reps = p.getRepresentationsByType('video') as Array<{ id: string; bandwidth: number }>;
+  const current = p.getCurrentRepresentationForType('video') as { id: string; bandwidth: number } | null;
+  if (!current || reps.length < 2) return undefined;
+  const other = reps.find((r) => r.id !== current.id)!;
+  p.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: false } } } });
+  p.setRepresentationForTypeById('video', other.id, true);
+  return `${current.bandwidth} -> ${other.bandwidth}`;
+}
+
+export interface PlayOptions {
+  readonly timeoutMs?: number;
+  /** Once playing, force a switch to another video rendition (a ladder), and report it. */
+  readonly switchRendition?: boolean;
+}
+
 /** Plays `url` with `player` from the start to the end in a fresh context, at most `timeoutMs`. */
-export async function playWith(browser: Browser, player: PlayerName, url: string, timeoutMs = 60_000): Promise<PlayerRun> {
+export async function playWith(browser: Browser, player: PlayerName, url: string, options: PlayOptions = {}): Promise<PlayerRun> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const context = await browser.newContext();
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+  const segmentUrls: string[] = [];
+  page.on('request', (request) => {
+    if (/\.m4s(\?|$)/.test(request.url())) segmentUrls.push(request.url());
+  });
   page.on('console', (msg) => {
     if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
   });
@@ -77,6 +128,16 @@ export async function playWith(browser: Browser, player: PlayerName, url: string
     await page.setContent('<!doctype html><html><body><video id="v" muted playsinline></video></body></html>');
     await page.addScriptTag({ path: SCRIPT[player] });
     await page.evaluate(`(${startPlayer.toString()})(${JSON.stringify(player)}, ${JSON.stringify(url)})`);
+    let switched: string | undefined;
+    if (options.switchRendition) {
+      // Once a little has played, so the switch happens mid-stream; the player then goes on to the end.
+      await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 0.5, undefined, { timeout: timeoutMs });
+      const deadline = Date.now() + 10_000;
+      while (!switched && Date.now() < deadline) {
+        switched = (await page.evaluate(`(${switchRendition.toString()})(${JSON.stringify(player)})`)) as string | undefined;
+        if (!switched) await page.waitForTimeout(100);
+      }
+    }
     await page
       .waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).ended || (window as unknown as { playerEnded?: boolean }).playerEnded === true, undefined, { timeout: timeoutMs })
       .catch(() => undefined); // reported through `ended` below
@@ -91,7 +152,7 @@ export async function playWith(browser: Browser, player: PlayerName, url: string
         playerErrors: (window as unknown as { playerErrors: string[] }).playerErrors,
       };
     });
-    return { ...state, pageErrors };
+    return { ...state, pageErrors, segmentUrls, ...(switched ? { switched } : {}) };
   } finally {
     await context.close();
   }
