@@ -4,6 +4,13 @@ import type { AudioTrack, VideoTrack } from '../mp4/types.js';
 import { IDR, IDR_UNKNOWN, NOT_IDR, RECOVERY, type IdrMarks } from './types.js';
 import { presentationSec } from './timeline.js';
 
+/**
+ * How far past a boundary, in targets, an IDR is preferred to an earlier CRA or recovery point. Half a
+ * target keeps every segment within 1.5 targets whenever random access points come at least every
+ * half target, while a closed-GOP source (IDR pictures only) cuts exactly as without the window.
+ */
+const IDR_WINDOW_TARGETS = 0.5;
+
 /** Sample times are exact ratios; this absorbs float noise such as 10 * 0.1 !== 1. */
 const TIME_EPSILON_SEC = 1e-9;
 
@@ -20,7 +27,7 @@ function nextMultiple(sec: number, targetSec: number): number {
 }
 
 interface Boundary {
-  /** The multiple of the target the cut is sought at, and the end of its IDR window (one target later). */
+  /** The multiple of the target the cut is sought at, and the end of its IDR window (half a target later). */
   readonly sec: number;
   readonly windowEndSec: number;
   /** Presentation time of the previous cut: a cut must come strictly after it. */
@@ -61,7 +68,7 @@ function nextCut(video: VideoTrack, marks: IdrMarks, from: number, boundary: Bou
 
 /**
  * Walks the sync samples in decode order. For each multiple B of the target, the segment boundary is
- * the first IDR picture presented in [B, B + target); when that window holds none, it is the first
+ * the first IDR picture presented in [B, B + target / 2); when that window holds none, it is the first
  * random access point presented at or after B: an IDR, an HEVC CRA or BLA picture, or an H.264 I
  * picture with a recovery point SEI (stss alone is not enough: an encoder may mark other pictures
  * sync). Closed-GOP sources cut exactly as at IDR pictures only; an open-GOP source (one IDR, then
@@ -83,7 +90,7 @@ export function findVideoCuts(video: VideoTrack, targetSec: number, marks: IdrMa
 
   function nextCutAfter(previous: number): number | undefined {
     const sec = nextMultiple(lastCutSec, targetSec);
-    return nextCut(video, marks, previous + 1, { sec, windowEndSec: sec + targetSec, lastCutSec }, unknown);
+    return nextCut(video, marks, previous + 1, { sec, windowEndSec: sec + targetSec * IDR_WINDOW_TARGETS, lastCutSec }, unknown);
   }
 }
 

@@ -54,8 +54,8 @@ describe('video segment plan', () => {
     marks[0] = IDR;
     marks[100] = NOT_IDR;
     marks[200] = IDR;
-    // The window's first candidate (4 s) is no IDR: the rest of its window is asked for in one batch.
-    expect(findVideoCuts(video, 4, marks).unknown).toEqual([125, 150, 175]);
+    // The window's first candidate (4 s) is no IDR: the rest of its window [4 s, 6 s) is asked for.
+    expect(findVideoCuts(video, 4, marks).unknown).toEqual([125]);
   });
 
   it('starts each segment at the presentation time of its IDR, with B-frame delay removed by the edit list', () => {
@@ -105,11 +105,20 @@ describe('open-GOP sources: random access points that are not IDR', () => {
     expect(p.independentSegments).toBe(false);
   });
 
-  it('prefers an IDR presented within one target after the boundary to an earlier recovery point', () => {
-    // Boundary 2 s: a recovery point at 2 s, an IDR at 3 s (inside [2 s, 4 s)): the IDR wins.
+  it('prefers an IDR presented within half a target after the boundary to an earlier recovery point, and no later one', () => {
+    // Target 4 s: boundary 4 s has a recovery point at 4 s and an IDR at 5 s (inside [4 s, 6 s)): the IDR wins.
+    // Boundary 8 s (the multiple after 5 s): recovery point at 8 s, IDR at 10 s (outside [8 s, 10 s)): the recovery point.
+    const video = videoTrack({ frames: 300, gop: 25 });
+    const p = planSegments(movieOf({ video }), { segmentDurationSec: 4 }, openGopMarks(video, [0, 125, 250]));
+    expect(starts(p)).toEqual([0, 125, 200]);
+    expect(p.independentSegments).toBe(false);
+  });
+
+  it('says segments are independent when every cut it chose is an IDR', () => {
     const video = videoTrack({ frames: 250, gop: 25 });
-    const p = planSegments(movieOf({ video }), { segmentDurationSec: 2 }, openGopMarks(video, [0, 75, 125, 175, 225]));
-    expect(starts(p)).toEqual([0, 75, 125, 175, 225]);
+    // Recovery points every second between IDR pictures every 2 s: only the IDR pictures are cut at.
+    const p = planSegments(movieOf({ video }), { segmentDurationSec: 2 }, openGopMarks(video, [0, 50, 100, 150, 200]));
+    expect(starts(p)).toEqual([0, 50, 100, 150, 200]);
     expect(p.independentSegments).toBe(true);
   });
 
