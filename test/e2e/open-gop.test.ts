@@ -9,6 +9,7 @@ import { playWith } from '../helpers/cmaf-players.js';
 import { makeClip, probeDurationSec } from '../helpers/clip.js';
 import { makeMedia, mediaFile, removeMediaDir } from '../helpers/corpus.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
+import { inspectFragment } from '../helpers/fmp4-inspector.js';
 import { parseMaster, parseMedia } from '../helpers/m3u8.js';
 
 const SEGMENT_DURATION_SEC = 2;
@@ -59,6 +60,19 @@ describe('masters and playlists of open-GOP sources', () => {
     expect(Math.max(...durations)).toBeLessThanOrEqual(1.5 * SEGMENT_DURATION_SEC);
     const target = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(playlist)![1]);
     expect(target).toBe(Math.max(...durations.map((d) => Math.round(d))));
+  });
+});
+
+describe('CMAF segments of open-GOP sources', () => {
+  it.each(Object.keys(OPEN_GOP))('%s: each video segment starts with a sample flagged sync, as the source\'s stss marks its CRA or recovery point', async (name) => {
+    const { entries } = parseMedia(await text(`/i/${name}/cmaf/video.m3u8`));
+    expect(entries.length).toBeGreaterThan(1);
+    for (const entry of entries) {
+      const response = await fetch(`${daemon.baseUrl}/i/${name}/cmaf/${entry.uri}`);
+      const { samples } = inspectFragment(Buffer.from(await response.arrayBuffer()));
+      expect(samples[0].sync, entry.uri).toBe(true);
+      expect(samples.slice(1).some((sample) => !sample.sync)).toBe(true);
+    }
   });
 });
 
