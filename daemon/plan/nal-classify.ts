@@ -13,6 +13,8 @@ const AVC_SEI_RECOVERY_POINT = 6;
 const AVC_INTRA_SLICE_TYPES = new Set([2, 4, 7, 9]);
 /** Enough of an H.264 slice NAL unit for first_mb_in_slice and slice_type (two ue(v), at most 8 bytes in any real picture). */
 const SLICE_HEADER_BYTES = 9;
+/** Bytes of an SEI NAL unit that show its first messages' types and sizes; fewer than this is read again. */
+const SEI_HEAD_BYTES = 16;
 /** HEVC nal_unit_type (ITU-T H.265 Table 7-1): 0–31 are VCL; IDR_W_RADL 19 and IDR_N_LP 20 are IDR pictures. */
 const HEVC_VCL_LAST = 31;
 const HEVC_IDR_W_RADL = 19;
@@ -125,8 +127,8 @@ function readLength(bytes: Uint8Array, at: number, size: number): number {
 /**
  * Walks the length-prefixed NAL units of a sample. `bytes` holds the sample from the cursor on (any
  * length); NAL units that do not fit are skipped by their length prefix, so a large SEI before the
- * slice costs one more small read, not a read of the SEI. An H.264 SEI is looked into as far as the
- * bytes given reach: a recovery point message behind a long one in the same NAL unit is not seen.
+ * slice costs one more small read, not a read of the SEI. An H.264 SEI is looked into as far as one
+ * read from its start reaches: a recovery point message behind a long one in the same NAL unit is not seen.
  */
 export function classifyAccessUnit(layout: NalLayout, bytes: Uint8Array, at: number | ProbeCursor, sampleSize: number): AccessUnitClass {
   const cursor = typeof at === 'number' ? { offsetInSample: at, recoveryPoint: false } : at;
@@ -146,7 +148,11 @@ export function classifyAccessUnit(layout: NalLayout, bytes: Uint8Array, at: num
       if (sliceCut && local > 0) return { kind: 'need-bytes', offsetInSample: pos, recoveryPoint };
       return { kind: vclKind(layout.codec, nal, recoveryPoint) };
     }
-    if (layout.codec === 'avc' && (nal[0] & 0x1f) === AVC_SEI && seiHasRecoveryPoint(rbsp(nal.subarray(1)))) recoveryPoint = true;
+    if (layout.codec === 'avc' && (nal[0] & 0x1f) === AVC_SEI && !recoveryPoint) {
+      // An SEI this read cut off near its start is read again from there, where a whole read's worth of it is seen.
+      if (nal.length < Math.min(nalLength, SEI_HEAD_BYTES) && local > 0) return { kind: 'need-bytes', offsetInSample: pos, recoveryPoint };
+      recoveryPoint = seiHasRecoveryPoint(rbsp(nal.subarray(1)));
+    }
     pos += layout.nalLengthSize + nalLength;
   }
   return { kind: 'not-idr' };

@@ -39,6 +39,13 @@ describe('classifyAccessUnit', () => {
     expect(whole(avc, nalSample(avcNal(9, 1), I_SLICE))).toEqual({ kind: 'not-idr' });
   });
 
+  it('reads an SEI again from its start when a read cut it short, so parameter sets before it do not hide its recovery point', () => {
+    const sample = nalSample(avcNal(9, 1), avcNal(7, 30), avcNal(8, 6), RECOVERY_SEI, I_SLICE);
+    // AUD 4 + 2, SPS 4 + 31, PPS 4 + 7: the SEI's length prefix starts at 52; a 58-byte read ends in its payload type.
+    expect(classifyAccessUnit(avc, sample.subarray(0, 58), 0, sample.length)).toEqual({ kind: 'need-bytes', offsetInSample: 52, recoveryPoint: false });
+    expect(classifyAccessUnit(avc, sample.subarray(52), 52, sample.length)).toEqual({ kind: 'recovery' });
+  });
+
   it('remembers a recovery point SEI across reads, and reads again for a slice header the first read cut off', () => {
     const sample = nalSample(RECOVERY_SEI, avcNal(6, 700), I_SLICE);
     // Recovery SEI: 4 + 5 bytes; the large SEI: 4 + 701 bytes; the slice's length prefix starts at 714.
