@@ -1,13 +1,13 @@
-// The segment plan, a pure function of (Movie, target duration, IDR marks): cuts, audio assignment, times, bytes.
+// The segment plan, a pure function of (Movie, target duration, random access marks): cuts, audio assignment, times, bytes.
 
 import { CasterpakError, mp4Error } from '../errors.js';
 import type { AudioTrack, Movie, Track, VideoTrack } from '../mp4/types.js';
 import { limitError } from '../mp4/limits.js';
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../source-limits.js';
-import { findAudioCuts, findVideoCuts } from './cuts.js';
+import { cutsAllIdr, findAudioCuts, findVideoCuts } from './cuts.js';
 import { relativePlaylistBytes } from './playlist.js';
 import { presentationSec, presentationTicks, timelineShift90k, trackExtent } from './timeline.js';
-import { IDR, type IdrMarks, type PlannedSegment, type SampleRange, type SegmentPlan } from './types.js';
+import { type IdrMarks, type PlannedSegment, type SampleRange, type SegmentPlan } from './types.js';
 
 export interface PlanOptions {
   readonly segmentDurationSec: number;
@@ -54,7 +54,7 @@ export function planSegments(movie: Movie, options: PlanOptions, marks: IdrMarks
     segmentDurationSec: targetSec,
     segments,
     shift90k: timelineShift90k(extents),
-    independentSegments: !movie.video || marks[0] === IDR,
+    independentSegments: !movie.video || cutsAllIdr(cuts, marks),
   };
 }
 

@@ -27,16 +27,22 @@ export interface SegmentPlan {
    * for the PCR to lead them; one constant for all tracks and segments keeps them continuous.
    */
   readonly shift90k: number;
-  /** True when the first video sample is an IDR too, so every segment starts with one (or there is no video). */
+  /**
+   * True when every segment starts with an IDR picture (or there is no video); false when one starts
+   * at an HEVC CRA/BLA or an H.264 recovery point, which a player joining there decodes only partly.
+   */
   readonly independentSegments: boolean;
 }
 
 /** What is known about a video sample's first VCL NAL unit; only sync samples are ever looked at. */
 export const IDR_UNKNOWN = -1;
+/** Not a place to start decoding (a P or B picture, or a sync sample we could not read). */
 export const NOT_IDR = 0;
 export const IDR = 1;
+/** A random access point that is not IDR: an HEVC CRA or BLA picture, or an H.264 I picture with a recovery point SEI. */
+export const RECOVERY = 2;
 
-/** Per video sample (decode order): IDR_UNKNOWN, NOT_IDR or IDR. Filled in by the packager, read by the planner. */
+/** Per video sample (decode order): IDR_UNKNOWN, NOT_IDR, IDR or RECOVERY. Filled in by the packager, read by the planner. */
 export type IdrMarks = Int8Array;
 
 export function newIdrMarks(sampleCount: number): IdrMarks {

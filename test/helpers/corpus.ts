@@ -20,6 +20,20 @@ const ffmpeg = (...args: string[]): Maker => async (out) => {
   await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...args, out]);
 };
 
+/**
+ * HandBrake's x265 output with its default GOP settings: an IDR picture first, then CRA pictures
+ * (open GOP) every 250 frames, 10 s at 25 fps. The input is made by ffmpeg beside the output.
+ */
+const handbrakeX265 = (...inputArgs: string[]): Maker => async (out) => {
+  const input = `${out}.input.mp4`;
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...inputArgs, input]);
+  try {
+    await run('HandBrakeCLI', ['-i', input, '-o', out, '-e', 'x265', '--encoder-preset', 'ultrafast'], { maxBuffer: 64 * 1024 * 1024 });
+  } finally {
+    await fs.rm(input, { force: true });
+  }
+};
+
 /** A file derived from another corpus file. */
 const derived = (from: string, make: (source: string, out: string) => Promise<void>): Maker => async (out) => make(await mediaFile(from), out);
 
@@ -43,12 +57,16 @@ export const GOOD_MEDIA: Record<string, Maker> = {
   'h264-ac3.mp4': ffmpeg(...video(25), ...audio(48000), '-t', '4', ...x264(25), '-c:a', 'ac3', '-ac', '2', '-b:a', '128k'),
   'h264-12s-gop.mp4': ffmpeg(...video(10, '128x72'), ...audio(48000), '-t', '14', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '120', '-keyint_min', '120', '-sc_threshold', '0', ...aac(1)),
   'h264-open-gop.mp4': ffmpeg(...video(25), ...audio(48000), '-t', '5', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-x264-params', 'open-gop=1:keyint=25:min-keyint=25:scenecut=0', ...aac(2)),
+  'hevc-handbrake-open-gop.mp4': handbrakeX265(...video(25), ...audio(48000), '-t', '24', '-c:v', 'libx264', '-preset', 'ultrafast', ...aac(2)),
   'h264-vfr.mp4': ffmpeg(...video(30), ...audio(48000), '-t', '4', '-vf', "select='not(eq(mod(n\\,4)\\,1))'", '-vsync', 'vfr', ...x264(30), ...aac(2)),
   'h264-edit-list-cut.mp4': derived('h264-bframes-25fps-aac48k-stereo.mp4', (source, out) =>
     run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-ss', '1.5', '-i', source, '-c', 'copy', out]).then(() => undefined),
   ),
   'clip with spaces ünïcødé.mp4': derived('h264-no-bframes-30fps-aac44k-mono-faststart.mp4', (source, out) => fs.copyFile(source, out)),
 };
+
+/** GOOD_MEDIA files whose later segments start at CRA pictures or recovery points, not IDR pictures. */
+export const OPEN_GOP_MEDIA: ReadonlySet<string> = new Set(['h264-open-gop.mp4', 'hevc-handbrake-open-gop.mp4']);
 
 /** Files that must be refused, with the error code the builtin reader must give. */
 export const BAD_MEDIA: Record<string, { readonly code: string; readonly make: Maker }> = {

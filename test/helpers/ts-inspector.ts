@@ -335,3 +335,22 @@ export function startsWithIdr(ts: Uint8Array): boolean {
   const firstSlice = first.nalTypes.find((type) => (hevc ? type <= 31 : type >= 1 && type <= 5));
   return hevc ? firstSlice === 19 || firstSlice === 20 : firstSlice === 5;
 }
+
+/**
+ * What the segment's first video access unit is, by NAL unit types: "idr", "cra with vps sps pps",
+ * "recovery point with sps pps" (an H.264 non-IDR slice after an SEI), or "other <types>". The
+ * parameter sets are named only when the access unit carries them before its first slice.
+ */
+export function firstPicture(ts: Uint8Array): string {
+  const report = inspectTs(ts);
+  const video = report.pmt?.streams.find((s) => s.streamType === STREAM_TYPE_AVC || s.streamType === STREAM_TYPE_HEVC);
+  const types = (video && report.accessUnits.get(video.pid)?.[0]?.nalTypes) ?? [];
+  const hevc = video?.streamType === STREAM_TYPE_HEVC;
+  const sliceAt = types.findIndex((type) => (hevc ? type <= 31 : type >= 1 && type <= 5));
+  const before = new Set(types.slice(0, Math.max(0, sliceAt)));
+  const slice = types[sliceAt];
+  if (hevc ? slice === 19 || slice === 20 : slice === 5) return 'idr';
+  if (hevc && slice === 21 && [32, 33, 34].every((t) => before.has(t))) return 'cra with vps sps pps';
+  if (!hevc && slice === 1 && [7, 8, 6].every((t) => before.has(t))) return 'recovery point with sps pps';
+  return `other ${types.join(',')}`;
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findVideoCuts } from '../../daemon/plan/cuts.js';
 import { planSegments } from '../../daemon/plan/segment-plan.js';
 import { TIMELINE_LEAD_90K, presentationSec } from '../../daemon/plan/timeline.js';
-import { IDR, NOT_IDR, newIdrMarks, type IdrMarks, type SegmentPlan } from '../../daemon/plan/types.js';
+import { IDR, NOT_IDR, RECOVERY, newIdrMarks, type IdrMarks, type SegmentPlan } from '../../daemon/plan/types.js';
 import type { Movie, VideoTrack } from '../../daemon/mp4/types.js';
 import { audioTrack, movieOf, videoTrack } from '../helpers/movie-fixtures.js';
 
@@ -54,6 +54,7 @@ describe('video segment plan', () => {
     marks[0] = IDR;
     marks[100] = NOT_IDR;
     marks[200] = IDR;
+    // The window's first candidate (4 s) is no IDR: the rest of its window [4 s, 6 s) is asked for.
     expect(findVideoCuts(video, 4, marks).unknown).toEqual([125]);
   });
 
@@ -84,6 +85,69 @@ describe('video segment plan', () => {
     const movie = movieOf({ video, audio: audioTrack({ frames: 470 }) });
     const total = video.samples.sizes.reduce((a, b) => a + b, 0) + movie.audio!.samples.sizes.reduce((a, b) => a + b, 0);
     expect(plan(movie, 3).segments.reduce((sum, s) => sum + s.sampleBytes, 0)).toBe(total);
+  });
+});
+
+describe('open-GOP sources: random access points that are not IDR', () => {
+  /** Sync samples every `gop` frames at 25 fps; those listed are IDR, the other sync samples recovery points. */
+  function openGopMarks(video: VideoTrack, idrs: readonly number[]): IdrMarks {
+    const marks = newIdrMarks(video.samples.count);
+    video.samples.sync.forEach((sync, i) => {
+      if (sync) marks[i] = idrs.includes(i) ? IDR : RECOVERY;
+    });
+    return marks;
+  }
+
+  it('cuts at recovery points when the only IDR is the first picture, and says segments are not independent', () => {
+    const video = videoTrack({ frames: 250, gop: 25 });
+    const p = planSegments(movieOf({ video }), { segmentDurationSec: 2 }, openGopMarks(video, [0]));
+    expect(starts(p)).toEqual([0, 50, 100, 150, 200]);
+    expect(p.independentSegments).toBe(false);
+  });
+
+  it('prefers an IDR presented within half a target after the boundary to an earlier recovery point, and no later one', () => {
+    // Target 4 s: boundary 4 s has a recovery point at 4 s and an IDR at 5 s (inside [4 s, 6 s)): the IDR wins.
+    // Boundary 8 s (the multiple after 5 s): recovery point at 8 s, IDR at 10 s (outside [8 s, 10 s)): the recovery point.
+    const video = videoTrack({ frames: 300, gop: 25 });
+    const p = planSegments(movieOf({ video }), { segmentDurationSec: 4 }, openGopMarks(video, [0, 125, 250]));
+    expect(starts(p)).toEqual([0, 125, 200]);
+    expect(p.independentSegments).toBe(false);
+  });
+
+  it('says segments are independent when every cut it chose is an IDR', () => {
+    const video = videoTrack({ frames: 250, gop: 25 });
+    // Recovery points every second between IDR pictures every 2 s: only the IDR pictures are cut at.
+    const p = planSegments(movieOf({ video }), { segmentDurationSec: 2 }, openGopMarks(video, [0, 50, 100, 150, 200]));
+    expect(starts(p)).toEqual([0, 50, 100, 150, 200]);
+    expect(p.independentSegments).toBe(true);
+  });
+
+  it('takes the first recovery point at or after the boundary when the window has no IDR, even past the window', () => {
+    // Recovery points every 5 s, target 2: no IDR within [2 s, 4 s), so the next random access point (5 s).
+    const video = videoTrack({ frames: 500, gop: 125 });
+    const p = planSegments(movieOf({ video }), { segmentDurationSec: 2 }, openGopMarks(video, [0]));
+    expect(starts(p)).toEqual([0, 125, 250, 375]);
+  });
+
+  it('still skips sync samples that are neither IDR nor a recovery point', () => {
+    const video = videoTrack({ frames: 250, gop: 25 });
+    const marks = openGopMarks(video, [0]);
+    marks[50] = NOT_IDR;
+    // 2 s is skipped, so 3 s; the next boundary is the next multiple of the target after it, 4 s.
+    expect(starts(planSegments(movieOf({ video }), { segmentDurationSec: 2 }, marks))).toEqual([0, 75, 100, 150, 200]);
+  });
+
+  it('asks for a whole window at most twice per boundary, not once per sync sample', () => {
+    const video = videoTrack({ frames: 1000, gop: 25 });
+    const truth = openGopMarks(video, [0]);
+    const marks = newIdrMarks(video.samples.count);
+    let passes = 0;
+    for (let unknown = findVideoCuts(video, 10, marks).unknown; unknown.length > 0; unknown = findVideoCuts(video, 10, marks).unknown) {
+      for (const i of unknown) marks[i] = truth[i];
+      passes++;
+    }
+    expect(passes).toBeLessThanOrEqual(3);
+    expect(findVideoCuts(video, 10, marks).cuts).toEqual([0, 250, 500, 750]);
   });
 });
 

@@ -1,9 +1,9 @@
-// Reads the first bytes of sync samples (batched, bounded) so the planner knows which are true IDR pictures.
+// Reads the first bytes of sync samples (batched, bounded) so the planner knows which are IDR pictures or other random access points.
 
 import type { RangeReader, VideoTrack } from '../../mp4/types.js';
 import { findVideoCuts } from '../../plan/cuts.js';
-import { classifyAccessUnit } from '../../plan/nal-classify.js';
-import { IDR, NOT_IDR, type IdrMarks } from '../../plan/types.js';
+import { classifyAccessUnit, type ProbeCursor } from '../../plan/nal-classify.js';
+import { IDR, NOT_IDR, RECOVERY, type IdrMarks } from '../../plan/types.js';
 import { readRanges } from '../../source/ranged-reads.js';
 
 /** Enough for a length prefix and NAL header plus an AUD or parameter set or two before the first slice. */
@@ -13,15 +13,16 @@ const MAX_HOPS = 8;
 /** Sync samples closer than this are read in one call (short GOPs at low bitrates). */
 const PROBE_READ = { maxGapBytes: 4096, maxSpanBytes: 256 * 1024, concurrency: 16 };
 
-interface Pending {
+interface Pending extends ProbeCursor {
   readonly sample: number;
-  readonly offsetInSample: number;
 }
+
+const MARK_OF = { idr: IDR, recovery: RECOVERY, 'not-idr': NOT_IDR } as const;
 
 /** Classifies `samples` (sync samples of `video`) into `marks`; returns the number of ranges read. */
 export async function classifySamples(reader: RangeReader, video: VideoTrack, samples: readonly number[], marks: IdrMarks, signal?: AbortSignal): Promise<number> {
   const { offsets, sizes } = video.samples;
-  let pending: Pending[] = samples.map((sample) => ({ sample, offsetInSample: 0 }));
+  let pending: Pending[] = samples.map((sample) => ({ sample, offsetInSample: 0, recoveryPoint: false }));
   let rangesRead = 0;
   for (let hop = 0; hop < MAX_HOPS && pending.length > 0; hop++) {
     const ranges = pending.map(({ sample, offsetInSample }) => ({
@@ -31,10 +32,10 @@ export async function classifySamples(reader: RangeReader, video: VideoTrack, sa
     const bytes = await readRanges(reader, ranges, { ...PROBE_READ, signal });
     rangesRead += ranges.length;
     const next: Pending[] = [];
-    pending.forEach(({ sample, offsetInSample }, index) => {
-      const result = classifyAccessUnit(video, bytes[index], offsetInSample, sizes[sample]);
-      if (result.kind === 'need-bytes') next.push({ sample, offsetInSample: result.offsetInSample });
-      else marks[sample] = result.kind === 'idr' ? IDR : NOT_IDR;
+    pending.forEach((cursor, index) => {
+      const result = classifyAccessUnit(video, bytes[index], cursor, sizes[cursor.sample]);
+      if (result.kind === 'need-bytes') next.push({ sample: cursor.sample, offsetInSample: result.offsetInSample, recoveryPoint: result.recoveryPoint });
+      else marks[cursor.sample] = MARK_OF[result.kind];
     });
     pending = next;
   }

@@ -77,7 +77,8 @@ function stampSegment(source: SegmentSource, segment: PlannedSegment, data: Uint
   const input: { segmentNumber: number; video?: MuxSegmentInput['video']; audio?: MuxSegmentInput['audio'] } = { segmentNumber: segment.number };
   if (movie.video) {
     const video = movie.video;
-    // A sync sample that was never classified is treated as a keyframe: repeating parameter sets before it is harmless.
+    // A sync sample that is an IDR or another random access point (CRA, BLA, recovery point) gets the parameter
+    // sets before it, so a player joining there has them; one never classified too, as repeating them is harmless.
     const isKey = (i: number) => video.samples.sync[i] === 1 && marks[i] !== NOT_IDR;
     const samples = segment.video ? stamp(video, segment.video, data.slice(0, videoCount), isKey, plan.shift90k) : [];
     input.video = { config: videoConfig(video), samples };
