@@ -5,6 +5,7 @@ import { ByteCursor } from './bytes.js';
 import { findChild, requireChild, type Box } from './boxes.js';
 import { FourCC, fourCCAt } from './fourcc.js';
 import { NO_EDIT, editListEntries, reduceEditList } from './edit-list.js';
+import { trimToEdit } from './edit-window.js';
 import { firstSampleEntry, parseAudioEntry, parseVideoEntry } from './sample-entry.js';
 import { buildSampleTable } from './sample-table.js';
 import type { SourceLimits } from '../source-limits.js';
@@ -76,11 +77,11 @@ function commonParts(trak: Box, ctx: TrackContext) {
 export function parseVideoTrack(trak: Box, ctx: TrackContext): VideoTrack {
   const { stbl, sampleEntry, ...header } = commonParts(trak, ctx);
   const entry = parseVideoEntry(sampleEntry);
-  return { kind: 'video', ...header, ...entry, samples: buildSampleTable(stbl, { ...ctx, timescale: header.timescale }) };
+  return { kind: 'video', ...header, ...entry, samples: trimToEdit(buildSampleTable(stbl, { ...ctx, timescale: header.timescale }), header.edit, 'video') };
 }
 
 export function parseAudioTrack(trak: Box, ctx: TrackContext): AudioTrack {
   const { stbl, sampleEntry, ...header } = commonParts(trak, ctx);
   const entry = parseAudioEntry(sampleEntry);
-  return { kind: 'audio', ...header, ...entry, samples: buildSampleTable(stbl, { ...ctx, timescale: header.timescale }) };
+  return { kind: 'audio', ...header, ...entry, samples: trimToEdit(buildSampleTable(stbl, { ...ctx, timescale: header.timescale }), header.edit, 'audio') };
 }

@@ -63,10 +63,14 @@ export interface SampleTable {
  * presentation time = (media time - mediaStartTicks) + emptyDelayTicks, in the track's timescale.
  * `emptyDelayTicks` comes from leading empty edits (converted from the movie timescale);
  * `mediaStartTicks` from the first media edit's media_time (signed; -1 means empty edit).
+ * `mediaDurationTicks`, when the edit says how long it lasts, ends the presentation there
+ * (media after it is cut); `ignoredEdits` counts the edits after it that are not applied.
  */
 export interface EditShift {
   readonly emptyDelayTicks: number;
   readonly mediaStartTicks: number;
+  readonly mediaDurationTicks?: number;
+  readonly ignoredEdits?: number;
 }
 
 interface TrackBase {
