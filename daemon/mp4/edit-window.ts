@@ -13,21 +13,36 @@ function pts(table: SampleTable, i: number): number {
 }
 
 /**
+ * `videoFromSec`: where the video's kept pre-roll starts on the presentation timeline. Audio is kept
+ * from there too, so that in MPEG-TS both streams start together at the segment's first packets: a
+ * demuxer probing the start of a segment (ffmpeg's HLS reader) sees the audio there and times it, and
+ * a player that plays the pre-roll rather than dropping it plays it with its sound.
+ */
+export interface WindowOptions {
+  readonly kind: 'video' | 'audio';
+  readonly videoFromSec?: number;
+  readonly timescale: number;
+}
+
+/**
  * Video: from the last sync sample presented at or before the edit's media_time (the pictures in
  * between are hidden, but the ones after media_time are predicted from them), so the hidden
  * pre-roll of a stream-copy cut is kept from its keyframe on and nothing earlier.
  * Audio: from the frame that holds media_time, plus one frame before it, since AAC and MP3 frames
  * overlap their neighbour (MDCT) and the first frame out of a decoder is otherwise incomplete.
  */
-function firstKept(table: SampleTable, mediaStartTicks: number, kind: 'video' | 'audio'): number {
-  if (kind === 'video') {
+function firstKept(table: SampleTable, edit: EditShift, options: WindowOptions): number {
+  const { mediaStartTicks } = edit;
+  if (options.kind === 'video') {
     let first = 0;
     for (let i = 0; i < table.count; i++) if (table.sync[i] && pts(table, i) <= mediaStartTicks) first = i;
     return first;
   }
+  const videoFromTicks = options.videoFromSec === undefined ? Infinity : options.videoFromSec * options.timescale + mediaStartTicks - edit.emptyDelayTicks;
+  const fromTicks = Math.min(mediaStartTicks, videoFromTicks);
   let holding = 0;
-  while (holding + 1 < table.count && pts(table, holding) + table.durations[holding] <= mediaStartTicks) holding++;
-  return Math.max(0, holding - 1);
+  while (holding + 1 < table.count && pts(table, holding) + table.durations[holding] <= fromTicks) holding++;
+  return fromTicks < mediaStartTicks ? holding : Math.max(0, holding - 1);
 }
 
 /**
@@ -39,9 +54,9 @@ function lastKept(table: SampleTable, endTicks: number, first: number): number {
   return first;
 }
 
-export function editWindow(table: SampleTable, edit: EditShift, kind: 'video' | 'audio'): SampleWindow {
+export function editWindow(table: SampleTable, edit: EditShift, options: WindowOptions): SampleWindow {
   if (table.count === 0) return { first: 0, last: -1 };
-  const first = firstKept(table, edit.mediaStartTicks, kind);
+  const first = firstKept(table, edit, options);
   const last = edit.mediaDurationTicks === undefined ? table.count - 1 : lastKept(table, edit.mediaStartTicks + edit.mediaDurationTicks, first);
   return { first, last };
 }
@@ -50,8 +65,8 @@ export function editWindow(table: SampleTable, edit: EditShift, kind: 'video' | 
  * The table cut to the edit's window (the same table when nothing is cut). The columns are copied,
  * not viewed, so each still spans its own buffer and moves out of a parse worker without a copy.
  */
-export function trimToEdit(table: SampleTable, edit: EditShift, kind: 'video' | 'audio'): SampleTable {
-  const { first, last } = editWindow(table, edit, kind);
+export function trimToEdit(table: SampleTable, edit: EditShift, options: WindowOptions): SampleTable {
+  const { first, last } = editWindow(table, edit, options);
   if (first === 0 && last === table.count - 1) return table;
   const end = last + 1;
   return {
@@ -63,4 +78,12 @@ export function trimToEdit(table: SampleTable, edit: EditShift, kind: 'video' | 
     durations: table.durations.slice(first, end),
     sync: table.sync.slice(first, end),
   };
+}
+
+/** Where a (trimmed) video track's first kept sample is presented, in seconds on the presentation timeline. */
+export function keptFromSec(table: SampleTable, edit: EditShift, timescale: number): number | undefined {
+  if (table.count === 0) return undefined;
+  let earliest = Infinity;
+  for (let i = 0; i < table.count; i++) earliest = Math.min(earliest, pts(table, i));
+  return (earliest - edit.mediaStartTicks + edit.emptyDelayTicks) / timescale;
 }

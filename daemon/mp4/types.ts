@@ -112,10 +112,12 @@ export type Track = VideoTrack | AudioTrack;
 export interface Movie {
   readonly timescale: number;
   readonly durationTicks: number;
-  /** At most one video and one audio track are packaged (the first of each kind). */
+  /** At most one video and one audio track are packaged: the enabled one of each kind (see track-choice.ts). */
   readonly video?: VideoTrack;
   readonly audio?: AudioTrack;
   readonly fileSizeBytes: number;
+  /** What the reader chose or left out (a track among several, edits not applied), for the log. */
+  readonly notes?: readonly string[];
 }
 
 /** Ranged reads: the reader never loads a whole file. */

@@ -91,3 +91,15 @@ describe('the samples an edit list keeps', () => {
     expect(movie.audio!.samples.dts[0]).toBe(4 * 1024);
   });
 });
+
+describe('audio beside a video pre-roll', () => {
+  it('is kept from where the video pre-roll starts, so both streams start together', async () => {
+    // Video: 512-tick frames at 12800/s, keyframes every 10; both edits start 12 frames (0.48 s) in.
+    const video = simpleVideo({ frames: 30, gop: 10, edits: [{ segmentDuration: 0, mediaTime: 12 * 512 }] });
+    const audio = simpleAudio({ frames: 60, edits: [{ segmentDuration: 0, mediaTime: 0.48 * 48000 }] });
+    const movie = await readMovie(new MemoryReader(buildMovie({ tracks: [video, audio], movieTimescale: 1000 })));
+    // The video keeps frames 10 and 11 (from 0.4 s): audio keeps the frame that holds 0.4 s on.
+    expect(movie.video!.samples.dts[0]).toBe(10 * 512);
+    expect(movie.audio!.samples.dts[0]).toBe(Math.floor((0.4 * 48000) / 1024) * 1024);
+  });
+});
