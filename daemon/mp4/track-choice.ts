@@ -54,5 +54,5 @@ export function chooseTrack(kind: 'video' | 'audio', traks: readonly Box[]): Tra
   const others = headers.filter((_, k) => k !== best).map((h) => `${h.id}${h.flags & TRACK_ENABLED ? '' : ' (disabled)'}`);
   const why = rank(chosen) === 0 ? 'none is enabled, so the first' : best === 0 ? 'the first enabled one' : 'the one marked enabled, ahead of earlier disabled ones';
   const group = chosen.alternateGroup !== 0 ? `, alternate group ${chosen.alternateGroup}` : '';
-  return { trak: traks[best], note: `${kind}: track ${chosen.id} of ${traks.length} (${why}${group}); not packaged: ${others.join(', ')}` };
+  return { trak: traks[best], note: `${kind}: track ${chosen.id}, of ${traks.length} ${kind} tracks (${why}${group}); not packaged: ${others.join(', ')}` };
 }

@@ -149,7 +149,7 @@ describe('a file with two audio tracks', () => {
       const movie = await readMovie(handleReader(handle, (await handle.stat()).size, TWO_AUDIO));
       expect(movie.audio!.sampleRate).toBe(44100);
       expect(movie.audio!.id).toBe(3);
-      expect(movie.notes?.join('\n')).toMatch(/audio: track 3 of 2 \(the one marked enabled/);
+      expect(movie.notes?.join('\n')).toMatch(/audio: track 3, of 2 audio tracks \(the one marked enabled/);
     } finally {
       await handle.close();
     }
