@@ -24,18 +24,35 @@ export interface WindowOptions {
   readonly timescale: number;
 }
 
+/** Pictures up to the next sync sample that are decoded after sample `i` but shown before it. */
+const LEADING_LOOKAHEAD = 16;
+
+/**
+ * An open-GOP sync sample (a recovery point, an HEVC CRA) is followed in decode order by pictures
+ * shown before it that predict from the GOP before: starting there would leave them undecodable.
+ */
+function hasLeadingPictures(table: SampleTable, i: number): boolean {
+  const end = Math.min(table.count, i + 1 + LEADING_LOOKAHEAD);
+  for (let k = i + 1; k < end && !table.sync[k]; k++) if (pts(table, k) < pts(table, i)) return true;
+  return false;
+}
+
 /**
  * Video: from the last sync sample presented at or before the edit's media_time (the pictures in
  * between are hidden, but the ones after media_time are predicted from them), so the hidden
- * pre-roll of a stream-copy cut is kept from its keyframe on and nothing earlier.
+ * pre-roll of a stream-copy cut is kept from its keyframe on and nothing earlier; a sync sample
+ * with leading pictures is passed over for an earlier one.
  * Audio: from the frame that holds media_time, plus one frame before it, since AAC and MP3 frames
- * overlap their neighbour (MDCT) and the first frame out of a decoder is otherwise incomplete.
+ * overlap their neighbour (MDCT) and the first frame out of a decoder is otherwise incomplete;
+ * or from where the video's pre-roll starts, when that is earlier (see WindowOptions).
  */
 function firstKept(table: SampleTable, edit: EditShift, options: WindowOptions): number {
   const { mediaStartTicks } = edit;
   if (options.kind === 'video') {
     let first = 0;
-    for (let i = 0; i < table.count; i++) if (table.sync[i] && pts(table, i) <= mediaStartTicks) first = i;
+    for (let i = 0; i < table.count && table.dts[i] <= mediaStartTicks; i++) {
+      if (table.sync[i] && pts(table, i) <= mediaStartTicks && !hasLeadingPictures(table, i)) first = i;
+    }
     return first;
   }
   const videoFromTicks = options.videoFromSec === undefined ? Infinity : options.videoFromSec * options.timescale + mediaStartTicks - edit.emptyDelayTicks;

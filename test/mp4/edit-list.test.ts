@@ -81,6 +81,14 @@ describe('the samples an edit list keeps', () => {
     expect(samples.dts[samples.count - 1]).toBe(21 * 512);
   });
 
+  it('pass over an open-GOP keyframe, whose leading pictures predict from the GOP before it', async () => {
+    const base = simpleVideo({ frames: 30, gop: 10, edits: [{ segmentDuration: 0, mediaTime: 12 * 512 + 1024 }] });
+    // Every picture shown 1024 ticks after its decode, except picture 11, shown before keyframe 10.
+    const samples = base.samples.map((sample, i) => ({ ...sample, cts: i === 11 ? 0 : 1024 }));
+    const movie = await readMovie(new MemoryReader(buildMovie({ tracks: [{ ...base, samples }], movieTimescale: 1000 })));
+    expect(movie.video!.samples.count).toBe(30);
+  });
+
   it('keep every sample without an edit list', async () => {
     expect((await movieWith({ frames: 30, gop: 5 })).video!.samples.count).toBe(30);
   });
