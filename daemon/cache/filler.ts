@@ -73,7 +73,7 @@ export class CacheFiller {
   constructor(private readonly deps: FillerDeps) {
     this.limiter = new Limiter(deps.config.maxConcurrentPackaging, deps.config.maxQueuedPackaging);
     const { config, store, packager, log } = deps;
-    const planner = deps.planner ?? createMoviePlanner(config, packager);
+    const planner = deps.planner ?? createMoviePlanner(config, packager, log);
     this.planner = planner;
     const maxWaitMs = this.maxWaitMs();
     this.masters = new MasterFiller({

@@ -32,7 +32,7 @@ export async function startDaemon(config: Config, log: Logger, hooks: Pick<Fille
   const swept = await sweepTmp(config.cacheDir);
   if (swept > 0) log.info({ swept }, 'removed temporary files left by an earlier run');
 
-  const packager = createPackager(config);
+  const packager = createPackager(config, log);
   const packagerVersion = await packager.probe();
   // better-sqlite3 blocks while it waits for a lock: the daemon waits briefly there, then on a timer
   // (retryWhileLocked), so prune or a command holding the lock never stalls the event loop for long.

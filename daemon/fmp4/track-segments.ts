@@ -3,7 +3,7 @@
 import { CLOCK_90K_HZ } from '../clock.js';
 import { parseEsds } from '../mp4/esds.js';
 import type { Track } from '../mp4/types.js';
-import { decodeTicks, presentationTicks } from '../plan/timeline.js';
+import { decodeTicks, presentationTicks, trackExtent } from '../plan/timeline.js';
 import type { PlannedSegment, SampleRange, SegmentPlan } from '../plan/types.js';
 import { fragmentSizeBytes, type FragmentInput } from './fragment.js';
 
@@ -56,23 +56,24 @@ function earliestPresentation(track: Track, range: SampleRange): number {
   return earliest;
 }
 
-function presentationEnd(track: Track, range: SampleRange): number {
-  let latest = -Infinity;
-  for (let i = range.firstSample; i <= range.lastSample; i++) latest = Math.max(latest, presentationTicks(track, i) + track.samples.durations[i]);
-  return latest;
-}
-
 /**
  * Every segment of the plan that holds samples of this track. A segment lasts until the next one
- * starts (the last until its latest sample ends), so the timeline has no gaps or overlaps.
+ * starts (the last until the track's presentation ends), so the timeline has no gaps or overlaps.
+ * The first starts where the track's presentation does: pre-roll that an edit hides (a stream-copy
+ * cut's frames from the keyframe before the cut) is in the segment, timed before that start, so the
+ * durations add up to what the source presents, as the MPEG-TS playlist's do, and a DASH player
+ * drops it with everything else before the period (presentationTimeOffset is that start).
  */
 export function trackSegmentFacts(track: Track, kind: CmafTrackKind, plan: SegmentPlan): CmafSegmentFacts[] {
   const shift = shiftTicks(track, plan);
+  const extent = trackExtent(track);
   const present = plan.segments.filter((segment) => rangeOf(segment, kind));
   const starts = present.map((segment) => earliestPresentation(track, rangeOf(segment, kind) as SampleRange) + shift);
+  if (starts.length > 0) starts[0] = Math.max(starts[0], Math.round(extent.startSec * track.timescale) + shift);
+  const endTicks = Math.round(extent.endSec * track.timescale) + shift;
   return present.map((segment, k) => {
     const range = rangeOf(segment, kind) as SampleRange;
-    const nextStart = k + 1 < present.length ? starts[k + 1] : presentationEnd(track, range) + shift;
+    const nextStart = k + 1 < present.length ? starts[k + 1] : endTicks;
     return {
       number: segment.number,
       startTicks: starts[k],

@@ -40,32 +40,48 @@ export function* editListEntries(elst: Box): Generator<EditListEntry> {
 
 /**
  * The edit rule (ISO/IEC 14496-12 §8.6.6): an edit list maps the media timeline onto the presentation.
- * MPEG-TS has no such mapping, so we reduce every list to a constant shift, applied to all samples:
+ * We reduce every list to one window of the media, placed on the presentation timeline:
  *
  *   presentation time = (media time - mediaStartTicks) + emptyDelayTicks      (track timescale)
  *
  * - Leading empty edits (media_time = -1, read as a signed value) delay the presentation: their
  *   segment_durations are summed and converted from the movie timescale to the track timescale.
- * - The first media edit (media_time >= 0) says which media time is shown first: mediaStartTicks.
- *   ffmpeg writes one for AAC priming and for B-frame delay; a stream-copy cut writes one for the
- *   pre-roll from the previous keyframe.
- * - Later edits, the media edit's own duration (trimming the end) and rates (dwells) are ignored:
- *   honouring them in TS would mean dropping or repeating samples. Every sample is kept, so frames
- *   before mediaStartTicks get negative presentation times; the packager shifts the whole rendition
- *   by one constant so that all timestamps stay non-negative.
+ * - The first media edit (media_time >= 0) says which media time is shown first (mediaStartTicks)
+ *   and for how long (mediaDurationTicks). ffmpeg writes one for AAC priming and for B-frame delay;
+ *   a stream-copy cut writes one that hides the pre-roll from the previous keyframe and ends at
+ *   the cut's end.
+ * - Media edits that carry on exactly where the previous one stopped (a list split in pieces) are
+ *   merged into it. Any other later edit (a jump, a dwell, an empty edit between media edits) is
+ *   not applied and counted in ignoredEdits: the presentation ends where the first run of edits does.
  * - Any other negative media_time is treated as an empty edit, as the spec defines no other meaning.
+ * - A segment_duration of 0 says nothing about the end: the media plays to its end.
  */
 export function reduceEditList(entries: Iterable<EditListEntry>, movieTimescale: number, trackTimescale: number): EditShift {
   let emptyMovieTicks = 0;
+  let run: { mediaStartTicks: number; movieTicks: number } | undefined;
+  let ignoredEdits = 0;
   for (const entry of entries) {
-    if (entry.mediaTime <= EMPTY_EDIT_MEDIA_TIME) {
-      emptyMovieTicks += entry.segmentDuration;
+    const isEmpty = entry.mediaTime <= EMPTY_EDIT_MEDIA_TIME;
+    if (!run) {
+      if (isEmpty) emptyMovieTicks += entry.segmentDuration;
+      else run = { mediaStartTicks: entry.mediaTime, movieTicks: entry.segmentDuration };
       continue;
     }
-    return { emptyDelayTicks: movieToTrackTicks(emptyMovieTicks, movieTimescale, trackTimescale), mediaStartTicks: entry.mediaTime };
+    const runEndTicks = run.mediaStartTicks + movieToTrackTicks(run.movieTicks, movieTimescale, trackTimescale);
+    const continues = ignoredEdits === 0 && !isEmpty && entry.mediaRateInteger === 1 && run.movieTicks > 0;
+    // One movie tick of slack: each duration was rounded to the movie timescale on its own.
+    if (continues && Math.abs(entry.mediaTime - runEndTicks) <= Math.ceil(trackTimescale / movieTimescale)) run.movieTicks += entry.segmentDuration;
+    else ignoredEdits++;
   }
+  const emptyDelayTicks = movieToTrackTicks(emptyMovieTicks, movieTimescale, trackTimescale);
   // No media edit at all: the media starts at its own time zero, after any empty edits.
-  return { emptyDelayTicks: movieToTrackTicks(emptyMovieTicks, movieTimescale, trackTimescale), mediaStartTicks: 0 };
+  if (!run) return { emptyDelayTicks, mediaStartTicks: 0 };
+  return {
+    emptyDelayTicks,
+    mediaStartTicks: run.mediaStartTicks,
+    ...(run.movieTicks > 0 ? { mediaDurationTicks: movieToTrackTicks(run.movieTicks, movieTimescale, trackTimescale) } : {}),
+    ...(ignoredEdits > 0 ? { ignoredEdits } : {}),
+  };
 }
 
 function movieToTrackTicks(movieTicks: number, movieTimescale: number, trackTimescale: number): number {

@@ -1,4 +1,4 @@
-// The moov box → Movie: movie header, the first video and first audio track; refuses fragmented and empty movies.
+// The moov box → Movie: movie header, one video and one audio track (see track-choice.ts); refuses fragmented and empty movies.
 
 import { mp4Error } from '../errors.js';
 import { ByteCursor } from './bytes.js';
@@ -6,6 +6,8 @@ import { childBoxes, findChild, requireChild, type Box } from './boxes.js';
 import { FourCC } from './fourcc.js';
 import { checkSamplesDisjoint } from './sample-overlap.js';
 import { handlerType, parseAudioTrack, parseVideoTrack, type MovieContext } from './track.js';
+import { chooseTrack } from './track-choice.js';
+import { keptFromSec } from './edit-window.js';
 import type { AudioTrack, Movie, VideoTrack } from './types.js';
 
 /** mvhd (§8.2.2.2): timescale and duration after the creation and modification times. */
@@ -26,22 +28,18 @@ export function parseMovie(moov: Box, movieCtx: MovieContext): Movie {
     throw mp4Error('MP4_FRAGMENTED', 'fragmented MP4 (moov contains mvex; samples are in moof fragments) is not supported', {});
   }
   const { timescale, durationTicks } = movieHeader(moov);
-  let video: VideoTrack | undefined;
-  let audio: AudioTrack | undefined;
-  let sawTrack = false;
-  for (const trak of childBoxes(moov).filter((box) => box.type === FourCC.trak)) {
-    const handler = handlerType(trak);
-    const ctx = { ...movieCtx, movieTimescale: timescale, samplesBefore: (video?.samples.count ?? 0) + (audio?.samples.count ?? 0) };
-    if (handler === FourCC.vide && !video) {
-      video = parseVideoTrack(trak, ctx);
-      sawTrack = true;
-    } else if (handler === FourCC.soun && !audio) {
-      audio = parseAudioTrack(trak, ctx);
-      sawTrack = true;
-    }
-  }
+  const traks = childBoxes(moov).filter((box) => box.type === FourCC.trak);
+  const handlers = traks.map(handlerType);
+  const videoChoice = chooseTrack('video', traks.filter((_, k) => handlers[k] === FourCC.vide));
+  const audioChoice = chooseTrack('audio', traks.filter((_, k) => handlers[k] === FourCC.soun));
+  const ctx = { ...movieCtx, movieTimescale: timescale };
+  const video = videoChoice ? parseVideoTrack(videoChoice.trak, { ...ctx, samplesBefore: 0 }) : undefined;
+  const videoFromSec = video ? keptFromSec(video.samples, video.edit, video.timescale) : undefined;
+  const audio = audioChoice ? parseAudioTrack(audioChoice.trak, { ...ctx, samplesBefore: video?.samples.count ?? 0, videoFromSec }) : undefined;
+  const sawTrack = video !== undefined || audio !== undefined;
+  const notes = [videoChoice?.note, audioChoice?.note, ...editNotes(video, audio)].filter((note): note is string => note !== undefined);
   if (!sawTrack) throw mp4Error('MP4_NO_TRACKS', 'the movie has no video or audio track', {});
-  const movie = dropEmptyTracks({ timescale, durationTicks, video, audio, fileSizeBytes: movieCtx.fileSizeBytes });
+  const movie = dropEmptyTracks({ timescale, durationTicks, video, audio, fileSizeBytes: movieCtx.fileSizeBytes, ...(notes.length > 0 ? { notes } : {}) });
   checkSamplesDisjoint([movie.video, movie.audio].flatMap((track) => (track ? [{ where: `moov/trak (${track.kind})`, samples: track.samples }] : [])));
   return movie;
 }
@@ -52,4 +50,11 @@ function dropEmptyTracks(movie: Movie): Movie {
   const audio = movie.audio && movie.audio.samples.count > 0 ? movie.audio : undefined;
   if (!video && !audio) throw mp4Error('MP4_EMPTY', 'the movie has tracks but no samples', {});
   return { ...movie, video, audio };
+}
+
+/** Edits a track's list holds beyond the ones applied (see reduceEditList). */
+function editNotes(...tracks: (VideoTrack | AudioTrack | undefined)[]): string[] {
+  return tracks.flatMap((track) =>
+    track?.edit.ignoredEdits ? [`${track.kind}: track ${track.id}'s edit list has ${track.edit.ignoredEdits} edit(s) after its first media edit that are not applied; the presentation ends where that edit does`] : [],
+  );
 }

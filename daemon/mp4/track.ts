@@ -5,6 +5,7 @@ import { ByteCursor } from './bytes.js';
 import { findChild, requireChild, type Box } from './boxes.js';
 import { FourCC, fourCCAt } from './fourcc.js';
 import { NO_EDIT, editListEntries, reduceEditList } from './edit-list.js';
+import { trimToEdit } from './edit-window.js';
 import { firstSampleEntry, parseAudioEntry, parseVideoEntry } from './sample-entry.js';
 import { buildSampleTable } from './sample-table.js';
 import type { SourceLimits } from '../source-limits.js';
@@ -22,6 +23,8 @@ export interface TrackContext extends MovieContext {
   readonly movieTimescale: number;
   /** Samples of the tracks read before this one, for limits.max_samples. */
   readonly samplesBefore: number;
+  /** Audio only: where the video's kept pre-roll starts (see edit-window.ts). */
+  readonly videoFromSec?: number;
 }
 
 /** hdlr (§8.4.3.2): version/flags, pre_defined (32), handler_type (32). */
@@ -76,11 +79,11 @@ function commonParts(trak: Box, ctx: TrackContext) {
 export function parseVideoTrack(trak: Box, ctx: TrackContext): VideoTrack {
   const { stbl, sampleEntry, ...header } = commonParts(trak, ctx);
   const entry = parseVideoEntry(sampleEntry);
-  return { kind: 'video', ...header, ...entry, samples: buildSampleTable(stbl, { ...ctx, timescale: header.timescale }) };
+  return { kind: 'video', ...header, ...entry, samples: trimToEdit(buildSampleTable(stbl, { ...ctx, timescale: header.timescale }), header.edit, { kind: 'video', timescale: header.timescale }) };
 }
 
 export function parseAudioTrack(trak: Box, ctx: TrackContext): AudioTrack {
   const { stbl, sampleEntry, ...header } = commonParts(trak, ctx);
   const entry = parseAudioEntry(sampleEntry);
-  return { kind: 'audio', ...header, ...entry, samples: buildSampleTable(stbl, { ...ctx, timescale: header.timescale }) };
+  return { kind: 'audio', ...header, ...entry, samples: trimToEdit(buildSampleTable(stbl, { ...ctx, timescale: header.timescale }), header.edit, { kind: 'audio', timescale: header.timescale, videoFromSec: ctx.videoFromSec }) };
 }

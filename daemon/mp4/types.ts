@@ -63,10 +63,14 @@ export interface SampleTable {
  * presentation time = (media time - mediaStartTicks) + emptyDelayTicks, in the track's timescale.
  * `emptyDelayTicks` comes from leading empty edits (converted from the movie timescale);
  * `mediaStartTicks` from the first media edit's media_time (signed; -1 means empty edit).
+ * `mediaDurationTicks`, when the edit says how long it lasts, ends the presentation there
+ * (media after it is cut); `ignoredEdits` counts the edits after it that are not applied.
  */
 export interface EditShift {
   readonly emptyDelayTicks: number;
   readonly mediaStartTicks: number;
+  readonly mediaDurationTicks?: number;
+  readonly ignoredEdits?: number;
 }
 
 interface TrackBase {
@@ -108,10 +112,12 @@ export type Track = VideoTrack | AudioTrack;
 export interface Movie {
   readonly timescale: number;
   readonly durationTicks: number;
-  /** At most one video and one audio track are packaged (the first of each kind). */
+  /** At most one video and one audio track are packaged: the enabled one of each kind (see track-choice.ts). */
   readonly video?: VideoTrack;
   readonly audio?: AudioTrack;
   readonly fileSizeBytes: number;
+  /** What the reader chose or left out (a track among several, edits not applied), for the log. */
+  readonly notes?: readonly string[];
 }
 
 /** Ranged reads: the reader never loads a whole file. */

@@ -20,6 +20,7 @@ import { initSegment } from '../fmp4/init.js';
 import type { OpenSource } from '../source/open-source.js';
 import { cmafMediaSegment } from './builtin/cmaf-segment.js';
 import type { CmafPackager, PackagerOptions, SegmentList, SegmentPackager } from './packager.js';
+import { silentLogger, type Logger } from '../log.js';
 
 export interface BuiltinOptions extends PackagerOptions {
   /** Bounds of the in-memory cache of parsed moovs and plans. */
@@ -33,6 +34,8 @@ export interface BuiltinOptions extends PackagerOptions {
    * since a worker's reads cannot be observed from here.
    */
   readonly wrapReader?: (reader: FileRangeReader, src: OpenSource) => FileRangeReader;
+  /** Where the reader's notes on a source go (which track of several, edits not applied), at info, once per parse. */
+  readonly log?: Logger;
 }
 
 export interface BuiltinPackager extends SegmentPackager, CmafPackager {
@@ -68,10 +71,16 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
    * and time, so a crafted moov costs that worker and not the daemon; the typed sample tables come
    * back moved, not copied. One parse per source even under concurrent requests.
    */
-  const load = (src: OpenSource): Promise<PlannedSource> =>
+  const parse = (src: OpenSource): Promise<PlannedSource> =>
     options.wrapReader
       ? parseAndPlan(readerOf(src), { segmentDurationSec: targetSec, limits })
       : pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: targetSec, limits });
+  const log = options.log ?? silentLogger;
+  const load = async (src: OpenSource): Promise<PlannedSource> => {
+    const planned = await parse(src);
+    for (const note of planned.movie.notes ?? []) log.info({ source: src.relPath, note }, 'source read with a choice made');
+    return planned;
+  };
 
   const planWith = async (src: OpenSource): Promise<{ source: ParsedSource; plan: SegmentPlan }> => {
     await checkUnchanged(src);

@@ -1,6 +1,7 @@
 // The packager the config asks for, and the reader master playlists describe renditions with.
 
 import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
 import { createBuiltinPackager, type BuiltinPackager } from './builtin.js';
 import type { ParsePoolOptions } from './builtin/parse-pool.js';
 import { createFfmpegPackager } from './ffmpeg.js';
@@ -12,7 +13,7 @@ function parsePoolOptions(config: Config): ParsePoolOptions {
   return { size: config.maxConcurrentPackaging, memoryLimitBytes: config.parseMemoryLimitBytes, timeoutSec: config.packagingTimeoutSec };
 }
 
-export function createPackager(config: Config): Packager {
+export function createPackager(config: Config, log?: Logger): Packager {
   const options = { segmentDurationSec: config.segmentDurationSec };
   switch (config.packager) {
     case 'ffmpeg':
@@ -20,7 +21,7 @@ export function createPackager(config: Config): Packager {
     case 'mp42hls':
       return createMp42hlsPackager({ ...options, mp42hlsPath: config.mp42hlsPath });
     case 'builtin':
-      return createBuiltinPackager({ ...options, parsePool: parsePoolOptions(config), limits: config.limits });
+      return createBuiltinPackager({ ...options, parsePool: parsePoolOptions(config), limits: config.limits, log });
   }
 }
 
@@ -29,7 +30,7 @@ export function createPackager(config: Config): Packager {
  * the segments (it reads only the moov): the builtin packager itself, sharing its cache of parsed
  * moovs, or a planner of its own next to ffmpeg or mp42hls (then the figures estimate builtin packaging).
  */
-export function createMoviePlanner(config: Config, packager: Packager): MoviePlanner {
+export function createMoviePlanner(config: Config, packager: Packager, log?: Logger): MoviePlanner {
   if (packager.name === 'builtin') return packager as BuiltinPackager;
-  return createBuiltinPackager({ segmentDurationSec: config.segmentDurationSec, parsePool: parsePoolOptions(config), limits: config.limits });
+  return createBuiltinPackager({ segmentDurationSec: config.segmentDurationSec, parsePool: parsePoolOptions(config), limits: config.limits, log });
 }

@@ -29,13 +29,23 @@ export function decodeTicks(track: Track, i: number): number {
 }
 
 export interface TrackExtent {
-  /** Earliest presentation time (with B-frames not necessarily sample 0's). */
+  /**
+   * Where the track's presentation starts: its edit's start (after any empty edit), or its earliest
+   * presentation time when that is later. Pre-roll an edit hides lies before it.
+   */
   readonly startSec: number;
-  /** End of the last presented sample. */
+  /** Where it ends: the end of its last sample, or the edit's end when the edit says one. */
   readonly endSec: number;
-  /** Lowest DTS or PTS at 90 kHz, before the rendition shift. */
+  /** Lowest DTS or PTS at 90 kHz, pre-roll included, before the rendition shift. */
   readonly lowest90k: number;
 }
+
+/**
+ * An edit may run past its media (ffmpeg's cuts reach a frame or two beyond the last one) and the
+ * presentation lasts as long as the edit says; one that runs on much longer than the media is taken
+ * to end with it, so that a last segment cannot promise seconds it does not hold.
+ */
+const MAX_EDIT_OVERRUN_SEC = 1;
 
 /** One pass over the track's samples (a long rendition has 10^5–10^6). */
 export function trackExtent(track: Track): TrackExtent {
@@ -48,9 +58,11 @@ export function trackExtent(track: Track): TrackExtent {
     if (pts < earliest) earliest = pts;
     if (pts + durations[i] > latest) latest = pts + durations[i];
   }
+  const { emptyDelayTicks, mediaDurationTicks } = track.edit;
+  const editEnd = mediaDurationTicks === undefined ? latest : Math.min(emptyDelayTicks + mediaDurationTicks, latest + MAX_EDIT_OVERRUN_SEC * track.timescale);
   return {
-    startSec: earliest / track.timescale,
-    endSec: latest / track.timescale,
+    startSec: Math.max(earliest, emptyDelayTicks) / track.timescale,
+    endSec: editEnd / track.timescale,
     lowest90k: ticksTo90k(Math.min(earliest, dts[0] + offset), track.timescale),
   };
 }

@@ -1,5 +1,6 @@
 // hls.js in Debian's Chromium plays a packaged stream from start to end, served by the daemon alone and through nginx.
 
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,23 @@ describe.each(e2ePackagers())('playback in Chromium with the $label packager', (
     const { playback, pageErrors } = await playToTheEnd(browser, standalone.baseUrl, url, `playback-standalone-${packager}.png`);
     expectCompletePlayback(packager, playback, sourceDurationSec);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('plays a stream-copy cut to its end without an hls.js error', async (context) => {
+    // Only the builtin packager applies edit lists (ffmpeg's and mp42hls's timing are their own).
+    if (packager !== 'builtin') return context.skip();
+    const cut = path.join(standalone.mediaRoot, 'cut.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', '1.3', '-i', path.join(standalone.mediaRoot, 'clip.mp4'), '-t', '3', '-c', 'copy', cut]);
+    const presentedSec = probeDurationSec(cut);
+    const url = `${standalone.baseUrl}/i/cut.mp4/index_0_av.m3u8`;
+    const { playback, pageErrors } = await playToTheEnd(browser, standalone.baseUrl, url, `playback-cut-${packager}.png`);
+    expect(playback.hlsErrors).toEqual([]);
+    expect(playback.ended).toBe(true);
+    expect(pageErrors).toEqual([]);
+    // hls.js starts its timeline at the first segment's earliest PTS, so it shows the pre-roll the edit
+    // hides (timed before the presentation start) too: the cut's 3 s, plus at most the clip's 2 s GOP.
+    expect(playback.currentTime).toBeGreaterThanOrEqual(presentedSec - 0.05);
+    expect(playback.currentTime).toBeLessThan(presentedSec + 2);
   });
 
   it('plays from start to end without an hls.js error through nginx, from a player on another origin', async () => {

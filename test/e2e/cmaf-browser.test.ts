@@ -1,5 +1,6 @@
 // hls.js plays the fMP4 HLS, Shaka Player and dash.js the DASH presentation, in Debian's Chromium, through nginx.
 
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +101,24 @@ describe('CMAF playback in Chromium through nginx', () => {
     // Video segments of at least two renditions were fetched and played: the switch happened in the stream.
     const renditions = new Set(run.segmentUrls.map((u) => /\/(clip_\w+?\.mp4)\/cmaf\/video_/.exec(u)?.[1]).filter(Boolean));
     expect(renditions.size, run.segmentUrls.join('\n')).toBeGreaterThanOrEqual(2);
+  }, 90_000);
+
+  it.each(CASES)('%s plays %s of a stream-copy cut to its end', async (player, file) => {
+    const cut = path.join(daemon.mediaRoot, 'cut.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', '1.3', '-i', path.join(daemon.mediaRoot, 'clip.mp4'), '-t', '3', '-c', 'copy', cut]);
+    const presentedSec = probeDurationSec(cut);
+    const run = await playWith(browser, player, `${nginx.baseUrl}/i/cut.mp4/${file}`);
+    expect(run.playerErrors).toEqual([]);
+    expect(run.pageErrors).toEqual([]);
+    expect(run.ended, `stopped at ${run.currentTime} of ${run.duration}, buffered ${run.buffered}`).toBe(true);
+    if (player === 'hls.js') {
+      // hls.js starts its timeline at the earliest sample it is given: it shows the hidden pre-roll too (at most a 2 s GOP).
+      expect(run.duration).toBeGreaterThanOrEqual(presentedSec - 0.05);
+      expect(run.duration).toBeLessThan(presentedSec + 2);
+    } else {
+      // The period starts at the presentation start (presentationTimeOffset): the DASH players end on time.
+      expect(Math.abs(run.duration - presentedSec)).toBeLessThan(0.1);
+    }
   }, 90_000);
 
   it('the MPDs parse as XML with the structure of the DASH schema, and every segment they name is served', async () => {

@@ -37,6 +37,9 @@ async function makeHev1Eac3(out: string): Promise<void> {
   ]);
 }
 
+/** A stream-copy cut with an end: its edit list hides a pre-roll and the frames after the end. */
+const CUT_WITH_END = 'h264-cut-1.5-for-2.5.mp4';
+
 let daemon: ListeningDaemon;
 
 beforeAll(async () => {
@@ -44,6 +47,7 @@ beforeAll(async () => {
   daemon = await startListeningDaemon({ segment_duration: 2 });
   for (const name of SOURCES) await fs.copyFile(await mediaFile(name), path.join(daemon.mediaRoot, name));
   await makeHev1Eac3(path.join(daemon.mediaRoot, HEV1_EAC3));
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-ss', '1.5', '-i', await mediaFile('h264-bframes-25fps-aac48k-stereo.mp4'), '-t', '2.5', '-c', 'copy', path.join(daemon.mediaRoot, CUT_WITH_END)]);
 }, 180_000);
 
 afterAll(async () => {
@@ -119,6 +123,23 @@ describe('CMAF presentations of real renditions', () => {
       }
     }, 60_000);
   }
+
+  it('a stream-copy cut has the presentation of its MPEG-TS playlist: the same frames, durations adding up to the file duration', async () => {
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path.join(daemon.mediaRoot, CUT_WITH_END)]);
+    const presentedSec = Number(stdout);
+    const frameSec = 1 / 25;
+    const sum = (text: string) => playlistSegments(text).reduce((total, s) => total + s.durationSec, 0);
+    const tsPlaylist = `${daemon.baseUrl}/i/${CUT_WITH_END}/index_0_av.m3u8`;
+    expect(Math.abs(sum((await get(url(CUT_WITH_END, 'video.m3u8'))).toString('utf8')) - presentedSec)).toBeLessThanOrEqual(frameSec + 0.001);
+    expect(Math.abs(sum((await get(tsPlaylist)).toString('utf8')) - presentedSec)).toBeLessThanOrEqual(frameSec + 0.001);
+    const mpd = (await get(url(CUT_WITH_END, 'manifest.mpd'))).toString('utf8');
+    const mpdSec = Number(/mediaPresentationDuration="PT([\d.]+)S"/.exec(mpd)?.[1]);
+    expect(Math.abs(mpdSec - presentedSec)).toBeLessThanOrEqual(frameSec + 0.001);
+    expect(await decodeErrors(url(CUT_WITH_END, 'master.m3u8'))).toBe('');
+    expect(await decodeErrors(url(CUT_WITH_END, 'manifest.mpd'))).toBe('');
+    const tsFrames = await videoFrames(tsPlaylist);
+    expect(await videoFrames(url(CUT_WITH_END, 'master.m3u8'))).toBe(tsFrames);
+  }, 120_000);
 
   it('the init segments carry the source codec configuration boxes under their own sample entry types', async () => {
     const expectations: Array<[string, string, string, string]> = [

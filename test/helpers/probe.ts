@@ -24,9 +24,12 @@ async function ffprobe(args: string[]): Promise<FfprobeJson> {
   return JSON.parse(stdout) as FfprobeJson;
 }
 
-/** Every video and audio packet of the first video and audio streams, in file order. */
-export async function probePackets(file: string): Promise<ProbedPacket[]> {
-  const json = await ffprobe(['-show_entries', 'stream=index,codec_type,time_base:packet=stream_index,pts,dts,duration,pos', file]);
+/**
+ * Every video and audio packet of the first video and audio streams, in file order. `ignoreEditList`:
+ * an MP4's samples as stored, including those its edit list hides.
+ */
+export async function probePackets(file: string, options: { ignoreEditList?: boolean } = {}): Promise<ProbedPacket[]> {
+  const json = await ffprobe([...(options.ignoreEditList ? ['-ignore_editlist', '1'] : []), '-show_entries', 'stream=index,codec_type,time_base:packet=stream_index,pts,dts,duration,pos', file]);
   const streams = new Map<number, { type: 'video' | 'audio'; scale: number }>();
   for (const type of ['video', 'audio'] as const) {
     const stream = json.streams?.find((s) => s.codec_type === type);
@@ -59,6 +62,12 @@ export async function countFrames(file: string): Promise<StreamCounts> {
     audioFrames: of('audio', 'nb_read_frames'),
     audioPackets: of('audio', 'nb_read_packets'),
   };
+}
+
+/** The file's duration as ffprobe's format section gives it (for an MP4: what its edit lists present). */
+export async function formatDurationSec(file: string): Promise<number> {
+  const json = (await ffprobe(['-show_entries', 'format=duration', file])) as { format?: { duration?: string } };
+  return Number(json.format?.duration);
 }
 
 /** `ffmpeg -v error -i <input> -f null -`: the decoder's complaints (empty for a conformant stream). */

@@ -114,3 +114,40 @@ describe('readMovie', () => {
 function fixedSizeAudio(sizes: number[]): SynthTrack {
   return { ...simpleAudio({ frames: sizes.length }), samplesPerChunk: 1, samples: sizes.map((size) => ({ duration: 1024, data: new Uint8Array(size) })) };
 }
+
+describe('the track packaged among several of one kind', () => {
+  // Three tracks: video, then audio at 48 kHz (track 2) and at 44.1 kHz (track 3); the builder flags every tkhd 0x3.
+  const file = () => buildMovie({ tracks: [simpleVideo({ frames: 10, gop: 5 }), simpleAudio({ frames: 8 }), simpleAudio({ frames: 8, timescale: 44100 })] });
+  /** Sets the tkhd flags of the `nth` track (0-based). */
+  function withFlags(bytes: Uint8Array, nth: number, flags: number): Uint8Array {
+    let at = -1;
+    for (let k = 0; k <= nth; k++) at = findFourCC(bytes, 'tkhd', at + 1);
+    const copy = bytes.slice();
+    copy[at + 7] = flags; // version (1 byte), flags (3 bytes): the low byte
+    return copy;
+  }
+
+  it('is the first when all are enabled, with a note naming it', async () => {
+    const movie = await readMovie(new MemoryReader(file()));
+    expect(movie.audio!.id).toBe(2);
+    expect(movie.notes).toEqual([expect.stringMatching(/^audio: track 2, of 2 audio tracks \(the first enabled one\); not packaged: 3$/)]);
+  });
+
+  it('is the enabled one when an earlier one is disabled', async () => {
+    const movie = await readMovie(new MemoryReader(withFlags(file(), 1, 0x2)));
+    expect(movie.audio!.id).toBe(3);
+    expect(movie.audio!.timescale).toBe(44100);
+    expect(movie.notes?.[0]).toMatch(/^audio: track 3, of 2 audio tracks \(the one marked enabled, ahead of earlier disabled ones\); not packaged: 2 \(disabled\)$/);
+  });
+
+  it('is the first when none is enabled', async () => {
+    const movie = await readMovie(new MemoryReader(withFlags(withFlags(file(), 1, 0), 2, 0)));
+    expect(movie.audio!.id).toBe(2);
+    expect(movie.notes?.[0]).toMatch(/none is enabled, so the first/);
+  });
+
+  it('needs no note when there is one track of the kind', async () => {
+    const movie = await readMovie(new MemoryReader(buildMovie({ tracks: [simpleVideo({ frames: 10, gop: 5 }), simpleAudio({ frames: 8 })] })));
+    expect(movie.notes).toBeUndefined();
+  });
+});

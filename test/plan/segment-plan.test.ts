@@ -211,6 +211,23 @@ describe('timeline shift', () => {
     const cut = videoTrack({ frames: 50, gop: 25, edit: { emptyDelayTicks: 0, mediaStartTicks: 6400 } });
     const p = plan(movieOf({ video: cut }), 1);
     expect(p.shift90k).toBe(TIMELINE_LEAD_90K + 45000);
-    expect(p.segments[0].startSec).toBe(-0.5);
+    // The hidden pre-roll stays in segment 1, timed before zero; its EXTINF counts from zero.
+    expect(p.segments[0].startSec).toBe(0);
+    const last = cut.samples.count - 1;
+    const endSec = (cut.samples.dts[last] + cut.samples.cts[last] + cut.samples.durations[last] - 6400) / cut.timescale;
+    expect(p.segments.reduce((sum, s) => sum + s.durationSec, 0)).toBeCloseTo(endSec, 9);
+  });
+
+  it('ends the presentation where the edit does, even with samples after it', () => {
+    const cut = videoTrack({ frames: 50, gop: 25, edit: { emptyDelayTicks: 0, mediaStartTicks: 6400, mediaDurationTicks: 12800 } });
+    const p = plan(movieOf({ video: cut }), 1);
+    expect(p.segments[0].startSec).toBe(0);
+    expect(p.segments.reduce((sum, s) => sum + s.durationSec, 0)).toBeCloseTo(12800 / cut.timescale, 9);
+  });
+
+  it('starts the presentation at the earliest track when an empty edit delays the other', () => {
+    const video = videoTrack({ frames: 50, gop: 25, edit: { emptyDelayTicks: 6400, mediaStartTicks: 0 } });
+    const p = plan(movieOf({ video }), 1);
+    expect(p.segments[0].startSec).toBeCloseTo(6400 / video.timescale, 9);
   });
 });
