@@ -7,9 +7,10 @@ import { hitsBench } from './hits.js';
 import { responsivenessBench } from './responsiveness.js';
 import { formatTable, type BenchModule, type BenchRow } from './table.js';
 import { tailBench } from './tail.js';
+import { vodBench } from './vod.js';
 
 /** Each module measures its figures side by side with its reference, in the same run. */
-const MODULES: BenchModule[] = [hitsBench, builtinBench, cmafBench, responsivenessBench, tailBench, footprintBench];
+const MODULES: BenchModule[] = [hitsBench, builtinBench, cmafBench, responsivenessBench, tailBench, footprintBench, vodBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
