@@ -159,3 +159,35 @@ describe('the status page in Chromium', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('the status page player and CMAF', () => {
+  let cmafDaemon: ListeningDaemon;
+  let cmafBrowser: Browser;
+
+  beforeAll(async () => {
+    cmafDaemon = await startListeningDaemon({ packager: 'builtin', segment_duration: 2 });
+    makeClip(path.join(cmafDaemon.mediaRoot, 'clip.mp4'), { durationSec: 5 });
+    cmafBrowser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await cmafBrowser?.close();
+    await cmafDaemon?.stop();
+  });
+
+  it('plays the CMAF presentation (fMP4 HLS) of a rendition the operator types, as the daemon serves it (builtin packager)', async () => {
+    const { page, errors } = await openPage(cmafBrowser, `${cmafDaemon.baseUrl}/_casterpak/`);
+    await page.fill('#play-path', 'clip.mp4/cmaf/master.m3u8');
+    await page.click('#play-form button');
+    await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 1.5, undefined, { timeout: 20_000 });
+    const state = await page.evaluate(() => {
+      const video = document.getElementById('video') as HTMLVideoElement;
+      const player = (window as unknown as { casterpakPlayer: { errors: { fatal: boolean }[]; src: string } }).casterpakPlayer;
+      return { src: player.src, fatal: player.errors.filter((e) => e.fatal), frames: video.getVideoPlaybackQuality().totalVideoFrames };
+    });
+    expect(state.src).toBe('/_casterpak/play/i/clip.mp4/cmaf/master.m3u8');
+    expect(state.fatal).toEqual([]);
+    expect(state.frames).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  });
+});
