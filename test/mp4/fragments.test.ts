@@ -179,6 +179,15 @@ describe('a fragmented MP4 that cannot be read', () => {
     expect(err.message).toContain('limits.max_samples');
   });
 
+  it('is refused with MP4_LIMIT when top-level boxes after the moov, counted with the samples, exceed max_samples', async () => {
+    const file = bytes(buildFragmented({ ...both(), fields: ALL_FIELDS }), Array.from({ length: 200 }, () => box('free')));
+    const limits = { ...DEFAULT_SOURCE_LIMITS, maxSamples: 300 };
+    await expect(read(file.subarray(0, file.length - 200 * 8), limits)).resolves.toBeDefined(); // 108 samples and 8 boxes
+    const err = await failureOf(read(file, limits));
+    expect(err.code).toBe('MP4_LIMIT');
+    expect(err.message).toContain("samples and top-level boxes in the fragments exceed limits.max_samples = 300");
+  });
+
   it('is refused with MP4_LIMIT when the moofs together exceed max_moov_bytes', async () => {
     const err = await failureOf(read(buildFragmented({ ...both(), fields: ALL_FIELDS }), { ...DEFAULT_SOURCE_LIMITS, maxMoovBytes: 2000 }));
     expect(err.code).toBe('MP4_LIMIT');
