@@ -84,8 +84,11 @@ export function isSyncFlags(sampleFlags: number): boolean {
 
 /** Receives a run's samples as the trun is read, so nothing per-sample is allocated before the sink has checked the count. */
 export interface RunSink {
-  /** Called before any sample: may refuse `count` (limits); `dataOffset` is absent when the run follows the previous one. */
-  startRun(count: number, dataOffset: number | undefined, where: string): void;
+  /**
+   * Called before any sample: may refuse the run (limits). `dataOffset` is absent when the run
+   * follows the previous one; `defaultSizeBytes` is the size of every sample when trun gives none.
+   */
+  startRun(run: { count: number; dataOffset?: number; defaultSizeBytes?: number }, where: string): void;
   addSample(durationTicks: number, sizeBytes: number, compositionOffset: number, sync: boolean): void;
 }
 
@@ -108,7 +111,7 @@ export function parseTrun(trun: Box, defaults: SampleDefaults, sink: RunSink): v
   if (count * entryBytes > cursor.remaining) {
     throw mp4Error('MP4_BAD_BOX', `${trun.path}: ${count} samples of ${entryBytes} bytes run past the end of the box`, { where: trun.path, count, entryBytes });
   }
-  sink.startRun(count, dataOffset, trun.path);
+  sink.startRun({ count, dataOffset, defaultSizeBytes: flags & TRUN_SIZE ? undefined : defaults.sizeBytes }, trun.path);
   for (let i = 0; i < count; i++) {
     const durationTicks = flags & TRUN_DURATION ? cursor.u32() : defaults.durationTicks; // sample_duration
     const sizeBytes = flags & TRUN_SIZE ? cursor.u32() : defaults.sizeBytes; // sample_size

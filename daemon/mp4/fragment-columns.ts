@@ -12,7 +12,8 @@ export interface FragmentTrack {
 
 /** Counts samples before they are stored, so a run's declared count is refused before the columns grow. */
 export interface SampleBudget {
-  spendSamples(count: number, where: string): void;
+  /** `defaultSizeBytes`: every sample of the run has this size (trun gives no sizes). */
+  spendSamples(count: number, where: string, defaultSizeBytes?: number): void;
   /** The most samples the source may have: columns never grow past it. */
   readonly maxSamples: number;
 }
@@ -59,8 +60,8 @@ export class FragmentColumns implements RunSink {
     return this.position;
   }
 
-  startRun(count: number, dataOffset: number | undefined, where: string): void {
-    this.budget.spendSamples(count, where);
+  startRun({ count, dataOffset, defaultSizeBytes }: { count: number; dataOffset?: number; defaultSizeBytes?: number }, where: string): void {
+    this.budget.spendSamples(count, where, defaultSizeBytes);
     // A run without data_offset follows the previous run of the traf, or starts at the base (§8.8.8.1).
     if (dataOffset !== undefined) this.position = this.base + dataOffset;
     else if (this.firstRunOfTraf) this.position = this.base;

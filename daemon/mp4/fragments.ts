@@ -5,7 +5,7 @@ import { boxFromBytes, childBoxes, findChild, requireChild, type Box } from './b
 import { FragmentColumns, type FragmentTrack, type SampleBudget } from './fragment-columns.js';
 import { parseTfdt, parseTfhd, parseTrex, parseTrun, type SampleDefaults } from './fragment-boxes.js';
 import { FourCC } from './fourcc.js';
-import { BoxBudget, limitError } from './limits.js';
+import { BoxBudget, limitError, SAMPLE_BYTES_RULE } from './limits.js';
 import { checkPlausibleType, parseTopLevelHeader } from './locate-moov.js';
 import type { SourceLimits } from '../source-limits.js';
 import type { RangeReader } from './types.js';
@@ -35,13 +35,21 @@ class FragmentBudget implements SampleBudget {
   private spent = 0;
   private moofBytes = 0;
 
-  constructor(private readonly limits: SourceLimits) {}
+  constructor(
+    private readonly limits: SourceLimits,
+    private readonly fileSizeBytes: number,
+  ) {}
 
   get maxSamples(): number {
     return this.limits.maxSamples;
   }
 
-  spendSamples(count: number, where: string): void {
+  spendSamples(count: number, where: string, defaultSizeBytes?: number): void {
+    // A trun without sizes declares any count in a few bytes; its samples still need bytes of their own in the file.
+    if (defaultSizeBytes !== undefined && count * Math.max(1, defaultSizeBytes) > this.fileSizeBytes) {
+      const message = `${where}: ${count} samples of ${defaultSizeBytes} bytes need more bytes than the file holds (${this.fileSizeBytes}) (${SAMPLE_BYTES_RULE})`;
+      throw mp4Error('MP4_LIMIT', message, { where, count, defaultSizeBytes, fileSizeBytes: this.fileSizeBytes });
+    }
     this.spent += count;
     if (this.spent > this.limits.maxSamples) {
       throw limitError(this.limits, 'maxSamples', `${where}: ${this.spent} samples and top-level boxes in the fragments`, { where, spent: this.spent });
@@ -70,7 +78,7 @@ export interface FragmentWalk {
  * fragment costs two reads and its media data none.
  */
 export async function readFragments(reader: RangeReader, walk: FragmentWalk): Promise<FragmentTracks> {
-  const budget = new FragmentBudget(walk.limits);
+  const budget = new FragmentBudget(walk.limits, reader.sizeBytes);
   const tracks = new Map<number, FragmentColumns>();
   const state: MoofState = { defaults: walk.defaults, tracks, budget };
   const fileBytes = reader.sizeBytes;

@@ -169,14 +169,19 @@ describe('a fragmented MP4 that cannot be read', () => {
     expect(await code(file)).toBe('MP4_BAD_BOX');
   });
 
-  it('is refused with MP4_LIMIT, before any column grows, when a 24-byte trun declares four billion default samples', async () => {
+  it('is refused with MP4_LIMIT, before any column grows, when a trun without sizes declares more samples than the file has bytes', async () => {
     const tracks = [audio()];
     const file = buildFragmented({ tracks, fragments: evenFragments(tracks, [60]), fields: {}, defaultsIn: 'trex' });
-    const trun = findFourCC(file, 'trun');
-    file.set(u32(0xffffffff), trun + 8); // sample_count
+    file.set(u32(2_000_000), findFourCC(file, 'trun') + 8); // sample_count, each of the default 21 bytes
     const err = await failureOf(read(file));
     expect(err.code).toBe('MP4_LIMIT');
-    expect(err.message).toContain('limits.max_samples');
+    expect(err.message).toContain('2000000 samples of 21 bytes need more bytes than the file holds');
+  });
+
+  it('is refused with MP4_LIMIT when the fragments hold more samples than max_samples', async () => {
+    const err = await failureOf(read(buildFragmented({ ...both(), fields: ALL_FIELDS }), { ...DEFAULT_SOURCE_LIMITS, maxSamples: 100 }));
+    expect(err.code).toBe('MP4_LIMIT');
+    expect(err.message).toContain('exceed limits.max_samples = 100');
   });
 
   it('is refused with MP4_LIMIT when top-level boxes after the moov, counted with the samples, exceed max_samples', async () => {
