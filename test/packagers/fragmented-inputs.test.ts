@@ -6,6 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMovie } from '../../daemon/mp4/read-movie.js';
+import type { SampleTable } from '../../daemon/mp4/types.js';
+import { MemoryReader } from '../helpers/memory-reader.js';
 import { countFrames, decodeErrors } from '../helpers/probe.js';
 import { probeDurationSec } from '../helpers/clip.js';
 import { inProcessDaemon, type InProcessDaemon } from '../helpers/in-process.js';
@@ -109,5 +112,31 @@ describe.each(Object.keys(SOURCES))('a fragmented MP4 from %s', (label) => {
 
   it('starts every segment with an IDR picture', async () => {
     for (const segment of served.segments) expect(startsWithIdr(await fs.readFile(segment))).toBe(true);
+  });
+});
+
+describe('a plain MP4 remuxed to fragments by ffmpeg', () => {
+  /** Each sample's bytes, times, composition offset and sync flag, wherever the file keeps it. */
+  const samplesOf = (file: Uint8Array, table: SampleTable) =>
+    Array.from({ length: table.count }, (_, i) => ({
+      bytes: Buffer.from(file.subarray(table.offsets[i], table.offsets[i] + table.sizes[i])).toString('base64'),
+      dts: table.dts[i],
+      cts: table.cts[i],
+      duration: table.durations[i],
+      sync: table.sync[i],
+    }));
+
+  it.each(['+frag_keyframe+empty_moov', '+frag_keyframe+empty_moov+default_base_moof+separate_moof', '+dash'])('reads to the very video samples and audio frames of the plain file (%s)', async (movflags) => {
+    const plain = path.join(scratch, 'plain.mp4');
+    await ffmpegWith('+faststart')(plain);
+    const fragmented = path.join(scratch, `remux${movflags}.mp4`);
+    await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', plain, '-c', 'copy', '-movflags', movflags, fragmented]);
+    const [plainBytes, fragBytes] = await Promise.all([fs.readFile(plain), fs.readFile(fragmented)]);
+    const [a, b] = await Promise.all([readMovie(new MemoryReader(plainBytes)), readMovie(new MemoryReader(fragBytes))]);
+    expect(samplesOf(fragBytes, b.video!.samples)).toEqual(samplesOf(plainBytes, a.video!.samples));
+    // Remuxing to fragments, ffmpeg drops the audio's priming edit and lengthens the first frame instead, so audio times differ by design.
+    const untimed = (samples: ReturnType<typeof samplesOf>) => samples.map(({ bytes, sync }) => ({ bytes, sync }));
+    expect(untimed(samplesOf(fragBytes, b.audio!.samples))).toEqual(untimed(samplesOf(plainBytes, a.audio!.samples)));
+    expect(b.video!.samples.count).toBe(DURATION_SEC * FPS);
   });
 });
