@@ -81,6 +81,11 @@ export class FragmentColumns implements RunSink {
     this.nextDts += durationTicks;
   }
 
+  /** Forgets the last samples while they end past `endByte`: those of a fragment the file was cut inside. */
+  dropSamplesPast(endByte: number): void {
+    while (this.count > 0 && this.offsets[this.count - 1] + this.sizes[this.count - 1] > endByte) this.count--;
+  }
+
   finish(where: string): FragmentTrack {
     const n = this.count;
     if (this.nextDts > Number.MAX_SAFE_INTEGER) throw mp4Error('MP4_OVERFLOW', `${where}: the total duration overflows`, { where, time: this.nextDts });

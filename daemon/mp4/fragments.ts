@@ -1,6 +1,6 @@
 // Reads a fragmented MP4's fragment headers: walks the top-level boxes after the moov and reads each moof whole, never an mdat.
 
-import { mp4Error } from '../errors.js';
+import { isCasterpakError, mp4Error } from '../errors.js';
 import { boxFromBytes, childBoxes, findChild, requireChild, type Box } from './boxes.js';
 import { FragmentColumns, type FragmentTrack, type SampleBudget } from './fragment-columns.js';
 import { parseTfdt, parseTfhd, parseTrex, parseTrun, type SampleDefaults } from './fragment-boxes.js';
@@ -87,7 +87,12 @@ export async function readFragments(reader: RangeReader, walk: FragmentWalk): Pr
     const remaining = fileBytes - offset;
     const head = lookahead?.offset === offset ? lookahead.bytes : await reader.read(offset, Math.min(HEADER_PROBE_BYTES, remaining));
     checkPlausibleType(head, offset);
-    const header = parseTopLevelHeader(head, offset, remaining);
+    const header = cutShort(() => parseTopLevelHeader(head, offset, remaining));
+    if (!header) {
+      // A recording cut short ends inside its last fragment: the fragments before it stand on their own.
+      for (const columns of tracks.values()) columns.dropSamplesPast(fileBytes);
+      break;
+    }
     budget.spendSamples(1, `top-level '${header.type}' at offset ${offset}`);
     const next = offset + header.sizeBytes;
     if (header.type === FourCC.moof) {
@@ -101,6 +106,16 @@ export async function readFragments(reader: RangeReader, walk: FragmentWalk): Pr
   const result = new Map<number, FragmentTrack>();
   for (const [trackId, columns] of tracks) result.set(trackId, columns.finish(`moof/traf (track ${trackId})`));
   return result;
+}
+
+/** The header, or undefined when the box runs past the end of the file (MP4_TRUNCATED). */
+function cutShort<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    if (isCasterpakError(err) && err.code === 'MP4_TRUNCATED') return undefined;
+    throw err;
+  }
 }
 
 interface MoofState {

@@ -115,6 +115,20 @@ describe.each(Object.keys(SOURCES))('a fragmented MP4 from %s', (label) => {
   });
 });
 
+describe('a fragmented recording cut short, as a crashed recorder leaves it', () => {
+  it('is served up to its last complete sample, and ffmpeg decodes it without an error', async () => {
+    const whole = path.join(scratch, 'whole.mp4');
+    await ffmpegWith('+frag_keyframe+empty_moov')(whole);
+    const bytes = await fs.readFile(whole);
+    await fs.writeFile(path.join(daemon.mediaRoot, 'cut-short.mp4'), bytes.subarray(0, Math.floor(bytes.length * 0.8)));
+    const served = await serve('cut-short.mp4');
+    expect(await decodeErrors(served.playlist)).toBe('');
+    const [hls, src] = await Promise.all([countFrames(served.playlist), countFrames(whole)]);
+    expect(hls.videoFrames).toBeGreaterThan(0.6 * src.videoFrames);
+    expect(hls.videoFrames).toBeLessThan(src.videoFrames);
+  }, 120_000);
+});
+
 describe('a plain MP4 remuxed to fragments by ffmpeg', () => {
   /** Each sample's bytes, times, composition offset and sync flag, wherever the file keeps it. */
   const samplesOf = (file: Uint8Array, table: SampleTable) =>
