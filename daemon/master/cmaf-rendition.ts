@@ -4,7 +4,6 @@ import { cmafCodecString, shiftTicks, trackSegmentFacts, type CmafSegmentFacts, 
 import type { Movie, Track, VideoTrack } from '../mp4/types.js';
 import type { SegmentPlan } from '../plan/types.js';
 import { bitrates, type Bitrates, type SizedSegment } from './bitrate.js';
-import { frameRateOf } from './variant.js';
 
 export interface CmafTrackFacts {
   readonly kind: CmafTrackKind;

@@ -34,6 +34,12 @@ export const FourCC = {
   mvex: 'mvex',
   moof: 'moof',
   mfra: 'mfra',
+  trex: 'trex',
+  mfhd: 'mfhd',
+  traf: 'traf',
+  tfhd: 'tfhd',
+  tfdt: 'tfdt',
+  trun: 'trun',
   sidx: 'sidx',
   // handler types (§8.4.3)
   vide: 'vide',

@@ -20,6 +20,11 @@ const FIRST_BOX_TYPES = new Set(['ftyp', 'styp', 'moov', 'mdat', 'free', 'skip',
  * limits.max_moov_bytes; its box walks then count against limits.max_moov_boxes.
  */
 export async function readMoovBox(reader: RangeReader, limits: SourceLimits = DEFAULT_SOURCE_LIMITS): Promise<Box> {
+  return (await locateMoov(reader, limits)).moov;
+}
+
+/** The moov box, and the file offset just past it, where a fragmented file's moof boxes begin. */
+export async function locateMoov(reader: RangeReader, limits: SourceLimits = DEFAULT_SOURCE_LIMITS): Promise<{ moov: Box; endOffset: number }> {
   const fileBytes = reader.sizeBytes;
   if (fileBytes === 0) throw mp4Error('MP4_EMPTY', 'the file is empty', { fileBytes });
   let offset = 0;
@@ -33,9 +38,13 @@ export async function readMoovBox(reader: RangeReader, limits: SourceLimits = DE
     checkPlausibleType(head, offset);
     const header = parseTopLevelHeader(head, offset, remaining);
     if (header.type === FourCC.moof) {
-      throw mp4Error('MP4_FRAGMENTED', 'fragmented MP4 (a moof box before any moov) is not supported', { offset });
+      // A fragment's samples are described with the moov's tracks and defaults, so the moov comes first (§8.8.1).
+      throw mp4Error('MP4_FRAGMENTED', `a moof box at offset ${offset} comes before any moov; a fragmented file's moov must come first`, { offset });
     }
-    if (header.type === FourCC.moov) return readWholeMoov(reader, { offset, sizeBytes: header.sizeBytes, limits });
+    if (header.type === FourCC.moov) {
+      const moov = await readWholeMoov(reader, { offset, sizeBytes: header.sizeBytes, limits });
+      return { moov, endOffset: offset + header.sizeBytes };
+    }
     offset += header.sizeBytes;
   }
   throw mp4Error('MP4_NO_MOOV', 'the file has no moov box (not an MP4 movie, or the moov was never written)', {
@@ -43,7 +52,7 @@ export async function readMoovBox(reader: RangeReader, limits: SourceLimits = DE
   });
 }
 
-function checkPlausibleType(head: Uint8Array, offset: number): void {
+export function checkPlausibleType(head: Uint8Array, offset: number): void {
   const type = head.length >= 8 ? fourCCAt(head, 4) : '';
   if (offset === 0 && (head.length < 8 || !FIRST_BOX_TYPES.has(type))) {
     throw mp4Error('MP4_NO_MOOV', `not an MP4 file: it does not start with a box (found '${type}')`, { type });
@@ -57,7 +66,7 @@ function checkPlausibleType(head: Uint8Array, offset: number): void {
  * Reads one top-level header. A box that runs past the end of the file means the file was cut short
  * (e.g. a moov-at-end file whose mdat is incomplete): MP4_TRUNCATED, not a malformed box.
  */
-function parseTopLevelHeader(head: Uint8Array, offset: number, remaining: number): BoxHeader {
+export function parseTopLevelHeader(head: Uint8Array, offset: number, remaining: number): BoxHeader {
   const type = fourCCAt(head, 4);
   const size32 = readUint32(head, 0);
   if (size32 === 1 && head.length < 16) {

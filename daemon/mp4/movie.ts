@@ -1,8 +1,8 @@
-// The moov box → Movie: movie header, one video and one audio track (see track-choice.ts); refuses fragmented and empty movies.
+// The moov box → Movie: movie header, one video and one audio track (see track-choice.ts); refuses empty movies; a fragmented file's samples join from its moofs.
 
 import { mp4Error } from '../errors.js';
 import { ByteCursor } from './bytes.js';
-import { childBoxes, findChild, requireChild, type Box } from './boxes.js';
+import { childBoxes, requireChild, type Box } from './boxes.js';
 import { FourCC } from './fourcc.js';
 import { checkSamplesDisjoint } from './sample-overlap.js';
 import { handlerType, parseAudioTrack, parseVideoTrack, type MovieContext } from './track.js';
@@ -23,10 +23,6 @@ function movieHeader(moov: Box): { timescale: number; durationTicks: number } {
 }
 
 export function parseMovie(moov: Box, movieCtx: MovieContext): Movie {
-  // mvex announces movie fragments (ISO/IEC 14496-12 §8.8.1): the samples live in moof boxes, not in this moov.
-  if (findChild(moov, FourCC.mvex)) {
-    throw mp4Error('MP4_FRAGMENTED', 'fragmented MP4 (moov contains mvex; samples are in moof fragments) is not supported', {});
-  }
   const { timescale, durationTicks } = movieHeader(moov);
   const traks = childBoxes(moov).filter((box) => box.type === FourCC.trak);
   const handlers = traks.map(handlerType);

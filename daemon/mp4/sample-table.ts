@@ -178,7 +178,7 @@ function expandOffsets({ stsc, chunkOffsets, sizes, where }: OffsetInputs): Floa
 }
 
 /** Every sample must lie inside the file: a sample past the end means the file was cut short. */
-function checkInsideFile(where: string, offsets: Float64Array, sizes: Uint32Array, fileSizeBytes: number): void {
+export function checkInsideFile(where: string, offsets: Float64Array, sizes: Uint32Array, fileSizeBytes: number): void {
   for (let i = 0; i < offsets.length; i++) {
     const end = offsets[i] + sizes[i];
     if (end > fileSizeBytes) {

@@ -8,8 +8,10 @@ import { NO_EDIT, editListEntries, reduceEditList } from './edit-list.js';
 import { trimToEdit } from './edit-window.js';
 import { firstSampleEntry, parseAudioEntry, parseVideoEntry } from './sample-entry.js';
 import { buildSampleTable } from './sample-table.js';
+import { joinFragmentSamples } from './fragment-join.js';
+import type { FragmentTracks } from './fragments.js';
 import type { SourceLimits } from '../source-limits.js';
-import type { AudioTrack, EditShift, VideoTrack } from './types.js';
+import type { AudioTrack, EditShift, SampleTable, VideoTrack } from './types.js';
 
 /** What every track of a movie is read with. */
 export interface MovieContext {
@@ -17,6 +19,8 @@ export interface MovieContext {
   readonly limits: SourceLimits;
   /** The target the movie will be planned at: limits.max_segments is checked per track against it. */
   readonly segmentDurationSec: number;
+  /** A fragmented file's track fragments by track_ID (absent for a file without mvex). */
+  readonly fragments?: FragmentTracks;
 }
 
 export interface TrackContext extends MovieContext {
@@ -75,15 +79,23 @@ function commonParts(trak: Box, ctx: TrackContext) {
   };
 }
 
+/** The stbl's samples, followed by the track's fragments' in a fragmented file. */
+function trackSamples(stbl: Box, ctx: TrackContext, track: { id: number; timescale: number }): SampleTable {
+  const tableCtx = { ...ctx, timescale: track.timescale };
+  const table = buildSampleTable(stbl, tableCtx);
+  if (!ctx.fragments) return table;
+  return joinFragmentSamples(table, ctx.fragments.get(track.id), { ...tableCtx, where: `moof/traf (track ${track.id})` });
+}
+
 /** The sample entry is checked before the sample table, so an unsupported codec is named even in a damaged file. */
 export function parseVideoTrack(trak: Box, ctx: TrackContext): VideoTrack {
   const { stbl, sampleEntry, ...header } = commonParts(trak, ctx);
   const entry = parseVideoEntry(sampleEntry);
-  return { kind: 'video', ...header, ...entry, samples: trimToEdit(buildSampleTable(stbl, { ...ctx, timescale: header.timescale }), header.edit, { kind: 'video', timescale: header.timescale }) };
+  return { kind: 'video', ...header, ...entry, samples: trimToEdit(trackSamples(stbl, ctx, header), header.edit, { kind: 'video', timescale: header.timescale }) };
 }
 
 export function parseAudioTrack(trak: Box, ctx: TrackContext): AudioTrack {
   const { stbl, sampleEntry, ...header } = commonParts(trak, ctx);
   const entry = parseAudioEntry(sampleEntry);
-  return { kind: 'audio', ...header, ...entry, samples: trimToEdit(buildSampleTable(stbl, { ...ctx, timescale: header.timescale }), header.edit, { kind: 'audio', timescale: header.timescale, videoFromSec: ctx.videoFromSec }) };
+  return { kind: 'audio', ...header, ...entry, samples: trimToEdit(trackSamples(stbl, ctx, header), header.edit, { kind: 'audio', timescale: header.timescale, videoFromSec: ctx.videoFromSec }) };
 }

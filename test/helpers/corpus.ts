@@ -62,6 +62,7 @@ export const GOOD_MEDIA: Record<string, Maker> = {
   'h264-edit-list-cut.mp4': derived('h264-bframes-25fps-aac48k-stereo.mp4', (source, out) =>
     run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-ss', '1.5', '-i', source, '-c', 'copy', out]).then(() => undefined),
   ),
+  'h264-fragmented-empty-moov-aac.mp4': ffmpeg(...video(25), ...audio(48000), '-t', '5', ...x264(25, '-bf', '3'), ...aac(2), '-movflags', '+frag_keyframe+empty_moov'),
   'clip with spaces ünïcødé.mp4': derived('h264-no-bframes-30fps-aac44k-mono-faststart.mp4', (source, out) => fs.copyFile(source, out)),
 };
 
@@ -97,7 +98,6 @@ export const BAD_MEDIA: Record<string, { readonly code: string; readonly make: M
     },
   },
   'empty.mp4': { code: 'MP4_EMPTY', make: (out) => fs.writeFile(out, new Uint8Array(0)) },
-  'fragmented.mp4': { code: 'MP4_FRAGMENTED', make: ffmpeg(...video(25), '-t', '2', ...x264(25), '-movflags', 'frag_keyframe+empty_moov') },
   'vp9.mp4': { code: 'MP4_UNSUPPORTED_CODEC', make: ffmpeg(...video(25, '128x72'), '-t', '1', '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8') },
   'opus.mp4': { code: 'MP4_UNSUPPORTED_CODEC', make: ffmpeg(...audio(48000), '-t', '1', '-c:a', 'libopus') },
 };

@@ -69,7 +69,7 @@ function setU32(file: Uint8Array, at: number, value: number): Uint8Array {
   return copy;
 }
 
-/** Each edit prefers the moov's bytes (`region`): that is where the reader's decisions are. */
+/** Each edit prefers the bytes of the moov or a moof (`region`): that is where the reader's decisions are. */
 const EDITS: readonly Edit[] = [
   (m, file, region) => {
     const at = region.start + m.int(region.end - region.start);
@@ -118,24 +118,27 @@ const EDITS: readonly Edit[] = [
   },
 ];
 
-/** Where the moov is in `file` (its four-CC's box), or the whole file when there is none. */
-function moovRegion(file: Uint8Array): { start: number; end: number } {
+/** The boxes whose bytes the reader decides from: the moov, and a fragmented file's moofs (§8.8). */
+const HEADER_BOXES = ['moov', 'moof'].map((type) => Array.from(type, (ch) => ch.charCodeAt(0)));
+
+/** Each moov or moof box in `file` (found by its four-CC), or the whole file when there is none. */
+function headerRegions(file: Uint8Array): Array<{ start: number; end: number }> {
+  const regions: Array<{ start: number; end: number }> = [];
   for (let at = 0; at + 8 <= file.length; at++) {
-    if (file[at + 4] === 0x6d && file[at + 5] === 0x6f && file[at + 6] === 0x6f && file[at + 7] === 0x76) {
-      const size = new DataView(file.buffer, file.byteOffset).getUint32(at);
-      return { start: at, end: Math.min(file.length, at + Math.max(8, size)) };
-    }
+    if (!HEADER_BOXES.some((code) => code.every((byte, k) => file[at + 4 + k] === byte))) continue;
+    const size = new DataView(file.buffer, file.byteOffset).getUint32(at);
+    regions.push({ start: at, end: Math.min(file.length, at + Math.max(8, size)) });
   }
-  return { start: 0, end: Math.max(1, file.length) };
+  return regions.length > 0 ? regions : [{ start: 0, end: Math.max(1, file.length) }];
 }
 
-/** One to three edits of `seedFile`, chosen by `random`; most land inside the moov. */
+/** One to three edits of `seedFile`, chosen by `random`; most land inside the moov or a moof. */
 export function mutate(seedFile: Uint8Array, random: () => number): Mutation {
   const m = new Mutator(random);
   let bytes = seedFile;
   const steps: string[] = [];
   for (let n = 1 + m.int(3); n > 0 && bytes.length > 0; n--) {
-    const region = m.random() < 0.85 ? moovRegion(bytes) : { start: 0, end: bytes.length };
+    const region = m.random() < 0.85 ? m.pick(headerRegions(bytes)) : { start: 0, end: bytes.length };
     const edit = m.pick(EDITS);
     const file = bytes;
     // Scanning is bounded: a mutated moov size may make the region the whole file.

@@ -1,5 +1,6 @@
 // Mutated and truncated MP4s through the reader and the planner: every outcome is a plan or a CasterpakError.
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { classifyCutCandidates } from '../../daemon/packagers/builtin/idr-probe.
 import { planSegments } from '../../daemon/plan/segment-plan.js';
 import { newIdrMarks } from '../../daemon/plan/types.js';
 import { makeClip } from '../helpers/clip.js';
+import { buildFragmented, evenFragments } from '../helpers/fragment-builder.js';
 import { mutate, seededRandom } from '../helpers/fuzz.js';
 import { moovLast } from '../helpers/media.js';
 import { MemoryReader } from '../helpers/memory-reader.js';
@@ -32,6 +34,19 @@ beforeAll(async () => {
   const atEnd = path.join(scratch, 'clip-moov-last.mp4');
   await moovLast(clip, atEnd);
   const video = simpleVideo({ frames: 60, gop: 12 });
+  const fragmented = (movflags: string) => {
+    const out = path.join(scratch, `clip${movflags}.mp4`);
+    execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', clip, '-c', 'copy', '-movflags', movflags, out]);
+    return readFileSync(out);
+  };
+  const fragTracks = [simpleVideo({ frames: 36, gop: 12 }), simpleAudio({ frames: 45 })];
+  const allFields = { duration: true, size: true, flags: true, compositionOffset: true };
+  seeds.push(
+    { name: 'ffmpeg fragmented (empty_moov)', bytes: fragmented('+frag_keyframe+empty_moov') },
+    { name: 'ffmpeg fragmented (default_base_moof, separate_moof)', bytes: fragmented('+frag_keyframe+empty_moov+default_base_moof+separate_moof') },
+    { name: 'built fragments, every trun field', bytes: buildFragmented({ tracks: fragTracks, fragments: evenFragments(fragTracks, [12, 15]), fields: allFields }) },
+    { name: 'built fragments, implicit bases and tfhd defaults', bytes: buildFragmented({ tracks: [fragTracks[1]], fragments: evenFragments([fragTracks[1]], [10]), fields: {}, base: 'implicit', runsPerTraf: 2 }) },
+  );
   seeds.push(
     { name: 'ffmpeg faststart', bytes: readFileSync(clip) },
     { name: 'ffmpeg moov last', bytes: readFileSync(atEnd) },
