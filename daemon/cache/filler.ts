@@ -56,6 +56,15 @@ interface Run {
 
 export type MissListener = (record: MissRecord) => void;
 
+/** One file of a rendition to make, with the segment packager's plan of it and the run's abort signal. */
+interface FileJob {
+  readonly packager: SegmentPackager;
+  readonly src: OpenSource;
+  readonly file: RenditionRequest['file'];
+  readonly list: SegmentList;
+  readonly signal: AbortSignal;
+}
+
 async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(() => true, () => false);
 }
@@ -283,7 +292,7 @@ export class CacheFiller {
       const list = await packager.plan(src);
       const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
       const pkg = await claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
-      const data = await this.fileBytes(packager, src, req.file, list, signal);
+      const data = await this.fileBytes({ packager, src, file: req.file, list, signal });
       const prepared = await prepareBytes(config.cacheDir, req.cachePath, data);
       await this.deps.beforePublish?.(req.cachePath);
       return this.publishInPackage(pkg, [prepared], () => fileKindOf(req.cachePath));
@@ -291,7 +300,8 @@ export class CacheFiller {
   }
 
   /** What one file of a rendition holds: a TS segment, the media playlist, or a CMAF file. */
-  private async fileBytes(packager: SegmentPackager, src: OpenSource, file: RenditionRequest['file'], list: SegmentList, signal: AbortSignal): Promise<Uint8Array | string> {
+  private async fileBytes(job: FileJob): Promise<Uint8Array | string> {
+    const { packager, src, file, list, signal } = job;
     if (isCmafFile(file) && file.kind !== 'cmaf-master' && file.kind !== 'cmaf-mpd') {
       return cmafFileBytes({ config: this.deps.config, cmaf: requireCmafPackager(packager), src, file, signal });
     }

@@ -13,16 +13,21 @@ import type { ScratchPool } from '../../source/scratch-pool.js';
  */
 const SEGMENT_READ = { maxGapBytes: 64 * 1024, maxSpanBytes: 16 * 1024 * 1024, concurrency: 4 };
 
-export interface SegmentSource {
+/** What sample bytes are read with: the opened source, and the pool of buffers they are read into. */
+export interface SampleReadSource {
   readonly reader: RangeReader & { read(offset: number, length: number, target?: Uint8Array): Promise<Uint8Array> };
-  /** Where the sample bytes are read into; they must be given back once the segment is muxed. */
+  /** Where the sample bytes are read into; they must be given back once the segment is made. */
   readonly scratch: ScratchPool;
+}
+
+export interface SegmentSource extends SampleReadSource {
   readonly movie: Movie;
   readonly marks: IdrMarks;
   readonly plan: SegmentPlan;
 }
 
-function sampleRanges(track: Track, range: SampleRange): ByteRange[] {
+/** The byte ranges of a track's samples in `range`, in decode order. */
+export function sampleRanges(track: Track, range: SampleRange): ByteRange[] {
   const ranges: ByteRange[] = [];
   for (let i = range.firstSample; i <= range.lastSample; i++) ranges.push({ offset: track.samples.offsets[i], length: track.samples.sizes[i] });
   return ranges;
@@ -50,17 +55,29 @@ export interface SegmentInput {
   readonly release: () => void;
 }
 
-export async function readSegmentInput(source: SegmentSource, segment: PlannedSegment, signal?: AbortSignal): Promise<SegmentInput> {
-  const ranges = [...rangesOf(source.movie.video, segment.video), ...rangesOf(source.movie.audio, segment.audio)];
+export interface SampleBytes {
+  /** Each range's bytes, views into one pooled buffer. */
+  readonly data: Uint8Array[];
+  /** Gives the buffer back to the pool; call once the bytes are used (or abandoned). */
+  readonly release: () => void;
+}
+
+/** Reads `ranges` with coalesced ranged reads into one buffer taken from the pool. */
+export async function readSampleBytes(source: SampleReadSource, ranges: ByteRange[], signal?: AbortSignal): Promise<SampleBytes> {
   const buffer = source.scratch.take(coalescedBytes(ranges, SEGMENT_READ));
   const release = () => source.scratch.give(buffer);
   try {
-    const data = await readRanges(source.reader, ranges, { ...SEGMENT_READ, signal }, buffer);
-    return { input: stampSegment(source, segment, data), release };
+    return { data: await readRanges(source.reader, ranges, { ...SEGMENT_READ, signal }, buffer), release };
   } catch (err) {
     release();
     throw err;
   }
+}
+
+export async function readSegmentInput(source: SegmentSource, segment: PlannedSegment, signal?: AbortSignal): Promise<SegmentInput> {
+  const ranges = [...rangesOf(source.movie.video, segment.video), ...rangesOf(source.movie.audio, segment.audio)];
+  const { data, release } = await readSampleBytes(source, ranges, signal);
+  return { input: stampSegment(source, segment, data), release };
 }
 
 function rangesOf(track: Track | undefined, range: SampleRange | undefined): ByteRange[] {
