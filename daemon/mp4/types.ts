@@ -21,10 +21,13 @@ export interface VideoEntry {
   readonly codec: VideoCodec;
   readonly width: number;
   readonly height: number;
+  /** Bytes of each NAL unit's length prefix (from avcC/hvcC lengthSizeMinusOne + 1). */
   readonly nalLengthSize: number;
+  /** Parameter sets from avcC/hvcC, NAL units without start codes or length prefixes. */
   readonly vps: Uint8Array[];
   readonly sps: Uint8Array[];
   readonly pps: Uint8Array[];
+  /** RFC 6381 codec string, e.g. avc1.64001f, hvc1.1.6.L93.B0, mp4a.40.2, mp4a.40.34, ac-3, ec-3. */
   readonly codecString: string;
   readonly configBox: CodecConfigBox;
 }
@@ -34,7 +37,9 @@ export interface AudioEntry {
   readonly codec: AudioCodec;
   readonly sampleRate: number;
   readonly channelCount: number;
+  /** AAC AudioSpecificConfig from esds (AAC only). */
   readonly audioSpecificConfig?: Uint8Array;
+  /** RFC 6381 codec string, e.g. avc1.64001f, hvc1.1.6.L93.B0, mp4a.40.2, mp4a.40.34, ac-3, ec-3. */
   readonly codecString: string;
   readonly configBox: CodecConfigBox;
 }
@@ -80,31 +85,16 @@ interface TrackBase {
   readonly durationTicks: number;
   readonly edit: EditShift;
   readonly samples: SampleTable;
-  /** RFC 6381 codec string, e.g. avc1.64001f, hvc1.1.6.L93.B0, mp4a.40.2, mp4a.40.34, ac-3, ec-3. */
-  readonly codecString: string;
-  readonly configBox: CodecConfigBox;
 }
 
-export interface VideoTrack extends TrackBase {
+/** A video track: its header and samples, and what its sample entry says. */
+export interface VideoTrack extends TrackBase, VideoEntry {
   readonly kind: 'video';
-  readonly codec: VideoCodec;
-  readonly width: number;
-  readonly height: number;
-  /** Bytes of each NAL unit's length prefix (from avcC/hvcC lengthSizeMinusOne + 1). */
-  readonly nalLengthSize: number;
-  /** Parameter sets from avcC/hvcC, NAL units without start codes or length prefixes. */
-  readonly vps: Uint8Array[];
-  readonly sps: Uint8Array[];
-  readonly pps: Uint8Array[];
 }
 
-export interface AudioTrack extends TrackBase {
+/** An audio track: its header and samples, and what its sample entry says. */
+export interface AudioTrack extends TrackBase, AudioEntry {
   readonly kind: 'audio';
-  readonly codec: AudioCodec;
-  readonly sampleRate: number;
-  readonly channelCount: number;
-  /** AAC AudioSpecificConfig from esds (AAC only). */
-  readonly audioSpecificConfig?: Uint8Array;
 }
 
 export type Track = VideoTrack | AudioTrack;
