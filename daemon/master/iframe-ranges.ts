@@ -1,9 +1,9 @@
-// Where each IDR picture lies in a muxed MPEG-TS segment: byte ranges and PTS, read back from the bytes (pure).
+// Where each random access picture lies in a muxed MPEG-TS segment: byte ranges and PTS, read back from the bytes (pure).
 
 import { CasterpakError } from '../errors.js';
 import { PAT_PID, STREAM_TYPE, SYNC_BYTE, TS_PACKET_BYTES } from '../mpegts/ids.js';
 import type { KeyframeRange } from '../mpegts/layout.js';
-import { vclIsIdr } from '../plan/nal-classify.js';
+import { annexBPictureKind } from '../plan/nal-classify.js';
 
 /** The muxer's layout predicts the same ranges for its own segments (mpegts/layout.ts); these are read from any packager's. */
 export type { KeyframeRange };
@@ -70,15 +70,13 @@ function ptsOf(pes: Uint8Array): number | undefined {
   return ((pes[p] >> 1) & 0x07) * 2 ** 30 + ((pes[p + 1] << 7) | (pes[p + 2] >> 1)) * 2 ** 15 + ((pes[p + 3] << 7) | (pes[p + 4] >> 1));
 }
 
-/** Is the first coded slice of this Annex B access unit an IDR picture? */
-function startsWithIdr(es: Uint8Array, hevc: boolean): boolean {
-  for (let i = 0; i + 3 < es.length; i++) {
-    if (es[i] !== 0 || es[i + 1] !== 0 || es[i + 2] !== 1) continue;
-    const isIdr = vclIsIdr(hevc ? 'hevc' : 'avc', es[i + 3]);
-    if (isIdr !== undefined) return isIdr;
-    i += 3;
-  }
-  return false;
+/**
+ * Does this Annex B access unit start decoding on its own: an IDR picture, an HEVC CRA or BLA picture,
+ * or an H.264 I picture with a recovery point SEI? The last two are where an open-GOP source is cut,
+ * and an I-frame playlist of it that listed IDR pictures only would have one entry per film.
+ */
+function startsRandomAccess(es: Uint8Array, hevc: boolean): boolean {
+  return annexBPictureKind(hevc ? 'hevc' : 'avc', es) !== 'not-idr';
 }
 
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
@@ -98,7 +96,7 @@ interface VideoPes {
 }
 
 /**
- * Finds every video PES that carries an IDR picture. A range runs from the picture's first packet
+ * Finds every video PES that carries a random access picture (see startsRandomAccess). A range runs from the picture's first packet
  * through its last; the segment's first picture starts at byte 0 so it includes the PAT and PMT that
  * open the segment, and a later picture directly preceded by a PAT/PMT pair (as some muxers repeat
  * them before keyframes) includes that pair.
@@ -131,7 +129,7 @@ export function findKeyframeRanges(ts: Uint8Array): KeyframeRange[] {
   pesList.forEach((pes, index) => {
     const bytes = concat(pes.chunks);
     const pts90k = ptsOf(bytes);
-    if (pts90k === undefined || !startsWithIdr(bytes.subarray(PES_FIXED_HEADER_BYTES + bytes[8]), hevc)) return;
+    if (pts90k === undefined || !startsRandomAccess(bytes.subarray(PES_FIXED_HEADER_BYTES + bytes[8]), hevc)) return;
     let first = pes.firstPacket;
     if (index === 0) first = 0;
     else while (first > 0 && (pids[first - 1] === PAT_PID || pids[first - 1] === pmtPid)) first--;

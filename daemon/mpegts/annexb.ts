@@ -1,6 +1,7 @@
 // Access units from length-prefixed NAL units (ISO/IEC 14496-15) to Annex B byte streams (H.264/H.265 Annex B).
 
 import { mp4Error } from '../errors.js';
+import { classifyAccessUnit } from '../plan/nal-classify.js';
 import type { SizedUnit } from './layout.js';
 import type { MuxSample, MuxVideoConfig } from './types.js';
 
@@ -21,7 +22,8 @@ const AVC_AUD = Uint8Array.of(
 
 /**
  * What the converter learned from one sample before writing it: a sized unit for the layout (random
- * access when flagged sync or holding an IDR or IRAP picture; keyframe when it holds an IDR picture),
+ * access when flagged sync or holding an IDR or IRAP picture; keyframe when it holds an IDR, CRA or BLA
+ * picture or an H.264 recovery point, the pictures an I-frame playlist lists),
  * and how to write it.
  */
 export interface AccessUnitPlan extends SizedUnit {
@@ -84,6 +86,8 @@ export function planAccessUnit(sample: MuxSample, config: MuxVideoConfig): Acces
       if (type < HEVC_NAL.vps && temporalIdPlus1 === 0) temporalIdPlus1 = sample.data[start + 1] & 0x07;
     }
   });
+  // An open-GOP source's CRA pictures and recovery points are listed in I-frame playlists as IDR pictures are.
+  if (randomAccess && !keyframe) keyframe = classifyAccessUnit(config, sample.data, 0, sample.data.length).kind === 'recovery';
   const parameterSets = randomAccess ? missingParameterSets(config, seen) : [];
   for (const ps of parameterSets) payloadBytes += START_CODE.length + ps.length;
   payloadBytes += audBytes(config);

@@ -21,7 +21,7 @@ export interface SizedUnit {
   readonly randomAccess: boolean;
   /** Bytes of the elementary stream payload (Annex B access unit, ADTS frames, ...). */
   readonly payloadBytes: number;
-  /** An IDR picture: an I-frame playlist lists its packets. */
+  /** An IDR picture, or a CRA, BLA or recovery point picture: an I-frame playlist lists its packets. */
   readonly keyframe: boolean;
 }
 
@@ -51,7 +51,7 @@ export interface SegmentLayout {
   readonly video: readonly SizedUnit[];
 }
 
-/** Where an IDR picture lies in the written segment. */
+/** Where a picture an I-frame playlist lists lies in the written segment. */
 export interface KeyframeRange {
   readonly offsetBytes: number;
   readonly lengthBytes: number;
@@ -101,7 +101,7 @@ export function layoutSizeBytes(layout: SegmentLayout): number {
 }
 
 /**
- * The IDR pictures' byte ranges: from a picture's first packet through the last packet of the
+ * The keyframes' byte ranges: from a picture's first packet through the last packet of the
  * video PID before the next picture (PCR-only packets on that PID included, as a reader of the
  * bytes sees them). The segment's first video PES starts at byte 0 instead, so its range holds the
  * PAT and PMT (and anything sent before the picture), which a player needs to decode it alone.

@@ -1,4 +1,4 @@
-// The I-frame playlist text (RFC 8216 §4.3.3.6): one byte range per IDR picture, into the rendition's segments.
+// The I-frame playlist text (RFC 8216 §4.3.3.6): one byte range per random access picture, into the rendition's segments.
 
 import { formatExtinf, targetDurationSec } from './playlist.js';
 

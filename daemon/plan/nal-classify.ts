@@ -111,7 +111,7 @@ export function avcSliceType(sliceRbsp: Uint8Array): number | undefined {
 }
 
 /** The picture's kind from its first VCL NAL unit (`nal`: header included, possibly cut short). */
-function vclKind(codec: VideoCodec, nal: Uint8Array, recoveryPoint: boolean): VclKind {
+export function vclKind(codec: VideoCodec, nal: Uint8Array, recoveryPoint: boolean): VclKind {
   if (vclIsIdr(codec, nal[0])) return 'idr';
   if (codec === 'hevc') return HEVC_NON_IDR_IRAP.has((nal[0] >> 1) & 0x3f) ? 'recovery' : 'not-idr';
   const sliceType = recoveryPoint ? avcSliceType(rbsp(nal.subarray(1))) : undefined;
@@ -156,4 +156,27 @@ export function classifyAccessUnit(layout: NalLayout, bytes: Uint8Array, at: num
     pos += layout.nalLengthSize + nalLength;
   }
   return { kind: 'not-idr' };
+}
+
+/** Where the NAL unit that starts at `from` ends in an Annex B stream: at the next start code prefix, or the end (H.264 §B.2). */
+function annexBNalEnd(es: Uint8Array, from: number): number {
+  for (let i = from; i + 2 < es.length; i++) if (es[i] === 0 && es[i + 1] === 0 && es[i + 2] <= 1) return i;
+  return es.length;
+}
+
+/**
+ * The kind of the picture in an Annex B access unit (an MPEG-TS PES payload), from its first VCL NAL
+ * unit and, for H.264, the recovery point SEI before it; 'not-idr' when it has no coded slice.
+ */
+export function annexBPictureKind(codec: VideoCodec, es: Uint8Array): VclKind {
+  let recoveryPoint = false;
+  for (let i = 0; i + 3 < es.length; i++) {
+    if (es[i] !== 0 || es[i + 1] !== 0 || es[i + 2] !== 1) continue;
+    const start = i + 3;
+    const nal = es.subarray(start, annexBNalEnd(es, start));
+    if (vclIsIdr(codec, nal[0]) !== undefined) return vclKind(codec, nal, recoveryPoint);
+    if (codec === 'avc' && (nal[0] & 0x1f) === AVC_SEI && !recoveryPoint) recoveryPoint = seiHasRecoveryPoint(rbsp(nal.subarray(1)));
+    i = start + nal.length - 1;
+  }
+  return 'not-idr';
 }

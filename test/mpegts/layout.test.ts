@@ -42,11 +42,14 @@ describe('the layout of a segment', () => {
     }
   });
 
-  it('sizes a sync sample with no IDR picture as a random access point, but lists no keyframe for it', () => {
+  it('lists a CRA picture as a keyframe, and a sync sample that holds no random access picture as neither', () => {
     const hevc: MuxVideoConfig = { codec: 'hevc', nalLengthSize: 4, vps: [hevcNal(32, 20)], sps: [hevcNal(33, 30)], pps: [hevcNal(34, 8)] };
-    const samples = [sample(0, [hevcNal(19, 800)], true), sample(1, [hevcNal(1, 200)], false), sample(2, [hevcNal(21, 600)], true)];
-    const { layout } = expectLayoutWritten({ segmentNumber: 2, video: { config: hevc, samples } });
-    expect(keyframeRanges(layout).map((r) => r.offsetBytes)).toEqual([0]);
+    const samples = [sample(0, [hevcNal(19, 800)], true), sample(1, [hevcNal(1, 200)], false), sample(2, [hevcNal(21, 600)], true), sample(3, [hevcNal(1, 300)], true)];
+    const { layout, written } = expectLayoutWritten({ segmentNumber: 2, video: { config: hevc, samples } });
+    const ranges = keyframeRanges(layout);
+    expect(ranges).toHaveLength(2);
+    expect(ranges[1].pts90k).toBe(layout.video[2].pts90k);
+    expect(findKeyframeRanges(written)).toEqual(ranges);
   });
 
   it('counts PCR-only packets at 4 pictures a second and when audio decodes before the first picture', () => {
