@@ -7,6 +7,7 @@ import { cmafBaseUri } from '../layout/uris.js';
 import { renderCmafMediaPlaylist } from '../master/cmaf-hls.js';
 import { describeCmafRendition } from '../master/cmaf-rendition.js';
 import { isCmafPackager, type CmafPackager, type Packager } from '../packagers/packager.js';
+import { withStartTag } from '../plan/playlist.js';
 import type { OpenSource } from '../source/open-source.js';
 
 /** The CMAF files of one rendition: everything under `<rel>/cmaf/` but the master and the MPD, which the master filler makes. */
@@ -38,5 +39,5 @@ export async function cmafFileBytes(req: CmafBytesRequest): Promise<Uint8Array |
   const baseUri = cmafBaseUri({ publicBaseUrl: config.publicBaseUrl, urlPrefix: config.urlPrefix, sourceRel: src.relPath, from: 'rendition' });
   const facts = describeCmafRendition(baseUri, movie, plan)[file.track];
   if (!facts) throw new CasterpakError('NOT_FOUND', `the rendition has no ${file.track} track`, { track: file.track });
-  return renderCmafMediaPlaylist(facts, baseUri, plan.independentSegments);
+  return withStartTag(renderCmafMediaPlaylist(facts, baseUri, plan.independentSegments), plan.startOffsetSec);
 }

@@ -231,7 +231,7 @@ export class CacheFiller {
   private playlistText(src: SourceFile, list: SegmentList): string {
     const { publicBaseUrl, urlPrefix, allowCache } = this.deps.config;
     const base = renditionBaseUri({ publicBaseUrl, urlPrefix, sourceRel: src.relPath, from: 'rendition' });
-    return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + segmentFileName(n), allowCache });
+    return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + segmentFileName(n), allowCache, startOffsetSec: list.startOffsetSec });
   }
 
   /** Publishes a run's files only if `pkg` is still its source's package (see publishGeneration). */

@@ -138,7 +138,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
 
     async plan(src): Promise<SegmentList> {
       const plan = await segmentPlan(src);
-      return { durationsSec: plan.segments.map((segment) => segment.durationSec) };
+      return segmentListOf(plan);
     },
 
     async segment(src, n, signal) {
@@ -175,7 +175,13 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
         }
         await fs.writeFile(path.join(outDir, segmentFileName(index + 1)), bytes);
       }
-      return { durationsSec: plan.segments.map((segment) => segment.durationSec) };
+      return segmentListOf(plan);
     },
   };
+}
+
+/** The playlist's facts from the plan: durations, and where to start past a kept pre-roll. */
+function segmentListOf(plan: SegmentPlan): SegmentList {
+  const durationsSec = plan.segments.map((segment) => segment.durationSec);
+  return plan.startOffsetSec === undefined ? { durationsSec } : { durationsSec, startOffsetSec: plan.startOffsetSec };
 }

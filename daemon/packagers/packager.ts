@@ -10,6 +10,8 @@ import type { ParsePool } from './builtin/parse-pool.js';
 /** The segments of a rendition in order; segment N (1-based) is `durationsSec[N - 1]`. */
 export interface SegmentList {
   readonly durationsSec: readonly number[];
+  /** Where players begin past an edit's hidden pre-roll (EXT-X-START), when the packager knows one. */
+  readonly startOffsetSec?: number;
 }
 
 export interface PackagerOptions {

@@ -9,6 +9,8 @@ export interface MediaPlaylistOptions {
   readonly segmentUri: (n: number) => string;
   /** `#EXT-X-ALLOW-CACHE:YES` (deprecated since protocol version 7, kept by default as the original project). */
   readonly allowCache: boolean;
+  /** Where players begin, past an edit's hidden pre-roll (SegmentPlan.startOffsetSec); no EXT-X-START when absent. */
+  readonly startOffsetSec?: number;
 }
 
 /** EXTINF text: the real duration with 3 decimals. */
@@ -29,10 +31,30 @@ export function targetDurationSec(durationsSec: readonly number[]): number {
   return Math.max(target, 1);
 }
 
+/**
+ * RFC 8216 §4.3.5.2 EXT-X-START, PRECISE=YES: begin at the edit, not at the pre-roll before it. The
+ * offset is at least half a millisecond past the picture's start, rounded up to the millisecond, so
+ * the position lands inside the edit's first picture whatever the player's rounding of its own
+ * timeline, and never on the last picture before it.
+ */
+export function startTag(startOffsetSec: number): string {
+  return `#EXT-X-START:TIME-OFFSET=${(Math.ceil(startOffsetSec * 1000 + START_MARGIN_MS) / 1000).toFixed(3)},PRECISE=YES`;
+}
+
+/** Into the first picture by this much at least (a picture lasts 8 ms even at 120 fps). */
+const START_MARGIN_MS = 0.5;
+
+/** `playlist` with EXT-X-START after its first line when there is an offset (for playlists rendered elsewhere). */
+export function withStartTag(playlist: string, startOffsetSec: number | undefined): string {
+  if (startOffsetSec === undefined) return playlist;
+  const lineEnd = playlist.indexOf('\n');
+  return `${playlist.slice(0, lineEnd + 1)}${startTag(startOffsetSec)}\n${playlist.slice(lineEnd + 1)}`;
+}
+
 /** Bytes renderMediaPlaylist writes for these durations with relative URIs (and ALLOW-CACHE), counted without writing it. */
-export function relativePlaylistBytes(durationsSec: readonly number[]): number {
+export function relativePlaylistBytes(durationsSec: readonly number[], startOffsetSec?: number): number {
   // The tags around the entries, as an empty playlist has them, with this playlist's TARGETDURATION.
-  const empty = renderMediaPlaylist({ durationsSec: [], segmentUri: segmentFileName, allowCache: true }).length;
+  const empty = renderMediaPlaylist({ durationsSec: [], segmentUri: segmentFileName, allowCache: true, ...(startOffsetSec !== undefined ? { startOffsetSec } : {}) }).length;
   let bytes = empty - String(targetDurationSec([])).length + String(targetDurationSec(durationsSec)).length;
   durationsSec.forEach((duration, index) => {
     bytes += `#EXTINF:${formatExtinf(duration)},\n`.length + segmentFileName(index + 1).length + 1;
@@ -45,6 +67,7 @@ export function renderMediaPlaylist(options: MediaPlaylistOptions): string {
   const lines = ['#EXTM3U', `#EXT-X-TARGETDURATION:${targetDurationSec(durationsSec)}`];
   if (options.allowCache) lines.push('#EXT-X-ALLOW-CACHE:YES');
   lines.push('#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-VERSION:3', '#EXT-X-MEDIA-SEQUENCE:1');
+  if (options.startOffsetSec !== undefined) lines.push(startTag(options.startOffsetSec));
   durationsSec.forEach((duration, index) => {
     lines.push(`#EXTINF:${formatExtinf(duration)},`, options.segmentUri(index + 1));
   });

@@ -6,7 +6,7 @@ import { limitError } from '../mp4/limits.js';
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../source-limits.js';
 import { cutsAllIdr, findAudioCuts, findVideoCuts } from './cuts.js';
 import { relativePlaylistBytes } from './playlist.js';
-import { presentationSec, presentationTicks, timelineShift90k, trackExtent } from './timeline.js';
+import { prerollStartOffsetSec, presentationSec, presentationTicks, timelineShift90k, trackExtent } from './timeline.js';
 import { type IdrMarks, type PlannedSegment, type SampleRange, type SegmentPlan } from './types.js';
 
 export interface PlanOptions {
@@ -49,19 +49,21 @@ export function planSegments(movie: Movie, options: PlanOptions, marks: IdrMarks
       sampleBytes: rangeBytes(movie.video, video) + rangeBytes(movie.audio, audio),
     };
   });
-  checkPlanSize(options.limits ?? DEFAULT_SOURCE_LIMITS, segments);
+  const startOffsetSec = prerollStartOffsetSec(extents, movie.video ? { track: movie.video, extent: extents[0] } : undefined, startSec);
+  checkPlanSize(options.limits ?? DEFAULT_SOURCE_LIMITS, segments, startOffsetSec);
   return {
     segmentDurationSec: targetSec,
     segments,
     shift90k: timelineShift90k(extents),
     independentSegments: !movie.video || cutsAllIdr(cuts, marks),
+    ...(startOffsetSec !== undefined ? { startOffsetSec } : {}),
   };
 }
 
 /** The reader bounded the segments from each track's duration; the plan's own count and playlist are checked exactly. */
-function checkPlanSize(limits: SourceLimits, segments: readonly PlannedSegment[]): void {
+function checkPlanSize(limits: SourceLimits, segments: readonly PlannedSegment[], startOffsetSec: number | undefined): void {
   if (segments.length > limits.maxSegments) throw limitError(limits, 'maxSegments', `${segments.length} segments`, { segments: segments.length });
-  const playlistBytes = relativePlaylistBytes(segments.map((segment) => segment.durationSec));
+  const playlistBytes = relativePlaylistBytes(segments.map((segment) => segment.durationSec), startOffsetSec);
   if (playlistBytes > limits.maxPlaylistBytes) {
     throw limitError(limits, 'maxPlaylistBytes', `a media playlist of ${playlistBytes} bytes`, { playlistBytes, segments: segments.length });
   }

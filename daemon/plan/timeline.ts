@@ -38,6 +38,8 @@ export interface TrackExtent {
   readonly endSec: number;
   /** Lowest DTS or PTS at 90 kHz, pre-roll included, before the rendition shift. */
   readonly lowest90k: number;
+  /** The earliest presentation time of any kept sample, pre-roll included. */
+  readonly earliestSec: number;
 }
 
 /**
@@ -64,7 +66,37 @@ export function trackExtent(track: Track): TrackExtent {
     startSec: Math.max(earliest, emptyDelayTicks) / track.timescale,
     endSec: editEnd / track.timescale,
     lowest90k: ticksTo90k(Math.min(earliest, dts[0] + offset), track.timescale),
+    earliestSec: earliest / track.timescale,
   };
+}
+
+/** Less than this between a video's earliest picture and the presentation start is rounding, not pre-roll. */
+const PREROLL_MIN_SEC = 0.001;
+
+/** The earliest presentation time of a picture at or after `startSec` (an edit may start inside a picture's interval). */
+function firstPictureFromSec(video: Track, startSec: number): number {
+  let first = Infinity;
+  const fromTicks = startSec * video.timescale - 1e-6;
+  for (let i = 0; i < video.samples.count; i++) {
+    const pts = presentationTicks(video, i);
+    if (pts >= fromTicks && pts < first) first = pts;
+  }
+  return first / video.timescale;
+}
+
+/**
+ * How far after the rendition's earliest timestamp (DTS or PTS, any track) its first picture at or
+ * after the presentation start is shown, when the video keeps pre-roll that an edit hides (undefined
+ * otherwise). Players that lay their timeline from the earliest timestamp (hls.js, from MPEG-TS and
+ * from fMP4) must begin this far in to start at the edit; MSE cannot decode a picture without
+ * showing it, so a player that drops the pre-roll instead loses the pictures after it up to the next
+ * keyframe. The picture is the one ffmpeg shows first (it skips a picture the edit starts inside).
+ */
+export function prerollStartOffsetSec(extents: readonly TrackExtent[], video: { track: Track; extent: TrackExtent } | undefined, startSec: number): number | undefined {
+  if (!video || !(video.extent.earliestSec < startSec - PREROLL_MIN_SEC)) return undefined;
+  const firstSec = firstPictureFromSec(video.track, startSec);
+  if (!Number.isFinite(firstSec)) return undefined;
+  return firstSec - Math.min(...extents.map((extent) => extent.lowest90k)) / CLOCK_90K_HZ;
 }
 
 /** The one constant added to every timestamp of the rendition: the lead, plus whatever edits pushed below zero. */

@@ -32,6 +32,11 @@ export interface SegmentPlan {
    * at an HEVC CRA/BLA or an H.264 recovery point, which a player joining there decodes only partly.
    */
   readonly independentSegments: boolean;
+  /**
+   * Set when the video keeps an edit's hidden pre-roll before the presentation start: seconds from
+   * the rendition's earliest timestamp to that start, written as the playlists' EXT-X-START.
+   */
+  readonly startOffsetSec?: number;
 }
 
 /** What is known about a video sample's first VCL NAL unit; only sync samples are ever looked at. */

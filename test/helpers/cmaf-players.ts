@@ -29,7 +29,7 @@ export interface PlayerRun {
   readonly segmentUrls: string[];
 }
 
-const SCRIPT: Record<PlayerName, string> = { 'hls.js': HLS_JS_PATH, shaka: SHAKA_PATH, 'dash.js': DASHJS_PATH };
+export const PLAYER_SCRIPTS: Record<PlayerName, string> = { 'hls.js': HLS_JS_PATH, shaka: SHAKA_PATH, 'dash.js': DASHJS_PATH };
 
 /** Starts the named player on `url` inside the page; errors go to window.playerErrors. */
 function startPlayer(player: PlayerName, url: string): void {
@@ -126,7 +126,7 @@ export async function playWith(browser: Browser, player: PlayerName, url: string
   });
   try {
     await page.setContent('<!doctype html><html><body><video id="v" muted playsinline></video></body></html>');
-    await page.addScriptTag({ path: SCRIPT[player] });
+    await page.addScriptTag({ path: PLAYER_SCRIPTS[player] });
     await page.evaluate(`(${startPlayer.toString()})(${JSON.stringify(player)}, ${JSON.stringify(url)})`);
     let switched: string | undefined;
     if (options.switchRendition) {

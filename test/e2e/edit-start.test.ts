@@ -1,0 +1,73 @@
+// A stream-copy cut in Chromium: which picture each player shows first, read off the picture itself, against the one ffmpeg presents first.
+
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
+import { firstFrames } from '../helpers/first-frames.js';
+import { firstPresentedFrames, frameCodeInput } from '../helpers/frame-code.js';
+import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
+import type { PlayerName } from '../helpers/cmaf-players.js';
+
+const run = promisify(execFile);
+const FPS = 25;
+/** Two-second closed GOPs with B-frames; the cut at 3.5 s lands 1.5 s after the keyframe at 2 s. */
+const GOP_FRAMES = 2 * FPS;
+const CUT_AT_SEC = 3.5;
+
+let daemon: ListeningDaemon;
+let browser: Browser;
+let expected: number[];
+
+beforeAll(async () => {
+  daemon = await startListeningDaemon({ segment_duration: 2 });
+  const full = path.join(daemon.mediaRoot, 'numbered.mp4');
+  const cut = path.join(daemon.mediaRoot, 'cut.mp4');
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...frameCodeInput(FPS, 12), '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=12',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(GOP_FRAMES), '-keyint_min', String(GOP_FRAMES), '-sc_threshold', '0', '-bf', '3', '-c:a', 'aac', '-shortest', full]);
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-ss', String(CUT_AT_SEC), '-i', full, '-t', '5', '-c', 'copy', cut]);
+  expected = await firstPresentedFrames(cut, 5);
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await daemon?.stop();
+});
+
+const HLS: Array<[string, string]> = [
+  ['MPEG-TS', '/i/cut.mp4/index_0_av.m3u8'],
+  ['fMP4', '/i/cut.mp4/cmaf/master.m3u8'],
+];
+const DASH_PLAYERS: PlayerName[] = ['shaka', 'dash.js'];
+
+describe('a stream-copy cut played in Chromium', () => {
+  it('is what ffmpeg presents from the file: the edit starts mid-GOP', () => {
+    expect(expected[0]).toBeGreaterThan(2 * FPS);
+    expect(expected[0] % GOP_FRAMES).not.toBe(0);
+    expect(expected).toEqual([0, 1, 2, 3, 4].map((k) => expected[0] + k));
+  });
+
+  // hls.js lays its timeline from the earliest timestamp, the pre-roll's; EXT-X-START brings it to the edit.
+  it.each(HLS)('%s HLS with hls.js shows the edit\'s first picture first and the pre-roll never', async (_label, urlPath) => {
+    const run = await firstFrames(browser, 'hls.js', `${daemon.baseUrl}${urlPath}`, 8);
+    const frames = run.shown.map((shown) => shown.frame);
+    expect(frames[0], JSON.stringify(run)).toBe(expected[0]);
+    // Later pictures in order (a loaded compositor may skip some, never go back to the pre-roll).
+    expect(frames.every((frame, k) => k === 0 || frame > frames[k - 1])).toBe(true);
+    expect(run.playerErrors).toEqual([]);
+  }, 90_000);
+
+  // The MPD places the pre-roll before the period; the player's append window drops it, and with it
+  // (MSE decodes nothing it does not show) every picture up to the next keyframe.
+  it.each(DASH_PLAYERS)('DASH with %s shows no hidden pre-roll: it starts at the first keyframe after the edit', async (player) => {
+    const run = await firstFrames(browser, player, `${daemon.baseUrl}/i/cut.mp4/cmaf/manifest.mpd`, 8);
+    const nextKeyframe = Math.ceil(expected[0] / GOP_FRAMES) * GOP_FRAMES;
+    expect(run.shown[0]?.frame, JSON.stringify(run)).toBe(nextKeyframe);
+    // On the presentation's own timeline: the keyframe is shown when its time comes, not moved to 0.
+    expect(run.shown[0].mediaTimeSec).toBeCloseTo((nextKeyframe - expected[0]) / FPS, 1);
+    expect(run.playerErrors).toEqual([]);
+  }, 90_000);
+});
