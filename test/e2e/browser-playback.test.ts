@@ -106,8 +106,8 @@ describe.each(e2ePackagers())('playback in Chromium with the $label packager', (
     expect(playback.hlsErrors).toEqual([]);
     expect(playback.ended).toBe(true);
     expect(pageErrors).toEqual([]);
-    // hls.js starts its timeline at the first segment's earliest PTS, so it shows the pre-roll the edit
-    // hides (timed before the presentation start) too: the cut's 3 s, plus at most the clip's 2 s GOP.
+    // hls.js lays its timeline from the first segment's earliest timestamp, the pre-roll's; it begins at
+    // the edit (EXT-X-START) and ends after the cut's 3 s, plus at most the clip's 2 s GOP of pre-roll.
     expect(playback.currentTime).toBeGreaterThanOrEqual(presentedSec - 0.05);
     expect(playback.currentTime).toBeLessThan(presentedSec + 2);
   });

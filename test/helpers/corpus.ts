@@ -34,6 +34,31 @@ const handbrakeX265 = (...inputArgs: string[]): Maker => async (out) => {
   }
 };
 
+/** HandBrake's x264 output with its default GOP settings (an IDR every 10 s, scene cuts, closed GOP), 12 s at 25 fps. */
+const handbrakeX264 = (...inputArgs: string[]): Maker => async (out) => {
+  const input = `${out}.input.mp4`;
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...inputArgs, input]);
+  try {
+    await run('HandBrakeCLI', ['-i', input, '-o', out, '-e', 'x264', '--encoder-preset', 'ultrafast'], { maxBuffer: 64 * 1024 * 1024 });
+  } finally {
+    await fs.rm(input, { force: true });
+  }
+};
+
+/**
+ * GStreamer: x264enc (one-second GOPs, two B-frames) and AAC through `muxer` (`mp4mux`, `qtmux`,
+ * or `mp4mux fragment-duration=…`), 5 s at 25 fps. avenc_aac when it is there, else voaacenc.
+ */
+const gstreamer = (...muxer: string[]): Maker => async (out) => {
+  const aacEncoder = (await run('gst-inspect-1.0', ['avenc_aac']).then(() => true, () => false)) ? 'avenc_aac' : 'voaacenc';
+  await run('gst-launch-1.0', [
+    '-q', '-e',
+    'videotestsrc', 'num-buffers=125', '!', 'video/x-raw,width=320,height=180,framerate=25/1', '!', 'x264enc', 'key-int-max=25', 'bframes=2', 'speed-preset=veryfast', '!', 'h264parse', '!', 'mux.',
+    'audiotestsrc', `num-buffers=${Math.round((5 * 48000) / 1024)}`, 'samplesperbuffer=1024', '!', 'audio/x-raw,rate=48000,channels=2', '!', 'audioconvert', '!', aacEncoder, '!', 'aacparse', '!', 'mux.',
+    ...muxer, 'name=mux', '!', 'filesink', `location=${out}`,
+  ]);
+};
+
 /** A file derived from another corpus file. */
 const derived = (from: string, make: (source: string, out: string) => Promise<void>): Maker => async (out) => make(await mediaFile(from), out);
 
@@ -61,6 +86,14 @@ export const GOOD_MEDIA: Record<string, Maker> = {
   'h264-vfr.mp4': ffmpeg(...video(30), ...audio(48000), '-t', '4', '-vf', "select='not(eq(mod(n\\,4)\\,1))'", '-vsync', 'vfr', ...x264(30), ...aac(2)),
   'h264-edit-list-cut.mp4': derived('h264-bframes-25fps-aac48k-stereo.mp4', (source, out) =>
     run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-ss', '1.5', '-i', source, '-c', 'copy', out]).then(() => undefined),
+  ),
+  'gstreamer-mp4mux.mp4': gstreamer('mp4mux'),
+  'gstreamer-qtmux.mov': gstreamer('qtmux'),
+  'gstreamer-mp4mux-fragmented.mp4': gstreamer('mp4mux', 'fragment-duration=1000'),
+  'h264-handbrake-x264.mp4': handbrakeX264(...video(25), ...audio(48000), '-t', '12', '-c:v', 'libx264', '-preset', 'ultrafast', ...aac(2)),
+  // A cut with an end: its edit hides pre-roll at the start and frames past its duration at the end.
+  'h264-edit-list-cut-start-and-end.mp4': derived('h264-bframes-25fps-aac48k-stereo.mp4', (source, out) =>
+    run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-ss', '1.3', '-i', source, '-t', '3.2', '-c', 'copy', out]).then(() => undefined),
   ),
   'h264-fragmented-empty-moov-aac.mp4': ffmpeg(...video(25), ...audio(48000), '-t', '5', ...x264(25, '-bf', '3'), ...aac(2), '-movflags', '+frag_keyframe+empty_moov'),
   'clip with spaces ünïcødé.mp4': derived('h264-no-bframes-30fps-aac44k-mono-faststart.mp4', (source, out) => fs.copyFile(source, out)),

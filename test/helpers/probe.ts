@@ -75,3 +75,14 @@ export async function decodeErrors(input: string): Promise<string> {
   const { stderr } = await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', input, '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 });
   return stderr;
 }
+
+/** The longest time between two presentation times of the video's key packets (IDR, CRA, recovery points), in seconds, the last to the end included. */
+export async function longestRandomAccessGapSec(file: string): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags:format=duration', '-of', 'csv=p=0', file]);
+  const lines = stdout.split('\n').filter(Boolean);
+  const keys = lines.filter((line) => /,K/.test(line)).map((line) => Number(line.split(',')[0])).sort((a, b) => a - b);
+  const end = Number(lines[lines.length - 1]);
+  let longest = 0;
+  keys.forEach((t, k) => (longest = Math.max(longest, (k + 1 < keys.length ? keys[k + 1] : end) - t)));
+  return longest;
+}
