@@ -41,6 +41,21 @@ beforeAll(async () => {
   };
   const fragTracks = [simpleVideo({ frames: 36, gop: 12 }), simpleAudio({ frames: 45 })];
   const allFields = { duration: true, size: true, flags: true, compositionOffset: true };
+  /** Open GOP: x264's recovery point SEIs, x265's CRA pictures; the classifier reads their NAL units. */
+  const encoded = (name: string, ...args: string[]) => {
+    const out = path.join(scratch, name);
+    execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25:duration=2', ...args, out]);
+    return readFileSync(out);
+  };
+  const cut = path.join(scratch, 'clip-cut.mp4');
+  execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-ss', '1.3', '-i', clip, '-t', '1.2', '-c', 'copy', cut]);
+  seeds.push(
+    { name: 'ffmpeg fragmented with a sidx per fragment (dash)', bytes: fragmented('+dash') },
+    { name: 'ffmpeg fragmented, samples in the moov and in moofs', bytes: fragmented('+frag_keyframe') },
+    { name: 'ffmpeg stream-copy cut (edit list with a start and an end)', bytes: readFileSync(cut) },
+    { name: 'x264 open GOP (recovery points)', bytes: encoded('x264-open.mp4', '-c:v', 'libx264', '-preset', 'ultrafast', '-x264-params', 'open-gop=1:keyint=12:min-keyint=12:scenecut=0:bframes=2') },
+    { name: 'x265 open GOP (CRA pictures)', bytes: encoded('x265-open.mp4', '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'keyint=12:min-keyint=12:scenecut=0:open-gop=1:bframes=2:log-level=none', '-tag:v', 'hvc1') },
+  );
   seeds.push(
     { name: 'ffmpeg fragmented (empty_moov)', bytes: fragmented('+frag_keyframe+empty_moov') },
     { name: 'ffmpeg fragmented (default_base_moof, separate_moof)', bytes: fragmented('+frag_keyframe+empty_moov+default_base_moof+separate_moof') },
