@@ -94,7 +94,8 @@ function firstPictureFromSec(video: Track, startSec: number): number {
  */
 export function prerollStartOffsetSec(extents: readonly TrackExtent[], video: { track: Track; extent: TrackExtent } | undefined, startSec: number): number | undefined {
   if (!video || !(video.extent.earliestSec < startSec - PREROLL_MIN_SEC)) return undefined;
-  const firstSec = firstPictureFromSec(video.track, startSec);
+  // Video that an empty edit starts after the audio: begin with the audio, at the presentation start.
+  const firstSec = video.extent.startSec > startSec + PREROLL_MIN_SEC ? startSec : firstPictureFromSec(video.track, startSec);
   if (!Number.isFinite(firstSec)) return undefined;
   return firstSec - Math.min(...extents.map((extent) => extent.lowest90k)) / CLOCK_90K_HZ;
 }

@@ -1,6 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { segmentFileName } from '../../daemon/layout/rendition-files.js';
-import { relativePlaylistBytes, renderMediaPlaylist, targetDurationSec } from '../../daemon/plan/playlist.js';
+import { relativePlaylistBytes, renderMediaPlaylist, startTag, targetDurationSec, withStartTag } from '../../daemon/plan/playlist.js';
+
+describe('EXT-X-START past a kept pre-roll', () => {
+  it('lands at least half a millisecond inside the first picture, rounded up to the millisecond', () => {
+    expect(startTag(1.6)).toBe('#EXT-X-START:TIME-OFFSET=1.601,PRECISE=YES');
+    expect(startTag(1.5999999)).toBe('#EXT-X-START:TIME-OFFSET=1.601,PRECISE=YES');
+    expect(startTag(0.52)).toBe('#EXT-X-START:TIME-OFFSET=0.521,PRECISE=YES');
+  });
+
+  it('is written after the media sequence, and counted in the playlist bytes', () => {
+    const text = renderMediaPlaylist({ durationsSec: [2, 1.5], segmentUri: segmentFileName, allowCache: true, startOffsetSec: 0.52 });
+    expect(text.split('\n').slice(5, 7)).toEqual(['#EXT-X-MEDIA-SEQUENCE:1', '#EXT-X-START:TIME-OFFSET=0.521,PRECISE=YES']);
+    expect(relativePlaylistBytes([2, 1.5], 0.52)).toBe(text.length);
+    expect(renderMediaPlaylist({ durationsSec: [2], segmentUri: segmentFileName, allowCache: true })).not.toContain('EXT-X-START');
+  });
+
+  it('goes after the first line of a playlist rendered elsewhere, and nowhere without an offset', () => {
+    expect(withStartTag('#EXTM3U\n#EXT-X-VERSION:7\n', 1.6)).toBe('#EXTM3U\n#EXT-X-START:TIME-OFFSET=1.601,PRECISE=YES\n#EXT-X-VERSION:7\n');
+    expect(withStartTag('#EXTM3U\n', undefined)).toBe('#EXTM3U\n');
+  });
+});
 
 describe('media playlist', () => {
   it.each([[[]], [[6.4]], [[10, 10, 6.186]], [Array.from({ length: 1234 }, (_, i) => 2 + (i % 7) * 0.5)], [[123456.789]]])(

@@ -231,3 +231,25 @@ describe('timeline shift', () => {
     expect(p.segments[0].startSec).toBeCloseTo(6400 / video.timescale, 9);
   });
 });
+
+describe('where players start (EXT-X-START)', () => {
+  it('is not said when no pre-roll is kept, B-frame delay taken out by the edit or not', () => {
+    expect(plan(movieOf({ video: videoTrack({ frames: 50, gop: 25 }) }), 1).startOffsetSec).toBeUndefined();
+    const cts = (i: number) => (i % 25 === 0 ? 1024 : 512);
+    const bframes = videoTrack({ frames: 50, gop: 25, cts, edit: { emptyDelayTicks: 0, mediaStartTicks: 1024 } });
+    expect(plan(movieOf({ video: bframes }), 1).startOffsetSec).toBeUndefined();
+  });
+
+  it('is the kept pre-roll, up to the first picture at or after an edit that starts inside a picture', () => {
+    // media_time 6400 ticks is 12.5 frames of 512: picture 13 (at 6656) is the first shown, 0.52 s after picture 0.
+    const cut = videoTrack({ frames: 50, gop: 25, edit: { emptyDelayTicks: 0, mediaStartTicks: 6400 } });
+    expect(plan(movieOf({ video: cut }), 1).startOffsetSec).toBeCloseTo(6656 / cut.timescale, 9);
+  });
+
+  it('counts from the earliest timestamp of any track: audio kept from before the video pre-roll moves it', () => {
+    const cut = videoTrack({ frames: 50, gop: 25, edit: { emptyDelayTicks: 0, mediaStartTicks: 6400 } });
+    // Audio at 48 kHz whose edit starts 0.6 s into its media: 0.1 s before the video's pre-roll.
+    const audio = audioTrack({ frames: 100, edit: { emptyDelayTicks: 0, mediaStartTicks: 28800 } });
+    expect(plan(movieOf({ video: cut, audio }), 1).startOffsetSec).toBeCloseTo(6656 / cut.timescale + 0.1, 6);
+  });
+});
