@@ -49,7 +49,7 @@ export function planSegments(movie: Movie, options: PlanOptions, marks: IdrMarks
       sampleBytes: rangeBytes(movie.video, video) + rangeBytes(movie.audio, audio),
     };
   });
-  const startOffsetSec = prerollStartOffsetSec(extents, movie.video ? { track: movie.video, extent: extents[0] } : undefined, startSec);
+  const startOffsetSec = startOffsetWithin(segments[0], prerollStartOffsetSec(extents, movie.video ? { track: movie.video, extent: extents[0] } : undefined, startSec));
   checkPlanSize(options.limits ?? DEFAULT_SOURCE_LIMITS, segments, startOffsetSec);
   return {
     segmentDurationSec: targetSec,
@@ -67,6 +67,16 @@ function checkPlanSize(limits: SourceLimits, segments: readonly PlannedSegment[]
   if (playlistBytes > limits.maxPlaylistBytes) {
     throw limitError(limits, 'maxPlaylistBytes', `a media playlist of ${playlistBytes} bytes`, { playlistBytes, segments: segments.length });
   }
+}
+
+/**
+ * hls.js loads the segment that holds the start offset by the playlist's times, in which segment 1
+ * lasts its EXTINF, pre-roll not counted: an offset past that would fetch a later segment first and
+ * start nowhere near the edit. A pre-roll that long (a cut near the end of a long GOP, with short
+ * segments) gets no EXT-X-START, and players show it as they would without one.
+ */
+function startOffsetWithin(first: PlannedSegment, startOffsetSec: number | undefined): number | undefined {
+  return startOffsetSec !== undefined && startOffsetSec < first.durationSec ? startOffsetSec : undefined;
 }
 
 function videoCuts(video: VideoTrack, targetSec: number, marks: IdrMarks): number[] {

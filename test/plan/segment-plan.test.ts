@@ -252,4 +252,12 @@ describe('where players start (EXT-X-START)', () => {
     const audio = audioTrack({ frames: 100, edit: { emptyDelayTicks: 0, mediaStartTicks: 28800 } });
     expect(plan(movieOf({ video: cut, audio }), 1).startOffsetSec).toBeCloseTo(6656 / cut.timescale + 0.1, 6);
   });
+
+  it('is not said when the pre-roll outlasts segment 1, whose playlist time players would look it up in', () => {
+    // 0.5 s of pre-roll, then a sync sample every 0.2 s: segment 1 lasts well under 0.5 s at a 0.2 s target.
+    const cut = videoTrack({ frames: 50, gop: 5, edit: { emptyDelayTicks: 0, mediaStartTicks: 6400 } });
+    const p = plan(movieOf({ video: cut }), 0.2);
+    expect(p.segments[0].durationSec).toBeLessThan(0.5);
+    expect(p.startOffsetSec).toBeUndefined();
+  });
 });
