@@ -96,6 +96,8 @@ export const GOOD_MEDIA: Record<string, Maker> = {
     run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-ss', '1.3', '-i', source, '-t', '3.2', '-c', 'copy', out]).then(() => undefined),
   ),
   'h264-fragmented-empty-moov-aac.mp4': ffmpeg(...video(25), ...audio(48000), '-t', '5', ...x264(25, '-bf', '3'), ...aac(2), '-movflags', '+frag_keyframe+empty_moov'),
+  // Samples in the moov as well as in the moofs, a sidx before each fragment and an mfra at the end.
+  'h264-fragmented-sidx.mp4': ffmpeg(...video(25), ...audio(48000), '-t', '5', ...x264(25, '-bf', '3'), ...aac(2), '-movflags', '+dash'),
   'clip with spaces ünïcødé.mp4': derived('h264-no-bframes-30fps-aac44k-mono-faststart.mp4', (source, out) => fs.copyFile(source, out)),
 };
 
