@@ -96,8 +96,8 @@ interface VideoPes {
 }
 
 /**
- * Finds every video PES that carries a random access picture (see startsRandomAccess). A range runs from the picture's first packet
- * through its last; the segment's first picture starts at byte 0 so it includes the PAT and PMT that
+ * Finds every video PES that carries a random access picture (see startsRandomAccess). A range runs
+ * from the picture's first packet through its last; the segment's first picture starts at byte 0 so it includes the PAT and PMT that
  * open the segment, and a later picture directly preceded by a PAT/PMT pair (as some muxers repeat
  * them before keyframes) includes that pair.
  */

@@ -31,6 +31,9 @@ export function targetDurationSec(durationsSec: readonly number[]): number {
   return Math.max(target, 1);
 }
 
+/** Into the first picture by this much at least (a picture lasts 8 ms even at 120 fps). */
+const START_MARGIN_MS = 0.5;
+
 /**
  * RFC 8216 §4.3.5.2 EXT-X-START, PRECISE=YES: begin at the edit, not at the pre-roll before it. The
  * offset is at least half a millisecond past the picture's start, rounded up to the millisecond, so
@@ -40,9 +43,6 @@ export function targetDurationSec(durationsSec: readonly number[]): number {
 export function startTag(startOffsetSec: number): string {
   return `#EXT-X-START:TIME-OFFSET=${(Math.ceil(startOffsetSec * 1000 + START_MARGIN_MS) / 1000).toFixed(3)},PRECISE=YES`;
 }
-
-/** Into the first picture by this much at least (a picture lasts 8 ms even at 120 fps). */
-const START_MARGIN_MS = 0.5;
 
 /** `playlist` with EXT-X-START after its first line when there is an offset (for playlists rendered elsewhere). */
 export function withStartTag(playlist: string, startOffsetSec: number | undefined): string {
