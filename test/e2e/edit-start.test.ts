@@ -55,8 +55,8 @@ describe('a stream-copy cut played in Chromium', () => {
     const run = await firstFrames(browser, 'hls.js', `${daemon.baseUrl}${urlPath}`, 8);
     const frames = run.shown.map((shown) => shown.frame);
     expect(frames[0], JSON.stringify(run)).toBe(expected[0]);
-    // Later pictures in order (a loaded compositor may skip some, never go back to the pre-roll).
-    expect(frames.every((frame, k) => k === 0 || frame > frames[k - 1])).toBe(true);
+    // Later pictures in order (a loaded compositor may skip or repeat some, never go back to the pre-roll).
+    expect(frames.every((frame, k) => k === 0 || frame >= frames[k - 1])).toBe(true);
     expect(run.playerErrors).toEqual([]);
   }, 90_000);
 
