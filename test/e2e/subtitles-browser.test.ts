@@ -1,0 +1,61 @@
+// hls.js (MPEG-TS and fMP4 HLS), Shaka Player and dash.js (DASH) in Chromium, through nginx: subtitle tracks listed, switched while playing, cues at the right times.
+
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
+import type { PlayerName } from '../helpers/cmaf-players.js';
+import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
+import { startNginx, type RunningNginx } from '../helpers/nginx.js';
+import { playSubtitles, type ReadCue } from '../helpers/subtitle-players.js';
+import { ENGLISH_CUES, FRENCH_CUES, makeSubtitledClip, type TestCue } from '../helpers/subtitled-clip.js';
+
+let browser: Browser;
+let daemon: ListeningDaemon;
+let nginx: RunningNginx;
+
+beforeAll(async () => {
+  daemon = await startListeningDaemon({ segment_duration: 2, mode: 'nginx' });
+  makeSubtitledClip(daemon.mediaRoot, 'clip');
+  nginx = await startNginx({ config: daemon.configForNginx });
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await nginx?.stop();
+  await daemon?.stop();
+});
+
+/** One frame at 25 fps: the most a cue may sit off its side file's time on the element's timeline. */
+const FRAME_SEC = 0.04;
+
+/** Each expected cue is among the read ones (a player may hold a cue twice, once per segment it came in), within a frame. */
+function expectCues(read: readonly ReadCue[], expected: readonly TestCue[]): void {
+  for (const cue of expected) {
+    const match = read.find((r) => r.text === cue.text);
+    expect(match, `${cue.text} among ${JSON.stringify(read)}`).toBeDefined();
+    expect(Math.abs(match!.startSec - cue.startSec), `${cue.text} starts at ${match!.startSec}`).toBeLessThanOrEqual(FRAME_SEC);
+    expect(Math.abs(match!.endSec - cue.endSec), `${cue.text} ends at ${match!.endSec}`).toBeLessThanOrEqual(FRAME_SEC);
+  }
+}
+
+const CASES: Array<[PlayerName, string]> = [
+  ['hls.js', 'master.m3u8'],
+  ['hls.js', 'cmaf/master.m3u8'],
+  ['shaka', 'cmaf/manifest.mpd'],
+  ['dash.js', 'cmaf/manifest.mpd'],
+];
+
+describe('subtitles in the players', () => {
+  it.each(CASES)('%s lists the subtitle languages of %s, switches from English to French while playing, and shows cues at their times', async (player, file) => {
+    const run = await playSubtitles(browser, player, `${nginx.baseUrl}/i/clip.mp4/${file}`, { first: 'en', second: 'fr', switchAtSec: 2.7 });
+    expect(run.errors.filter((e) => !/bufferSeekOverHole/.test(e))).toEqual([]);
+    expect(run.listed.map((t) => t.language).sort()).toEqual(['de', 'en', 'fr']);
+    expect(run.listed.find((t) => t.language === 'fr')?.label).toBe('French');
+    expect(run.ended).toBe(true);
+    // English up to the switch, French after it.
+    expectCues(run.firstCues, ENGLISH_CUES.filter((c) => c.startSec < 2));
+    expectCues(run.secondCues, FRENCH_CUES.filter((c) => c.startSec > run.switchedAtSec - 1));
+  }, 120_000);
+});
