@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WebVTTParser } from 'webvtt-parser';
+import { invalidateRendition } from '../../daemon/cache/invalidate.js';
 import { createLogger } from '../../daemon/log.js';
 import { box, bytes, fourcc, u16, u8, zeros } from '../helpers/boxes.js';
 import { inProcessDaemon, type InProcessDaemon } from '../helpers/in-process.js';
@@ -128,6 +129,20 @@ describe('subtitle tracks of a rendition', () => {
     await text('/i/clip.mp4/subs_en_4.vtt', 404);
     await text('/i/clip.mp4/subs_es.m3u8', 404);
     await expect(fs.access(path.join(daemon.cacheDir, 'i/clip.mp4/subs_es.m3u8'))).rejects.toThrow();
+  });
+});
+
+describe('subtitle files in the cache', () => {
+  it('are dropped by invalidate with the rest of their rendition, and made again on the next request', async () => {
+    makeSubtitledClip(daemon.mediaRoot, 'gone');
+    await text('/i/gone.mp4/subs_fr.m3u8');
+    await text('/i/gone.mp4/subs_fr_2.vtt');
+    await text('/i/gone.mp4/subs_track3.vtt');
+    const dropped = await invalidateRendition({ store: daemon.store, cacheDir: daemon.cacheDir, urlPrefix: '/i/' }, 'gone.mp4');
+    expect(dropped.files).toBe(3);
+    await expect(fs.access(path.join(daemon.cacheDir, 'i/gone.mp4/subs_fr_2.vtt'))).rejects.toThrow();
+    expect(daemon.store.fileByPath('i/gone.mp4/subs_fr_2.vtt')).toBeUndefined();
+    expect(parseVtt(await text('/i/gone.mp4/subs_fr_2.vtt')).cues.map((c) => c.text)).toEqual(['Au revoir']);
   });
 });
 

@@ -59,3 +59,23 @@ describe('subtitles in the players', () => {
     expectCues(run.secondCues, FRENCH_CUES.filter((c) => c.startSec > run.switchedAtSec - 1));
   }, 120_000);
 });
+
+describe('subtitle files behind nginx', () => {
+  it('are served by nginx itself on a hit, as text/vtt with the drop-in cache lifetime, and counted from the access log', async () => {
+    // Two hits at least (the players above may have fetched it too); the miss that made it is not a hit.
+    const url = `${nginx.baseUrl}/i/clip.mp4/subs_en_2.vtt`;
+    expect((await fetch(url)).status).toBe(200);
+    const missesBefore = daemon.daemon.filler.stats.misses;
+    const hit = await fetch(url);
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get('content-type')).toBe('text/vtt');
+    expect(hit.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(await hit.text()).toContain('Across the cut');
+    expect((await fetch(url)).status).toBe(200);
+    expect(daemon.daemon.filler.stats.misses).toBe(missesBefore);
+    const deadline = Date.now() + 20_000;
+    const hitsOf = () => daemon.daemon.store.fileByPath('i/clip.mp4/subs_en_2.vtt')?.hits ?? 0;
+    while (hitsOf() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(hitsOf()).toBeGreaterThanOrEqual(2);
+  });
+});
