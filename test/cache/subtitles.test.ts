@@ -11,6 +11,7 @@ import { createLogger } from '../../daemon/log.js';
 import { box, bytes, fourcc, u16, u8, zeros } from '../helpers/boxes.js';
 import { inProcessDaemon, type InProcessDaemon } from '../helpers/in-process.js';
 import { buildMovie, nalSample, simpleVideo } from '../helpers/mp4-builder.js';
+import { makeClip } from '../helpers/clip.js';
 import { probePackets } from '../helpers/probe.js';
 import { ENGLISH_CUES, FRENCH_CUES, GERMAN_CUES, makeSubtitledClip, type TestCue } from '../helpers/subtitled-clip.js';
 
@@ -143,6 +144,31 @@ describe('subtitle files in the cache', () => {
     await expect(fs.access(path.join(daemon.cacheDir, 'i/gone.mp4/subs_fr_2.vtt'))).rejects.toThrow();
     expect(daemon.store.fileByPath('i/gone.mp4/subs_fr_2.vtt')).toBeUndefined();
     expect(parseVtt(await text('/i/gone.mp4/subs_fr_2.vtt')).cues.map((c) => c.text)).toEqual(['Au revoir']);
+  });
+});
+
+describe('subtitles of a rendition set and with other packagers', () => {
+  it('lists in a csmil master the tracks of its first rendition that has any, pointing into that rendition', async () => {
+    makeSubtitledClip(path.join(daemon.mediaRoot, 'set'), 'show_720p');
+    makeClip(path.join(daemon.mediaRoot, 'set', 'show_360p.mp4'), { durationSec: 5, size: '640x360' });
+    const ts = await text('/i/set/show_,360p,720p,.mp4.csmil/master.m3u8');
+    expect(ts).toContain('NAME="English",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,URI="../show_720p.mp4/subs_en.m3u8"\n');
+    expect(ts.match(/SUBTITLES="subs",CLOSED-CAPTIONS=NONE\n/g)).toHaveLength(2);
+    const cmaf = await text('/i/set/show_,360p,720p,.mp4.csmil/cmaf/master.m3u8');
+    expect(cmaf).toContain('URI="../../show_720p.mp4/subs_fr.m3u8"');
+    expect(await text('/i/set/show_,360p,720p,.mp4.csmil/cmaf/manifest.mpd')).toContain('<BaseURL>../../show_720p.mp4/subs_track3.vtt</BaseURL>');
+  });
+
+  it('with ffmpeg as packager, masters say nothing of text and subtitle URLs are 404, writing nothing', async () => {
+    const other = inProcessDaemon({ segment_duration: 2, packager: 'ffmpeg' });
+    makeSubtitledClip(other.mediaRoot, 'clip');
+    const response = await other.request('/i/clip.mp4/master.m3u8');
+    const master = await response.text();
+    expect(master).not.toMatch(/SUBTITLES|CLOSED-CAPTIONS/);
+    const refused = await other.request('/i/clip.mp4/subs_en.m3u8');
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).toMatch(/subtitle files need packager = "builtin"/);
+    await expect(fs.access(path.join(other.cacheDir, 'i/clip.mp4/subs_en.m3u8'))).rejects.toThrow();
   });
 });
 
