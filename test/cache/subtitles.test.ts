@@ -1,6 +1,7 @@
 // Subtitle tracks through the real daemon: side files and a mov_text track listed in every master, WebVTT segments
 // on the media's cuts and timeline (checked against ffprobe's reading of the TS and fMP4 segments), cached like any file.
 
+import { execFileSync } from 'node:child_process';
 import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -144,6 +145,14 @@ describe('subtitle files in the cache', () => {
     await expect(fs.access(path.join(daemon.cacheDir, 'i/gone.mp4/subs_fr_2.vtt'))).rejects.toThrow();
     expect(daemon.store.fileByPath('i/gone.mp4/subs_fr_2.vtt')).toBeUndefined();
     expect(parseVtt(await text('/i/gone.mp4/subs_fr_2.vtt')).cues.map((c) => c.text)).toEqual(['Au revoir']);
+  });
+});
+
+describe('a named text track', () => {
+  it('is listed under its own name (ffmpeg writes a stream title as the track\'s udta/name)', async () => {
+    const plain = makeSubtitledClip(path.join(daemon.mediaRoot, 'tmp'), 'plain');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', plain, '-map', '0', '-c', 'copy', '-metadata:s:s:0', 'title=Deutsch (SDH)', path.join(daemon.mediaRoot, 'titled.mp4')]);
+    expect(await text('/i/titled.mp4/master.m3u8')).toContain('NAME="Deutsch (SDH)",LANGUAGE="de",DEFAULT=NO,AUTOSELECT=YES,URI="subs_track3.m3u8"');
   });
 });
 
