@@ -42,6 +42,13 @@ export interface RenditionText {
 const CAPTION_SCAN_SEC = 5;
 const CAPTION_SCAN_MAX_SAMPLES = 300;
 const CATALOG_LIMITS = { maxEntries: 256, maxWeightBytes: 64 * 1024 * 1024 };
+/**
+ * A text track with more samples than this is left out: a three-hour film has a few thousand cues
+ * (mov_text adds an empty sample for each gap), and each sample is one read.
+ */
+const MAX_TEXT_SAMPLES = 50_000;
+/** tx3g text is at most 65,535 bytes (its length field); a larger sample is not subtitle text. */
+const MAX_TEXT_SAMPLE_BYTES = 70_000;
 
 export interface SubtitleCatalogDeps {
   readonly config: Config;
@@ -62,6 +69,8 @@ function sideFileCues(bytes: Uint8Array, file: SideFile): Cue[] {
 /** A text track's cues, its samples read one by one (a subtitle sample is a few dozen bytes). */
 async function embeddedCues(reader: FileRangeReader, text: TextTrack): Promise<Cue[]> {
   const { samples, timescale, edit } = text;
+  if (samples.count > MAX_TEXT_SAMPLES) throw new Error(`${samples.count} samples, more than a subtitle track's ${MAX_TEXT_SAMPLES}`);
+  if (samples.sizes.some((size) => size > MAX_TEXT_SAMPLE_BYTES)) throw new Error(`a sample larger than ${MAX_TEXT_SAMPLE_BYTES} bytes`);
   const offset = edit.emptyDelayTicks - edit.mediaStartTicks;
   const cues: Cue[] = [];
   for (let i = 0; i < samples.count; i++) {
@@ -135,8 +144,13 @@ export class SubtitleCatalog {
     for (const skip of skipped) this.deps.log.warn({ source: src.relPath, track: skip.id }, `subtitle track left out: ${skip.reason}`);
     const out: SubtitleTrack[] = [];
     for (const text of tracks) {
-      const cues = await embeddedCues(reader, text);
-      if (cues.length > 0) out.push(track(embeddedTrackKey(text.id), text.language, text.name, cues));
+      try {
+        const cues = await embeddedCues(reader, text);
+        if (cues.length > 0) out.push(track(embeddedTrackKey(text.id), text.language, text.name, cues));
+      } catch (err) {
+        // A damaged text track costs only itself: the rendition and its other tracks play on.
+        this.deps.log.warn({ source: src.relPath, track: text.id }, `subtitle track left out: text track ${text.id}: ${(err as Error).message}`);
+      }
     }
     return out;
   }

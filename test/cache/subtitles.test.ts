@@ -208,7 +208,7 @@ function wvttSample(payload?: string): Uint8Array {
 const CAPTION_SEI = bytes(u8(0x06), u8(4), u8(16), [0xb5, 0x00, 0x31, 0x47, 0x41, 0x39, 0x34, 0x03, 0x42, 0xff, 0xfc, 0x94, 0x20, 0xfd, 0x80, 0x80], u8(0x80));
 
 describe('text and captions inside a built MP4', () => {
-  it('declares CEA-608 captions found in the video SEI with a CLOSED-CAPTIONS group, and reads a wvtt track', async () => {
+  it('declares CEA-608 captions found in the video SEI with a CLOSED-CAPTIONS group, reads a wvtt track, and leaves out a damaged one with a warning', async () => {
     const video = simpleVideo({ frames: 100, gop: 25 });
     const captioned = { ...video, samples: video.samples.map((s, i) => (i < 10 ? { ...s, data: bytes(nalSample(CAPTION_SEI), s.data) } : s)) };
     const wvtt = {
@@ -217,12 +217,16 @@ describe('text and captions inside a built MP4', () => {
       sampleEntry: box('wvtt', zeros(6), u16(1), box('vttC', fourcc('WEBV'), fourcc('TT  '))),
       samples: [{ duration: 1000, data: wvttSample() }, { duration: 1500, data: wvttSample('Built cue') }, { duration: 1500, data: wvttSample() }],
     };
-    writeFileSync(path.join(daemon.mediaRoot, 'built.mp4'), buildMovie({ tracks: [captioned, wvtt] }));
+    // A third track whose one sample is larger than any subtitle text: left out with a warning, the rest stays.
+    const oversized = { ...wvtt, samples: [{ duration: 4000, data: wvttSample('x'.repeat(80_000)) }] };
+    writeFileSync(path.join(daemon.mediaRoot, 'built.mp4'), buildMovie({ tracks: [captioned, wvtt, oversized] }));
     const master = await text('/i/built.mp4/master.m3u8');
     expect(master).toContain('#EXT-X-MEDIA:TYPE=CLOSED-CAPTIONS,GROUP-ID="cc",NAME="CC1",DEFAULT=NO,AUTOSELECT=YES,INSTREAM-ID="CC1"\n');
     expect(master).toMatch(/#EXT-X-STREAM-INF:.*,SUBTITLES="subs",CLOSED-CAPTIONS="cc"\n/);
     expect(master).toContain('#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Subtitles track2",DEFAULT=NO,AUTOSELECT=YES,URI="subs_track2.m3u8"\n');
     expect(parseVtt(await text('/i/built.mp4/subs_track2.vtt')).cues).toEqual([{ startSec: 1, endSec: 2.5, text: 'Built cue' }]);
+    expect(master).not.toContain('subs_track3');
+    expect(logLines.some((l) => l.level === 40 && /subtitle track left out: text track 3: a sample larger than 70000 bytes/.test(l.msg))).toBe(true);
     // The same video without the SEI: NONE.
     writeFileSync(path.join(daemon.mediaRoot, 'plain.mp4'), buildMovie({ tracks: [simpleVideo({ frames: 100, gop: 25 })] }));
     expect(await text('/i/plain.mp4/master.m3u8')).toMatch(/#EXT-X-STREAM-INF:.*FRAME-RATE=25\.000,CLOSED-CAPTIONS=NONE\n/);
