@@ -119,8 +119,14 @@ export class SubtitleCatalog {
 
   private async load(src: OpenSource, movie: Movie, sideFiles: readonly SideFile[]): Promise<RenditionText> {
     const reader = handleReader(src.handle, src.sizeBytes, src.relPath);
-    const tracks = [...(await this.sideTracks(src, sideFiles)), ...(await this.embeddedTracks(src, reader))];
-    return { tracks, captions: await hasCaptions(reader, movie.video) };
+    // Text is extra: what cannot be read of it is logged and left out, and the rendition is described without it.
+    const leftOut = <T>(what: string, fallback: T) => (err: unknown): T => {
+      this.deps.log.warn({ source: src.relPath, err }, `${what} left out: ${(err as Error).message}`);
+      return fallback;
+    };
+    const embedded = await this.embeddedTracks(src, reader).catch(leftOut('the MP4\'s text tracks', [] as SubtitleTrack[]));
+    const captions = await hasCaptions(reader, movie.video).catch(leftOut('the closed-captions check', false));
+    return { tracks: [...(await this.sideTracks(src, sideFiles)), ...embedded], captions };
   }
 
   private async sideTracks(src: OpenSource, sideFiles: readonly SideFile[]): Promise<SubtitleTrack[]> {
