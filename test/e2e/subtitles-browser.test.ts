@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
 import type { PlayerName } from '../helpers/cmaf-players.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
+import { descendants, mpdProblems, parseXmlInBrowser } from '../helpers/mpd-check.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { playSubtitles, type ReadCue } from '../helpers/subtitle-players.js';
 import { ENGLISH_CUES, FRENCH_CUES, makeSubtitledClip, type TestCue } from '../helpers/subtitled-clip.js';
@@ -61,6 +62,23 @@ describe('subtitles in the players', () => {
 });
 
 describe('subtitle files behind nginx', () => {
+  it('the MPD with text AdaptationSets keeps the structure of the DASH schema, and each text BaseURL is served as text/vtt', async () => {
+    const mpdUrl = `${nginx.baseUrl}/i/clip.mp4/cmaf/manifest.mpd`;
+    const mpd = await (await fetch(mpdUrl)).text();
+    const root = await parseXmlInBrowser(browser, mpd);
+    expect(mpdProblems(root)).toEqual([]);
+    const texts = descendants(root, 'AdaptationSet').filter((set) => set.attrs.contentType === 'text');
+    expect(texts.map((set) => [set.attrs.lang, set.attrs.mimeType])).toEqual([['en', 'text/vtt'], ['fr', 'text/vtt'], ['de', 'text/vtt']]);
+    const baseUrls = [...mpd.matchAll(/<BaseURL>([^<]+)<\/BaseURL>/g)].map((m) => m[1]);
+    expect(baseUrls).toEqual(['../subs_en.vtt', '../subs_fr.vtt', '../subs_track3.vtt']);
+    for (const uri of baseUrls) {
+      const response = await fetch(new URL(uri, mpdUrl));
+      expect(response.status, uri).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/vtt');
+      expect(await response.text()).toMatch(/^WEBVTT\n\n00:00:0/);
+    }
+  });
+
   it('are served by nginx itself on a hit, as text/vtt with the drop-in cache lifetime, and counted from the access log', async () => {
     // Two hits at least (the players above may have fetched it too); the miss that made it is not a hit.
     const url = `${nginx.baseUrl}/i/clip.mp4/subs_en_2.vtt`;
