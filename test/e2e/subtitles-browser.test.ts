@@ -51,7 +51,9 @@ const CASES: Array<[PlayerName, string]> = [
 describe('subtitles in the players', () => {
   it.each(CASES)('%s lists the subtitle languages of %s, switches from English to French while playing, and shows cues at their times', async (player, file) => {
     const run = await playSubtitles(browser, player, `${nginx.baseUrl}/i/clip.mp4/${file}`, { first: 'en', second: 'fr', switchAtSec: 2.7 });
-    expect(run.errors.filter((e) => !/bufferSeekOverHole/.test(e))).toEqual([]);
+    // Non-fatal notices tolerated: hls.js skipping the first few ms gap (see cmaf-browser.test.ts), and
+    // reporting the subtitle segment request it aborts when the track is switched while it loads.
+    expect(run.errors.filter((e) => !/^mediaError bufferSeekOverHole|^networkError aborted$/.test(e))).toEqual([]);
     expect(run.listed.map((t) => t.language).sort()).toEqual(['de', 'en', 'fr']);
     expect(run.listed.find((t) => t.language === 'fr')?.label).toBe('French');
     expect(run.ended).toBe(true);
