@@ -49,9 +49,10 @@ interface DescribedSet {
   readonly members: LoadedMember[];
   readonly usable: UsableMember[];
   readonly variants: MasterVariant[];
-  /** Text renditions for the TS and the CMAF forms; absent when the packager makes no subtitles. */
-  readonly text?: { readonly ts: TextMedia; readonly cmaf: TextMedia };
 }
+
+/** Text renditions for the TS and the CMAF forms; absent when the packager makes no subtitles. */
+type MasterText = { readonly ts: TextMedia; readonly cmaf: TextMedia } | undefined;
 
 /** Variant facts of this many renditions stay in memory (a few hundred bytes each). */
 const FACTS_CACHE_LIMITS = { maxEntries: 1024, maxWeightBytes: Number.POSITIVE_INFINITY };
@@ -105,11 +106,11 @@ export class MasterFiller {
     if (keep.length === 0) throw new CasterpakError('NOT_FOUND', 'no rendition matches the b= filter', { cachePath: req.cachePath });
     const keptUsable = keep.map((i) => usable[i]);
     const keptVariants = keep.map((i) => variants[i]);
-    return this.render(req, keptUsable, keptVariants, await this.text(req, keptUsable, keptVariants));
+    return this.render(req, keptUsable, keptVariants, await this.textMedia(req, keptUsable, keptVariants));
   }
 
   /** The text of the master as the request's format asks: the MPEG-TS master, the CMAF HLS master or the DASH MPD. */
-  private render(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[], text?: DescribedSet['text']): string {
+  private render(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[], text: MasterText): string {
     const format = masterFormatOf(req);
     const independentSegments = this.independent(usable);
     if (format === 'ts') return renderMasterPlaylist({ variants, independentSegments, text: text?.ts });
@@ -150,7 +151,7 @@ export class MasterFiller {
   }
 
   /** The masters' text renditions, when the packager makes subtitle files (see master-text.ts). */
-  private async text(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[]): Promise<DescribedSet['text']> {
+  private async textMedia(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[]): Promise<MasterText> {
     const { config, packager, subtitles } = this.deps;
     if (!subtitles || !isCmafPackager(packager)) return undefined;
     return masterTextMedia({ config, catalog: subtitles, from: req.type === 'set' ? 'set' : 'rendition', members: usable.map((m, k) => ({ src: m.src, movie: m.movie, variantUri: variants[k].uri })) });
@@ -166,7 +167,7 @@ export class MasterFiller {
     const { config, store, packager } = this.deps;
     if (masterFormatOf(req) !== 'ts') requireCmafPackager(packager);
     const { members, usable, variants } = await this.describe(req);
-    const text = this.render(req, usable, variants, await this.text(req, usable, variants));
+    const text = this.render(req, usable, variants, await this.textMedia(req, usable, variants));
     if (members.some((m) => m.state === 'missing')) {
       // A master cached before the rendition went away would go on answering as a hit: it goes.
       await unlinkCacheFiles(config.cacheDir, [req.cachePath]);
