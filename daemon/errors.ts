@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'MP4_BAD_CODEC_CONFIG'
   | 'MP4_EMPTY'
   | 'MP4_BAD_SAMPLE' // a sample's bytes do not parse (a NAL unit length past its end, an oversized audio frame)
+  | 'SUBTITLE_INVALID' // a subtitle side file is not UTF-8 or has a broken cue: logged, and that track is left out
   | 'MP4_LIMIT' // the source would take more work than the [limits] config allows (the message names the key)
   // packaging
   | 'PACKAGER_FAILED' // 502
@@ -53,6 +54,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   MP4_EMPTY: 422,
   MP4_BAD_SAMPLE: 422,
   MP4_LIMIT: 422,
+  SUBTITLE_INVALID: 422,
   PACKAGER_FAILED: 502,
   PACKAGER_TIMEOUT: 504,
   PACKAGER_UNAVAILABLE: 503,

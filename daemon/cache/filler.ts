@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { CasterpakError } from '../errors.js';
 import { renditionCacheDir, renditionFilePath } from '../layout/cache-paths.js';
 import { isCmafFile } from '../layout/cmaf-files.js';
+import { isSubtitleFile } from '../layout/subtitle-files.js';
 import { fileKindOf, segmentFileName } from '../layout/rendition-files.js';
 import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../layout/requests.js';
 import { renditionBaseUri } from '../layout/uris.js';
@@ -27,6 +28,8 @@ import type { FillResult } from './fill-result.js';
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { newTmpPath, prepareBytes, prepareTmpFile, type PreparedFile } from './publish.js';
 import { RecentMisses, type MissRecord } from './recent-misses.js';
+import { SubtitleCatalog } from './subtitle-catalog.js';
+import { requireSubtitlePackager, subtitleFileBytes } from './subtitle-filler.js';
 import { fileFlightKey, Limiter, renditionFlightKey, SingleFlight } from './single-flight.js';
 
 export interface MissStats {
@@ -75,6 +78,7 @@ export class CacheFiller {
   private readonly masters: MasterFiller;
   private readonly iframes: IframeFiller;
   private readonly planner: MoviePlanner;
+  private readonly subtitles: SubtitleCatalog;
   readonly stats: MissStats = { misses: 0, packagerRuns: 0, packagingMs: 0, bytesWritten: 0 };
   readonly recentMisses = new RecentMisses();
   private readonly listeners = new Set<MissListener>();
@@ -85,8 +89,10 @@ export class CacheFiller {
     const planner = deps.planner ?? createMoviePlanner(config, packager, log);
     this.planner = planner;
     const maxWaitMs = this.maxWaitMs();
+    this.subtitles = new SubtitleCatalog({ config, log });
     this.masters = new MasterFiller({
       config, store, packager, planner, log, maxWaitMs,
+      subtitles: this.subtitles,
       flights: this.flights,
       // A master's own bytes are small and published by the master filler: its runs are timed, not weighed.
       generate: (cachePath, work) =>
@@ -140,6 +146,7 @@ export class CacheFiller {
   private async fillRenditionFile(req: RenditionRequest): Promise<FillResult> {
     const { config, store, packager } = this.deps;
     if (isCmafFile(req.file)) requireCmafPackager(packager);
+    if (isSubtitleFile(req.file)) requireSubtitlePackager(packager);
     const src = await resolveSource(config.mediaRoot, req.sourceRel);
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
     const result = (generated: boolean): FillResult => ({ cachePath: req.cachePath, absPath, contentType: contentTypeOf(req.cachePath), generated });
@@ -305,6 +312,7 @@ export class CacheFiller {
     if (isCmafFile(file) && file.kind !== 'cmaf-master' && file.kind !== 'cmaf-mpd') {
       return cmafFileBytes({ config: this.deps.config, cmaf: requireCmafPackager(packager), src, file, signal });
     }
+    if (isSubtitleFile(file)) return subtitleFileBytes({ config: this.deps.config, packager, catalog: this.subtitles, src, file });
     if (file.kind === 'segment') {
       if (file.n > list.durationsSec.length) throw new CasterpakError('NOT_FOUND', 'no such segment', { n: file.n, segments: list.durationsSec.length });
       return packager.segment(src, file.n, signal);

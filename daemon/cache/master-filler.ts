@@ -13,10 +13,11 @@ import { renderCmafMaster } from '../master/cmaf-hls.js';
 import { describeCmafRendition } from '../master/cmaf-rendition.js';
 import { renderMasterPlaylist, type MasterVariant } from '../master/master-playlist.js';
 import { renderMpd } from '../master/mpd.js';
+import type { TextMedia } from '../master/text-media.js';
 import { variantFacts, type VariantFacts } from '../master/variant.js';
 import { BoundedLru } from '../packagers/builtin/lru.js';
 import { sourceKey } from '../packagers/builtin/parsed-sources.js';
-import type { MoviePlanner, Packager } from '../packagers/packager.js';
+import { isCmafPackager, type MoviePlanner, type Packager } from '../packagers/packager.js';
 import type { PackageRow, Store } from '../store/store.js';
 import { requireCmafPackager } from './cmaf-filler.js';
 import type { FillResult } from './fill-result.js';
@@ -25,6 +26,8 @@ import { loadMembers, memberRecord, membersUnchanged, noUsableMember, type Loade
 import { cacheFileAbs, contentTypeOf } from './paths.js';
 import { prepareBytes, unlinkCacheFiles } from './publish.js';
 import type { SingleFlight } from './single-flight.js';
+import type { SubtitleCatalog } from './subtitle-catalog.js';
+import { masterTextMedia } from './master-text.js';
 
 export interface MasterFillerDeps {
   readonly config: Config;
@@ -36,6 +39,8 @@ export interface MasterFillerDeps {
   /** Runs a generation under the packaging bound, recorded in the database while it runs. */
   readonly generate: (key: string, work: () => Promise<void>) => Promise<void>;
   readonly maxWaitMs: number;
+  /** The renditions' subtitle tracks and captions, for the masters' text renditions (builtin packager only). */
+  readonly subtitles?: SubtitleCatalog;
 }
 
 type UsableMember = Extract<LoadedMember, { state: 'usable' }>;
@@ -45,6 +50,9 @@ interface DescribedSet {
   readonly usable: UsableMember[];
   readonly variants: MasterVariant[];
 }
+
+/** Text renditions for the TS and the CMAF forms; absent when the packager makes no subtitles. */
+type MasterText = { readonly ts: TextMedia; readonly cmaf: TextMedia } | undefined;
 
 /** Variant facts of this many renditions stay in memory (a few hundred bytes each). */
 const FACTS_CACHE_LIMITS = { maxEntries: 1024, maxWeightBytes: Number.POSITIVE_INFINITY };
@@ -96,19 +104,22 @@ export class MasterFiller {
     const { variants, usable } = await this.describe(req);
     const keep = applyBitrateFilter(terms, variants.map((v) => v.facts.mediaBps));
     if (keep.length === 0) throw new CasterpakError('NOT_FOUND', 'no rendition matches the b= filter', { cachePath: req.cachePath });
-    return this.render(req, keep.map((i) => usable[i]), keep.map((i) => variants[i]));
+    const keptUsable = keep.map((i) => usable[i]);
+    const keptVariants = keep.map((i) => variants[i]);
+    return this.render(req, keptUsable, keptVariants, await this.textMedia(req, keptUsable, keptVariants));
   }
 
   /** The text of the master as the request's format asks: the MPEG-TS master, the CMAF HLS master or the DASH MPD. */
-  private render(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[]): string {
+  private render(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[], text: MasterText): string {
     const format = masterFormatOf(req);
     const independentSegments = this.independent(usable);
-    if (format === 'ts') return renderMasterPlaylist({ variants, independentSegments });
+    if (format === 'ts') return renderMasterPlaylist({ variants, independentSegments, text: text?.ts });
     requireCmafPackager(this.deps.packager);
     const { publicBaseUrl, urlPrefix } = this.deps.config;
     const from = req.type === 'set' ? 'set' : 'rendition';
     const renditions = usable.map((m) => describeCmafRendition(cmafBaseUri({ publicBaseUrl, urlPrefix, sourceRel: m.src.relPath, from }), m.movie, m.plan));
-    return format === 'cmaf-hls' ? renderCmafMaster({ renditions, independentSegments }) : renderMpd({ renditions, independentSegments });
+    const cmafText = text?.cmaf;
+    return format === 'cmaf-hls' ? renderCmafMaster({ renditions, independentSegments, text: cmafText }) : renderMpd({ renditions, independentSegments, text: cmafText });
   }
 
   private async describe(req: MasterRequest): Promise<DescribedSet> {
@@ -139,6 +150,13 @@ export class MasterFiller {
     return { uri: base + MEDIA_PLAYLIST_NAME, ...(iframeUri ? { iframeUri } : {}), facts };
   }
 
+  /** The masters' text renditions, when the packager makes subtitle files (see master-text.ts). */
+  private async textMedia(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[]): Promise<MasterText> {
+    const { config, packager, subtitles } = this.deps;
+    if (!subtitles || !isCmafPackager(packager)) return undefined;
+    return masterTextMedia({ config, catalog: subtitles, from: req.type === 'set' ? 'set' : 'rendition', members: usable.map((m, k) => ({ src: m.src, movie: m.movie, variantUri: variants[k].uri })) });
+  }
+
   /** EXT-X-INDEPENDENT-SEGMENTS only for what the builtin planner cut at IDR pictures itself. */
   private independent(usable: readonly UsableMember[]): boolean {
     return this.deps.packager.name === 'builtin' && usable.every((m) => m.plan.independentSegments);
@@ -149,7 +167,7 @@ export class MasterFiller {
     const { config, store, packager } = this.deps;
     if (masterFormatOf(req) !== 'ts') requireCmafPackager(packager);
     const { members, usable, variants } = await this.describe(req);
-    const text = this.render(req, usable, variants);
+    const text = this.render(req, usable, variants, await this.textMedia(req, usable, variants));
     if (members.some((m) => m.state === 'missing')) {
       // A master cached before the rendition went away would go on answering as a hit: it goes.
       await unlinkCacheFiles(config.cacheDir, [req.cachePath]);

@@ -70,6 +70,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
   '.m4s': 'video/mp4',
   '.mpd': 'application/dash+xml',
+  // Subtitles: WebVTT segments and whole files (always UTF-8, W3C WebVTT §4.1).
+  '.vtt': 'text/vtt',
 };
 
 export function contentTypeOf(cachePath: string): string {

@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../errors.js';
 import { cmafFile, type CmafTrack } from '../layout/cmaf-files.js';
+import { subtitleFile, type SubtitleFile } from '../layout/subtitle-files.js';
 import { renditionRequest } from '../layout/requests.js';
 import type { Store } from '../store/store.js';
 import type { FillResult } from './fill-result.js';
@@ -16,6 +17,8 @@ export interface WarmDeps {
   readonly concurrency: number;
   /** Also the CMAF files: media playlists, init segments and every media segment of each track (builtin packager). */
   readonly cmaf?: boolean;
+  /** Also the subtitle tracks the rendition's master lists: each WebVTT playlist, its segments and the whole-track file (builtin packager). */
+  readonly subtitles?: boolean;
 }
 
 export interface WarmedRendition {
@@ -86,7 +89,8 @@ export async function warmRendition(deps: WarmDeps, sourceRel: string, onProgres
       onProgress(done, segments + 1);
     });
     const cmafFiles = deps.cmaf ? await warmCmaf(deps, sourceRel) : 0;
-    return { sourceRel, files: segments + 1 + cmafFiles, packaged, packagedBytes };
+    const subtitleFiles = deps.subtitles ? await warmSubtitles(deps, sourceRel) : 0;
+    return { sourceRel, files: segments + 1 + cmafFiles + subtitleFiles, packaged, packagedBytes };
   } finally {
     stop();
   }
@@ -116,6 +120,29 @@ async function warmCmaf(deps: WarmDeps, sourceRel: string): Promise<number> {
     await pool(segments.length, deps.concurrency, async (i) => {
       await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, segments[i]!));
     });
+    files += 2 + segments.length;
+  }
+  return files;
+}
+
+/** The file names a playlist lists (the last path segment of each URI line). */
+function listedNames(playlist: string): string[] {
+  return playlist.split('\n').filter((line) => line !== '' && !line.startsWith('#')).map((line) => line.slice(line.lastIndexOf('/') + 1));
+}
+
+/** The master (which finds the tracks), then each subtitle track it lists: playlist, segments, whole file; returns how many files that is. */
+async function warmSubtitles(deps: WarmDeps, sourceRel: string): Promise<number> {
+  const master = await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind: 'master' }));
+  const text = master.uncachedText ?? (await fs.readFile(master.absPath, 'utf8'));
+  const keys = [...text.matchAll(/^#EXT-X-MEDIA:TYPE=SUBTITLES,.*URI="(?:[^"]*\/)?subs_([^"/]+)\.m3u8"$/gm)].map((m) => m[1]);
+  let files = 1;
+  for (const key of keys) {
+    const playlist = await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind: 'subs-playlist', key }));
+    const segments = listedNames(await fs.readFile(playlist.absPath, 'utf8')).map(subtitleFile).filter((f): f is SubtitleFile => f?.kind === 'subs-segment');
+    await pool(segments.length, deps.concurrency, async (i) => {
+      await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, segments[i]));
+    });
+    await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind: 'subs-whole', key }));
     files += 2 + segments.length;
   }
   return files;

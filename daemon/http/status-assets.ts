@@ -1,6 +1,6 @@
 // The status page's stylesheet and script, served by the daemon (a strict CSP allows no inline code).
 
-import { MEDIA_PLAYLIST_NAME } from '../layout/rendition-files.js';
+import { MASTER_NAME } from '../layout/rendition-files.js';
 
 export const STATUS_CSS = `
 :root { color-scheme: light dark; --bg: #f6f7f9; --fg: #1c1e21; --muted: #5f6570; --card: #fff; --line: #dde1e6; --accent: #1f6feb; --bad: #c62828; }
@@ -23,6 +23,8 @@ meter { width: 100%; height: .6rem; }
 #player input { flex: 1; min-width: 0; padding: .55rem .7rem; font: inherit; border: 1px solid var(--line); border-radius: 8px; background: var(--card); color: var(--fg); }
 #player button { padding: .55rem 1.1rem; font: inherit; border: 0; border-radius: 8px; background: var(--accent); color: #fff; cursor: pointer; }
 video { display: block; width: 100%; max-height: 70vh; aspect-ratio: 16 / 9; background: #000; border-radius: 10px; }
+#player label { display: block; margin: .5rem 0; font-size: .9rem; color: var(--muted); }
+#player select { font: inherit; margin-left: .4rem; }
 #player-state { font-family: ui-monospace, monospace; font-size: .85rem; color: var(--muted); overflow-wrap: anywhere; }
 #player-state.error, td.bad { color: var(--bad); }
 .table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 10px; }
@@ -37,7 +39,8 @@ main { padding-bottom: 2rem; }
 `;
 
 /**
- * Plays what the operator types: a rendition (`clip.mp4`), a playlist path (`/i/clip.mp4/index_0_av.m3u8`) or a
+ * Plays what the operator types: a rendition (`clip.mp4`, played from its master playlist, which lists
+ * its subtitle tracks in the player's subtitles menu), a playlist path (`/i/clip.mp4/index_0_av.m3u8`) or a
  * full URL. Paths go through the daemon's preview route, which serves files itself in either mode.
  * `window.casterpakPlayer` keeps the hls.js instance and every error it reported, for diagnosis.
  */
@@ -48,6 +51,7 @@ export const STATUS_JS = `'use strict';
   var video = document.getElementById('video');
   var state = document.getElementById('player-state');
   var input = document.getElementById('play-path');
+  var subtitles = document.getElementById('player-subtitles');
   var player = { hls: null, errors: [], src: null };
   window.casterpakPlayer = player;
 
@@ -65,7 +69,7 @@ export const STATUS_JS = `'use strict';
     var rel = text.replace(/^\\/+/, '');
     var prefix = urlPrefix.replace(/^\\/+/, '');
     if (rel.indexOf(prefix) === 0) rel = rel.slice(prefix.length);
-    if (!/\\.m3u8$/i.test(rel)) rel = rel.replace(/\\/+$/, '') + '/${MEDIA_PLAYLIST_NAME}';
+    if (!/\\.m3u8$/i.test(rel)) rel = rel.replace(/\\/+$/, '') + '/${MASTER_NAME}';
     return '/_casterpak/play' + urlPrefix + encodePath(rel);
   }
 
@@ -74,12 +78,33 @@ export const STATUS_JS = `'use strict';
     state.classList.toggle('error', Boolean(isError));
   }
 
+  /** The subtitles menu: Off, then each subtitle track hls.js found in the master (its NAME and LANGUAGE). */
+  function listSubtitles(hls) {
+    while (subtitles.options.length > 1) subtitles.remove(1);
+    (hls ? hls.subtitleTracks : []).forEach(function (track, index) {
+      var option = document.createElement('option');
+      option.value = String(index);
+      option.textContent = track.name + (track.lang ? ' (' + track.lang + ')' : '');
+      subtitles.appendChild(option);
+    });
+    subtitles.value = '-1';
+    subtitles.disabled = subtitles.options.length < 2;
+  }
+
+  subtitles.addEventListener('change', function () {
+    if (!player.hls) return;
+    var index = Number(subtitles.value);
+    player.hls.subtitleDisplay = index >= 0;
+    player.hls.subtitleTrack = index;
+  });
+
   function play(typed) {
     if (!typed.trim()) return;
     if (player.hls) player.hls.destroy();
     player.hls = null;
     player.errors = [];
     player.src = playlistUrl(typed);
+    listSubtitles(null);
     show('loading ' + player.src);
     if (window.Hls && window.Hls.isSupported()) {
       var hls = new window.Hls();
@@ -88,6 +113,9 @@ export const STATUS_JS = `'use strict';
         if (data.fatal) show('error: ' + data.details, true);
       });
       hls.on(window.Hls.Events.MANIFEST_PARSED, function () { video.play().catch(function () {}); });
+      hls.on(window.Hls.Events.SUBTITLE_TRACKS_UPDATED, function () { listSubtitles(hls); });
+      // The menu follows the track hls.js shows, whoever chose it.
+      hls.on(window.Hls.Events.SUBTITLE_TRACK_SWITCH, function (_event, data) { subtitles.value = String(data.id); });
       hls.loadSource(player.src);
       hls.attachMedia(video);
       player.hls = hls;

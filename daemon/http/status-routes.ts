@@ -14,7 +14,8 @@ const CONTENT_SECURITY_POLICY = [
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
-  "media-src 'self' blob:",
+  // data: for the empty `data:,WEBVTT` source hls.js gives each subtitle <track> element it adds.
+  "media-src 'self' blob: data:",
   'connect-src *',
   'worker-src blob:',
   "base-uri 'none'",

@@ -4,6 +4,7 @@ import { cmafInitName, cmafPlaylistName, cmafSegmentName } from '../layout/cmaf-
 import { formatExtinf, targetDurationSec } from '../plan/playlist.js';
 import type { CmafRendition, CmafTrackFacts } from './cmaf-rendition.js';
 import { formatFrameRate } from './master-playlist.js';
+import { textMediaLines, textVariantAttributes, type TextMedia } from './text-media.js';
 import { frameRateOf } from './variant.js';
 
 /**
@@ -39,14 +40,17 @@ export interface CmafMasterOptions {
   readonly renditions: readonly CmafRendition[];
   /** Every segment of every track starts with a sync sample the planner checked is an IDR picture. */
   readonly independentSegments: boolean;
+  /** Subtitle tracks and closed captions; `captionedUris` holds renditions' baseUri. */
+  readonly text?: TextMedia;
 }
 
-function streamInf(rendition: CmafRendition, audioGroup: string | undefined): string {
+function streamInf(rendition: CmafRendition, audioGroup: string | undefined, textAttributes: readonly string[] = []): string {
   const codecs = [rendition.video?.codecs, rendition.audio?.codecs].filter(Boolean).join(',');
   const attributes = [`BANDWIDTH=${rendition.combined.peakBps}`, `AVERAGE-BANDWIDTH=${rendition.combined.averageBps}`, `CODECS="${codecs}"`];
   const video = rendition.movie.video;
   if (video) attributes.push(`RESOLUTION=${video.width}x${video.height}`, `FRAME-RATE=${formatFrameRate(frameRateOf(video))}`);
   if (audioGroup) attributes.push(`AUDIO="${audioGroup}"`);
+  attributes.push(...textAttributes);
   return `#EXT-X-STREAM-INF:${attributes.join(',')}`;
 }
 
@@ -58,10 +62,12 @@ export function renderCmafMaster(options: CmafMasterOptions): string {
   const sorted = [...options.renditions].sort((a, b) => a.combined.peakBps - b.combined.peakBps || a.combined.averageBps - b.combined.averageBps);
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${CMAF_HLS_VERSION}`];
   if (options.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  lines.push(...textMediaLines(options.text));
   sorted.forEach((rendition, k) => {
+    const text = textVariantAttributes(options.text, rendition.baseUri);
     const { video, audio } = rendition;
     if (!video && audio) {
-      lines.push(streamInf(rendition, undefined), rendition.baseUri + cmafPlaylistName('audio'));
+      lines.push(streamInf(rendition, undefined, text), rendition.baseUri + cmafPlaylistName('audio'));
       return;
     }
     const group = audio ? `audio-${k + 1}` : undefined;
@@ -71,7 +77,7 @@ export function renderCmafMaster(options: CmafMasterOptions): string {
         `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${group}",NAME="audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="${channels}",URI="${rendition.baseUri}${cmafPlaylistName('audio')}"`,
       );
     }
-    lines.push(streamInf(rendition, group), rendition.baseUri + cmafPlaylistName('video'));
+    lines.push(streamInf(rendition, group, text), rendition.baseUri + cmafPlaylistName('video'));
   });
   lines.push('');
   return lines.join('\n');

@@ -1,5 +1,6 @@
 // The master playlist text (RFC 8216 §4.3.4): one EXT-X-STREAM-INF per rendition, I-frame streams after them (pure).
 
+import { textMediaLines, textVariantAttributes, type TextMedia } from './text-media.js';
 import type { Resolution, VariantFacts } from './variant.js';
 
 export interface MasterVariant {
@@ -14,6 +15,8 @@ export interface MasterPlaylistOptions {
   readonly variants: readonly MasterVariant[];
   /** Every segment of every variant starts with an IDR picture (RFC 8216 §4.3.5.1). */
   readonly independentSegments: boolean;
+  /** Subtitle tracks and closed captions (text-media.ts); absent, the master says nothing of text. */
+  readonly text?: TextMedia;
 }
 
 /** EXT-X-I-FRAME-STREAM-INF needs protocol version 4; without it version 3 is enough (RFC 8216 §7). */
@@ -40,10 +43,11 @@ function resolutionText(resolution: Resolution): string {
   return `${resolution.width}x${resolution.height}`;
 }
 
-function streamInf(facts: VariantFacts): string {
+function streamInf(facts: VariantFacts, textAttributes: readonly string[] = []): string {
   const attributes = [`BANDWIDTH=${facts.bandwidthBps}`, `AVERAGE-BANDWIDTH=${facts.averageBandwidthBps}`, `CODECS="${facts.codecs}"`];
   if (facts.resolution) attributes.push(`RESOLUTION=${resolutionText(facts.resolution)}`);
   if (facts.frameRate) attributes.push(`FRAME-RATE=${formatFrameRate(facts.frameRate)}`);
+  attributes.push(...textAttributes);
   return `#EXT-X-STREAM-INF:${attributes.join(',')}`;
 }
 
@@ -64,7 +68,8 @@ export function renderMasterPlaylist(options: MasterPlaylistOptions): string {
   const variants = sortVariants(options.variants);
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${masterVersion(variants)}`];
   if (options.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
-  for (const variant of variants) lines.push(streamInf(variant.facts), variant.uri);
+  lines.push(...textMediaLines(options.text));
+  for (const variant of variants) lines.push(streamInf(variant.facts, textVariantAttributes(options.text, variant.uri)), variant.uri);
   const iframes = variants.filter((v) => v.facts.iframe).sort((a, b) => (a.facts.iframe?.bandwidthBps ?? 0) - (b.facts.iframe?.bandwidthBps ?? 0));
   for (const variant of iframes) {
     const line = iframeStreamInf(variant);

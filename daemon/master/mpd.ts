@@ -3,6 +3,8 @@
 import { cmafInitName, cmafSegmentTemplate, type CmafTrack } from '../layout/cmaf-files.js';
 import type { CmafSegmentFacts } from '../fmp4/track-segments.js';
 import { targetDurationSec } from '../plan/playlist.js';
+import { textAdaptationSets } from './mpd-text.js';
+import type { TextMedia } from './text-media.js';
 import { frameRateFraction, renditionEndSec, type CmafRendition, type CmafTrackFacts } from './cmaf-rendition.js';
 
 export const DASH_LIVE_PROFILE = 'urn:mpeg:dash:profile:isoff-live:2011';
@@ -13,6 +15,8 @@ export interface MpdOptions {
   readonly renditions: readonly CmafRendition[];
   /** Every segment starts with an IDR picture: startWithSAP="1". */
   readonly independentSegments: boolean;
+  /** Subtitle tracks, each an AdaptationSet of its own (mpd-text.ts). */
+  readonly text?: TextMedia;
 }
 
 function escapeXml(text: string): string {
@@ -108,7 +112,7 @@ export function renderMpd(options: MpdOptions): string {
     mediaPresentationDuration: isoDuration(durationSec),
     minBufferTime: isoDuration(minBufferSec(renditions)),
   };
-  const body = [...adaptationSet('video', renditions, options, 0), ...adaptationSet('audio', renditions, options, 1)];
+  const body = [...adaptationSet('video', renditions, options, 0), ...adaptationSet('audio', renditions, options, 1), ...textAdaptationSets(options.text?.subtitles ?? [], 2)];
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<MPD${attributes(mpd)}>`,

@@ -59,7 +59,7 @@ function mediaHeader(mdia: Box): { timescale: number; durationTicks: number } {
   return { timescale, durationTicks };
 }
 
-function editShift(trak: Box, movieTimescale: number, trackTimescale: number): EditShift {
+export function editShift(trak: Box, movieTimescale: number, trackTimescale: number): EditShift {
   const edts = findChild(trak, FourCC.edts);
   const elst = edts ? findChild(edts, FourCC.elst) : undefined;
   return elst ? reduceEditList(editListEntries(elst), movieTimescale, trackTimescale) : NO_EDIT;

@@ -32,7 +32,7 @@ export interface PlayerRun {
 export const PLAYER_SCRIPTS: Record<PlayerName, string> = { 'hls.js': HLS_JS_PATH, shaka: SHAKA_PATH, 'dash.js': DASHJS_PATH };
 
 /** Starts the named player on `url` inside the page; errors go to window.playerErrors. */
-function startPlayer(player: PlayerName, url: string): void {
+export function startPlayer(player: PlayerName, url: string): void {
   const w = window as unknown as Record<string, any>;
   const video = document.getElementById('v') as HTMLVideoElement;
   const errors: string[] = [];

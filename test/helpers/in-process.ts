@@ -20,8 +20,8 @@ export interface InProcessDaemon {
   request(urlPath: string, init?: RequestInit): Promise<Response>;
 }
 
-/** Fresh media/cache/state folders and a daemon over them; `raw` keys override the config; `hooks` go to the filler. */
-export function inProcessDaemon(raw: Record<string, unknown> = {}, hooks: Pick<FillerDeps, 'beforePublish'> = {}): InProcessDaemon {
+/** Fresh media/cache/state folders and a daemon over them; `raw` keys override the config; `hooks` go to the filler (`log`: where its lines go, silent by default). */
+export function inProcessDaemon(raw: Record<string, unknown> = {}, hooks: Pick<FillerDeps, 'beforePublish'> & Partial<Pick<FillerDeps, 'log'>> = {}): InProcessDaemon {
   // The builtin packager's parse workers run the compiled worker in dist/.
   assertDistFresh();
   const top = mkdtempSync(path.join(tmpdir(), 'casterpak-daemon-'));

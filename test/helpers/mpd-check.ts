@@ -44,7 +44,7 @@ const DURATION = /^PT(\d+H)?(\d+M)?\d+(\.\d+)?S$/;
 const ORDER: Record<string, readonly string[]> = {
   MPD: ['ProgramInformation', 'BaseURL', 'Location', 'Period'],
   Period: ['BaseURL', 'SegmentBase', 'SegmentList', 'SegmentTemplate', 'AssetIdentifier', 'EventStream', 'AdaptationSet'],
-  AdaptationSet: ['FramePacking', 'AudioChannelConfiguration', 'ContentProtection', 'EssentialProperty', 'SupplementalProperty', 'InbandEventStream', 'Accessibility', 'Role', 'Rating', 'Viewpoint', 'ContentComponent', 'BaseURL', 'SegmentBase', 'SegmentList', 'SegmentTemplate', 'Representation'],
+  AdaptationSet: ['FramePacking', 'AudioChannelConfiguration', 'ContentProtection', 'EssentialProperty', 'SupplementalProperty', 'InbandEventStream', 'Label', 'Accessibility', 'Role', 'Rating', 'Viewpoint', 'ContentComponent', 'BaseURL', 'SegmentBase', 'SegmentList', 'SegmentTemplate', 'Representation'],
   Representation: ['FramePacking', 'AudioChannelConfiguration', 'ContentProtection', 'EssentialProperty', 'SupplementalProperty', 'InbandEventStream', 'BaseURL', 'SubRepresentation', 'SegmentBase', 'SegmentList', 'SegmentTemplate'],
   SegmentTemplate: ['Initialization', 'RepresentationIndex', 'SegmentTimeline', 'BitstreamSwitching'],
   SegmentTimeline: ['S'],

@@ -140,7 +140,7 @@ describe('the status page in Chromium', () => {
       const player = (window as unknown as { casterpakPlayer: { errors: { fatal: boolean }[]; src: string } }).casterpakPlayer;
       return { src: player.src, fatal: player.errors.filter((e) => e.fatal), frames: video.getVideoPlaybackQuality().totalVideoFrames, url: location.search };
     });
-    expect(state.src).toBe('/_casterpak/play/i/popular.mp4/index_0_av.m3u8');
+    expect(state.src).toBe('/_casterpak/play/i/popular.mp4/master.m3u8');
     expect(state.fatal).toEqual([]);
     expect(state.frames).toBeGreaterThan(0);
     expect(state.url).toBe('?play=popular.mp4');

@@ -18,6 +18,7 @@ interface WarmOptions {
   quiet?: boolean;
   verbose?: boolean;
   cmaf?: boolean;
+  subtitles?: boolean;
 }
 
 function complain(message: string): void {
@@ -40,7 +41,7 @@ async function warmAll(config: Config, renditions: readonly RenditionArg[], opti
   const store = Store.open(config.stateDir);
   const log = options.verbose ? createLogger('info') : silentLogger;
   const filler = new CacheFiller({ config, store, packager, log });
-  const deps = { filler, store, urlPrefix: config.urlPrefix, concurrency: config.maxConcurrentPackaging, cmaf: options.cmaf === true };
+  const deps = { filler, store, urlPrefix: config.urlPrefix, concurrency: config.maxConcurrentPackaging, cmaf: options.cmaf === true, subtitles: options.subtitles === true };
   const bar = new ProgressBar(process.stderr, !options.quiet && process.stderr.isTTY === true);
   const warmed: WarmedRendition[] = [];
   let failed = 0;
@@ -80,6 +81,7 @@ export function registerWarm(program: Command): void {
     .option('-q, --quiet', 'print only errors (no progress bar, no summary)')
     .option('--verbose', 'log every packaging run')
     .option('--cmaf', 'also the CMAF files (fMP4 HLS and DASH: playlists, init and media segments); builtin packager only')
+    .option('--subtitles', "also the master and the subtitle files of every track it lists (WebVTT playlists, segments, whole tracks); builtin packager only")
     .addHelpText('after', `\nRun it as the daemon's user, so that the files it writes belong to that user.\nA progress bar is drawn on standard error when it is a terminal.\n${EXIT_CODES_HELP}`);
   withConfigOptions(command).action(async (paths: string[], options: WarmOptions & Record<string, unknown>) => {
     process.exitCode = await runWarm(paths, options);

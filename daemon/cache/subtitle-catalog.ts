@@ -1,0 +1,163 @@
+// A rendition's text: its subtitle tracks (side files, then the MP4's own text tracks) with their cues, and whether its video carries CEA-608 captions.
+//
+// Worked out once per identity of the source and its side files, kept in memory, and read by the
+// master filler (which tracks to list) and the subtitle filler (the cues of one track). A side file
+// that is not UTF-8 or has a broken cue is logged as an error and left out; the rendition still plays.
+
+import type { Config } from '../config.js';
+import { isCasterpakError } from '../errors.js';
+import { embeddedTrackKey } from '../layout/subtitle-files.js';
+import type { Logger } from '../log.js';
+import { readMoovBox } from '../mp4/locate-moov.js';
+import { readTextTracks, type TextTrack } from '../mp4/text-tracks.js';
+import type { Movie, VideoTrack } from '../mp4/types.js';
+import { BoundedLru } from '../packagers/builtin/lru.js';
+import { sourceKey } from '../packagers/builtin/parsed-sources.js';
+import { handleReader, type FileRangeReader } from '../source/file-reader.js';
+import type { OpenSource } from '../source/open-source.js';
+import { listSideFiles, readSideFile, sideFilesSignature, type SideFile } from '../source/side-files.js';
+import { sampleHasCea608 } from '../subtitles/cea608-scan.js';
+import type { Cue } from '../subtitles/cues.js';
+import { canonicalLanguage, languageName } from '../subtitles/languages.js';
+import { sampleCues } from '../subtitles/mp4-text.js';
+import { parseSrt } from '../subtitles/srt-read.js';
+import { decodeUtf8 } from '../subtitles/text-decode.js';
+import { parseWebVtt } from '../subtitles/webvtt-read.js';
+
+export interface SubtitleTrack {
+  /** `en` for `clip.en.vtt`, `track3` for the MP4's text track 3: names its files (subs_<key>…). */
+  readonly key: string;
+  readonly language?: string;
+  readonly name: string;
+  readonly cues: readonly Cue[];
+}
+
+export interface RenditionText {
+  readonly tracks: readonly SubtitleTrack[];
+  /** The video's first seconds carry CEA-608 captions in SEI (ATSC A/53 GA94). */
+  readonly captions: boolean;
+}
+
+/** How much of the video is looked at for captions: captioned video carries cc_data in every picture. */
+const CAPTION_SCAN_SEC = 5;
+const CAPTION_SCAN_MAX_SAMPLES = 300;
+const CATALOG_LIMITS = { maxEntries: 256, maxWeightBytes: 64 * 1024 * 1024 };
+/**
+ * A text track with more samples than this is left out: a three-hour film has a few thousand cues
+ * (mov_text adds an empty sample for each gap), and each sample is one read.
+ */
+const MAX_TEXT_SAMPLES = 50_000;
+/** tx3g text is at most 65,535 bytes (its length field); a larger sample is not subtitle text. */
+const MAX_TEXT_SAMPLE_BYTES = 70_000;
+
+export interface SubtitleCatalogDeps {
+  readonly config: Config;
+  readonly log: Logger;
+}
+
+function track(key: string, language: string | undefined, title: string | undefined, cues: Cue[]): SubtitleTrack {
+  const canonical = language ? canonicalLanguage(language) : undefined;
+  const name = title ?? (canonical ? languageName(canonical) : `Subtitles ${key}`);
+  return { key, ...(canonical ? { language: canonical } : {}), name, cues };
+}
+
+function sideFileCues(bytes: Uint8Array, file: SideFile): Cue[] {
+  const text = decodeUtf8(bytes, file.relPath);
+  return file.format === 'vtt' ? parseWebVtt(text, file.relPath) : parseSrt(text, file.relPath);
+}
+
+/** A text track's cues, its samples read one by one (a subtitle sample is a few dozen bytes). */
+async function embeddedCues(reader: FileRangeReader, text: TextTrack): Promise<Cue[]> {
+  const { samples, timescale, edit } = text;
+  if (samples.count > MAX_TEXT_SAMPLES) throw new Error(`${samples.count} samples, more than a subtitle track's ${MAX_TEXT_SAMPLES}`);
+  if (samples.sizes.some((size) => size > MAX_TEXT_SAMPLE_BYTES)) throw new Error(`a sample larger than ${MAX_TEXT_SAMPLE_BYTES} bytes`);
+  const offset = edit.emptyDelayTicks - edit.mediaStartTicks;
+  const cues: Cue[] = [];
+  for (let i = 0; i < samples.count; i++) {
+    const startTicks = samples.dts[i] + samples.cts[i] + offset;
+    const span = { startMs: Math.round((startTicks * 1000) / timescale), endMs: Math.round(((startTicks + samples.durations[i]) * 1000) / timescale) };
+    const bytes = samples.sizes[i] > 0 ? await reader.read(samples.offsets[i], samples.sizes[i]) : new Uint8Array(0);
+    cues.push(...sampleCues(text.format, bytes, span));
+  }
+  return cues;
+}
+
+/** The first seconds of video, sample by sample, looking for GA94 cc_data. */
+async function hasCaptions(reader: FileRangeReader, video: VideoTrack | undefined): Promise<boolean> {
+  if (!video || video.samples.count === 0) return false;
+  const { samples, timescale } = video;
+  const untilTicks = samples.dts[0] + CAPTION_SCAN_SEC * timescale;
+  for (let i = 0; i < Math.min(samples.count, CAPTION_SCAN_MAX_SAMPLES) && samples.dts[i] < untilTicks; i++) {
+    if (sampleHasCea608(await reader.read(samples.offsets[i], samples.sizes[i]), video.nalLengthSize, video.codec)) return true;
+  }
+  return false;
+}
+
+function weightOf(text: RenditionText): number {
+  return text.tracks.reduce((sum, t) => sum + t.cues.reduce((n, c) => n + c.text.length + 32, 0), 0);
+}
+
+export class SubtitleCatalog {
+  private readonly lru = new BoundedLru<Promise<RenditionText>>(CATALOG_LIMITS);
+
+  constructor(private readonly deps: SubtitleCatalogDeps) {}
+
+  /** The rendition's text as its source and side files are now; `movie` is the parsed source (its video). */
+  async textOf(src: OpenSource, movie: Movie): Promise<RenditionText> {
+    const sideFiles = await listSideFiles(this.deps.config.mediaRoot, src.relPath);
+    const key = `${sourceKey(src)}\u0002${sideFilesSignature(sideFiles)}`;
+    const cached = this.lru.get(key);
+    if (cached) return cached;
+    const loading = this.load(src, movie, sideFiles);
+    this.lru.set(key, loading, 0);
+    loading.then(
+      (text) => this.lru.get(key) === loading && this.lru.set(key, loading, weightOf(text)),
+      () => this.lru.get(key) === loading && this.lru.delete(key),
+    );
+    return loading;
+  }
+
+  private async load(src: OpenSource, movie: Movie, sideFiles: readonly SideFile[]): Promise<RenditionText> {
+    const reader = handleReader(src.handle, src.sizeBytes, src.relPath);
+    // Text is extra: what cannot be read of it is logged and left out, and the rendition is described without it.
+    const leftOut = <T>(what: string, fallback: T) => (err: unknown): T => {
+      this.deps.log.warn({ source: src.relPath, err }, `${what} left out: ${(err as Error).message}`);
+      return fallback;
+    };
+    const embedded = await this.embeddedTracks(src, reader).catch(leftOut('the MP4\'s text tracks', [] as SubtitleTrack[]));
+    const captions = await hasCaptions(reader, movie.video).catch(leftOut('the closed-captions check', false));
+    return { tracks: [...(await this.sideTracks(src, sideFiles)), ...embedded], captions };
+  }
+
+  private async sideTracks(src: OpenSource, sideFiles: readonly SideFile[]): Promise<SubtitleTrack[]> {
+    const tracks: SubtitleTrack[] = [];
+    for (const file of sideFiles) {
+      try {
+        const cues = sideFileCues(await readSideFile(this.deps.config.mediaRoot, file), file);
+        tracks.push(track(file.language, file.language, undefined, cues));
+      } catch (err) {
+        if (!isCasterpakError(err)) throw err;
+        this.deps.log.error({ source: src.relPath, file: file.relPath, code: err.code }, `subtitle track left out: ${err.message}`);
+      }
+    }
+    return tracks;
+  }
+
+  private async embeddedTracks(src: OpenSource, reader: FileRangeReader): Promise<SubtitleTrack[]> {
+    const { limits, segmentDurationSec } = this.deps.config;
+    const moov = await readMoovBox(reader, limits);
+    const { tracks, skipped } = readTextTracks(moov, { fileSizeBytes: src.sizeBytes, limits, segmentDurationSec });
+    for (const skip of skipped) this.deps.log.warn({ source: src.relPath, track: skip.id }, `subtitle track left out: ${skip.reason}`);
+    const out: SubtitleTrack[] = [];
+    for (const text of tracks) {
+      try {
+        const cues = await embeddedCues(reader, text);
+        if (cues.length > 0) out.push(track(embeddedTrackKey(text.id), text.language, text.name, cues));
+      } catch (err) {
+        // A damaged text track costs only itself: the rendition and its other tracks play on.
+        this.deps.log.warn({ source: src.relPath, track: text.id }, `subtitle track left out: text track ${text.id}: ${(err as Error).message}`);
+      }
+    }
+    return out;
+  }
+}

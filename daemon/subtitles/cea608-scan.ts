@@ -1,0 +1,76 @@
+// Whether video samples carry CEA-608 captions: ATSC A/53 `GA94` cc_data in SEI user_data_registered_itu_t_t35 messages (pure).
+//
+// H.264 SEI NAL units (type 6, ITU-T H.264 §7.3.2.3) and HEVC prefix SEI NAL units (type 39, H.265
+// §7.3.2.4) hold SEI messages; payload type 4 is user_data_registered_itu_t_t35 (D.1.6). ATSC A/53
+// Part 4 §6.2.3 puts captions there: country 0xB5, provider 0x0031, identifier `GA94`, user data
+// type 3 (cc_data), then cc_count triplets of which cc_type 0 and 1 are the two CEA-608 fields.
+
+export type CaptionCodec = 'avc' | 'hevc';
+
+const T35_PAYLOAD_TYPE = 4;
+const GA94 = [0xb5, 0x00, 0x31, 0x47, 0x41, 0x39, 0x34, 0x03];
+
+/** NAL unit payload without emulation prevention bytes (00 00 03 → 00 00, H.264 §7.4.1). */
+function unescapeRbsp(nal: Uint8Array): Uint8Array {
+  const out = new Uint8Array(nal.length);
+  let length = 0;
+  let zeros = 0;
+  for (const byte of nal) {
+    if (zeros >= 2 && byte === 3) {
+      zeros = 0;
+      continue;
+    }
+    zeros = byte === 0 ? zeros + 1 : 0;
+    out[length++] = byte;
+  }
+  return out.subarray(0, length);
+}
+
+/** cc_data() with at least one valid CEA-608 pair that is not padding. */
+function hasCea608Pairs(ccData: Uint8Array): boolean {
+  if (ccData.length < 2) return false;
+  const ccCount = ccData[0] & 0x1f; // process_em_data_flag, process_cc_data_flag, additional_data_flag, cc_count
+  for (let k = 0; k < ccCount; k++) {
+    const at = 2 + k * 3; // after the flags byte and em_data
+    if (at + 3 > ccData.length) return false;
+    const valid = (ccData[at] & 0x04) !== 0;
+    const type = ccData[at] & 0x03;
+    const nonNull = (ccData[at + 1] & 0x7f) !== 0 || (ccData[at + 2] & 0x7f) !== 0;
+    if (valid && type <= 1 && nonNull) return true;
+  }
+  return false;
+}
+
+/** One SEI RBSP: its messages, looking for a GA94 cc_data payload. */
+function seiHasCaptions(rbsp: Uint8Array): boolean {
+  let at = 0;
+  while (at < rbsp.length && rbsp[at] !== 0x80) {
+    let type = 0;
+    while (rbsp[at] === 0xff) type += rbsp[at++];
+    type += rbsp[at++] ?? 0;
+    let size = 0;
+    while (rbsp[at] === 0xff) size += rbsp[at++];
+    size += rbsp[at++] ?? 0;
+    const payload = rbsp.subarray(at, at + size);
+    if (type === T35_PAYLOAD_TYPE && GA94.every((b, k) => payload[k] === b) && hasCea608Pairs(payload.subarray(GA94.length))) return true;
+    at += size;
+  }
+  return false;
+}
+
+/** One length-prefixed sample (the MP4 form) → true when an SEI NAL unit in it carries CEA-608 captions. */
+export function sampleHasCea608(sample: Uint8Array, nalLengthSize: number, codec: CaptionCodec): boolean {
+  let at = 0;
+  while (at + nalLengthSize <= sample.length) {
+    let length = 0;
+    for (let k = 0; k < nalLengthSize; k++) length = length * 256 + sample[at + k];
+    at += nalLengthSize;
+    if (length === 0 || at + length > sample.length) return false;
+    const nal = sample.subarray(at, at + length);
+    const isSei = codec === 'avc' ? (nal[0] & 0x1f) === 6 : ((nal[0] >> 1) & 0x3f) === 39;
+    const headerBytes = codec === 'avc' ? 1 : 2;
+    if (isSei && seiHasCaptions(unescapeRbsp(nal.subarray(headerBytes)))) return true;
+    at += length;
+  }
+  return false;
+}
