@@ -1,7 +1,9 @@
 // `casterpakd nginx-config --front`: nginx accepts the front tier's config, and it sends each rendition to one node, failing over.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
 import { get } from '../helpers/http.js';
@@ -81,6 +83,26 @@ describe('casterpakd nginx-config --front', () => {
     const cli = await runCli(['nginx-config', '--config', '/dev/null', '--front', '10.0.0.1', '10.0.0.2;rm']);
     expect(cli.status).toBe(1);
     expect(cli.stderr).toMatch(/--front: "10\.0\.0\.2;rm" is not a node address/);
+    expect(cli.stdout).toBe('');
+  });
+
+  it('writes conf.d/casterpak-front.conf under --out-dir, the same text it prints', async () => {
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'casterpak-front-out-'));
+    try {
+      const cli = await runCli(['nginx-config', '--config', '/dev/null', '--front', '10.0.0.1', '10.0.0.2', '--out-dir', outDir]);
+      expect(cli.status).toBe(0);
+      const file = path.join(outDir, 'conf.d/casterpak-front.conf');
+      expect(cli.stdout).toBe(`wrote ${file}\n`);
+      expect(readFileSync(file, 'utf8')).toBe(await frontConf(['10.0.0.1', '10.0.0.2'], '80'));
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --front with --http or --server, which name parts of a node\'s drop-in', async () => {
+    const cli = await runCli(['nginx-config', '--config', '/dev/null', '--front', '10.0.0.1', '--http']);
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toMatch(/leave out --http and --server/);
     expect(cli.stdout).toBe('');
   });
 
