@@ -106,6 +106,12 @@ describe('casterpakd nginx-config --front', () => {
     expect(cli.stdout).toBe('');
   });
 
+  it('refuses --front-listen without --front', async () => {
+    const cli = await runCli(['nginx-config', '--config', '/dev/null', '--front-listen', '8080']);
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toMatch(/--front-listen goes with --front/);
+  });
+
   it('refuses a node named twice', async () => {
     const cli = await runCli(['nginx-config', '--config', '/dev/null', '--front', '10.0.0.1', '10.0.0.1:80']);
     expect(cli.status).toBe(1);
