@@ -17,6 +17,7 @@ import { variantFacts, type VariantFacts } from '../master/variant.js';
 import { BoundedLru } from '../packagers/builtin/lru.js';
 import { sourceKey } from '../packagers/builtin/parsed-sources.js';
 import type { MoviePlanner, Packager } from '../packagers/packager.js';
+import type { Source } from '../source/source.js';
 import type { PackageRow, Store } from '../store/store.js';
 import { requireCmafPackager } from './cmaf-filler.js';
 import type { FillResult } from './fill-result.js';
@@ -32,6 +33,7 @@ export interface MasterFillerDeps {
   readonly packager: Packager;
   readonly planner: MoviePlanner;
   readonly log: Logger;
+  readonly source: Source;
   readonly flights: SingleFlight;
   /** Runs a generation under the packaging bound, recorded in the database while it runs. */
   readonly generate: (key: string, work: () => Promise<void>) => Promise<void>;
@@ -80,7 +82,7 @@ export class MasterFiller {
       ...(uncachedText === undefined ? {} : { uncachedText }),
     });
     const present = await fs.access(absPath).then(() => true, () => false);
-    if (present && (await membersUnchanged(config.mediaRoot, store.membersOfMaster(req.cachePath)))) return result(false);
+    if (present && (await membersUnchanged(this.deps.source, store.membersOfMaster(req.cachePath)))) return result(false);
     const uncachedText = await flights.run(`master:${req.cachePath}`, async () => {
       let text: string | undefined;
       await this.deps.generate(req.cachePath, async () => {
@@ -112,8 +114,8 @@ export class MasterFiller {
   }
 
   private async describe(req: MasterRequest): Promise<DescribedSet> {
-    const { config, planner, log } = this.deps;
-    const members = await loadMembers(config.mediaRoot, planner, sourceRelsOf(req));
+    const { planner, log, source } = this.deps;
+    const members = await loadMembers(source, planner, sourceRelsOf(req));
     const usable = members.filter((m): m is UsableMember => m.state === 'usable');
     for (const member of members) {
       if (member.state === 'missing') log.warn({ master: req.cachePath, source: member.sourceRel }, 'rendition left out of master: missing');
@@ -162,7 +164,7 @@ export class MasterFiller {
     for (const member of usable) {
       const segmentCount = packager.granularity === 'segment' ? member.plan.segments.length : null;
       const renditionDir = renditionCacheDir(config.urlPrefix, member.src.relPath);
-      const claim = { store, cacheDir: config.cacheDir, src: member.src, renditionDir, packager: packager.name, granularity: packager.granularity, segmentCount };
+      const claim = { store, cacheDir: config.cacheDir, source: this.deps.source, src: member.src, renditionDir, packager: packager.name, granularity: packager.granularity, segmentCount };
       const pkg = await claimPackage({ ...claim, keep: req.cachePath });
       if (req.type === 'rendition') packageId = pkg.id;
       packages.push(pkg);
