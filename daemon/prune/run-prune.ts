@@ -12,7 +12,8 @@ import { scanCache } from './disk-scan.js';
 import { evictUnits } from './evict.js';
 import { planEviction, type EvictReason, type Plan } from './policy.js';
 import { generationDirs, reconcile, type Reconciliation } from './reconcile.js';
-import { checkSources } from './source-check.js';
+import { createSource } from '../source/create-source.js';
+import { checkRemoteSources, checkSources, type SourceState } from './source-check.js';
 import { adoptFiles, dropRows, removeEmptyDirs, removeTmpEntries } from './tidy.js';
 
 export interface PruneOptions {
@@ -146,11 +147,22 @@ async function survey(config: Config, options: PruneOptions, store: Store): Prom
     packages,
     files: [...found.present, ...adoptedRows],
     adopted: new Set(found.adopt.map((a) => a.path)),
-    sources: await checkSources(config.mediaRoot, packages),
+    sources: await sourceStates(config, packages),
     generating,
     freeBytes,
   });
   return { nowMs, ttlSec, maxSizeBytes, lag, refusedBecause, ttlApplied, found, freeBytes, plan };
+}
+
+/** Which packages' sources changed or went: a stat each under a local media_root, a HEAD each for a remote one. */
+async function sourceStates(config: Config, packages: readonly PackageRow[]): Promise<Map<number, SourceState> | undefined> {
+  if (path.isAbsolute(config.mediaRoot)) return checkSources(config.mediaRoot, packages);
+  const source = createSource(config);
+  try {
+    return await checkRemoteSources(source, packages);
+  } finally {
+    await source.close();
+  }
 }
 
 function reportOf(config: Config, s: Survey, done: Pick<PruneReport, 'dryRun' | 'evicted' | 'reconciled' | 'skipped'>): PruneReport {
