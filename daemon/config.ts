@@ -37,7 +37,7 @@ const mediaRoot = z.string().min(1).transform((value, ctx) => {
   if (path.isAbsolute(value)) return value;
   if (/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(value) && URL.canParse(value)) return value.endsWith('/') ? value : `${value}/`;
   if (/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(value)) return value.endsWith('/') || /^s3:\/\/[^/]+$/.test(value) ? value : `${value}/`;
-  ctx.addIssue({ code: 'custom', message: `expected an absolute path, http(s)://host/path/ or s3://bucket/prefix/, got ${JSON.stringify(value)}` });
+  ctx.addIssue({ code: 'custom', message: `must be an absolute path, http(s)://host/path/ or s3://bucket/prefix/, got ${JSON.stringify(value)}` });
   return z.NEVER;
 });
 

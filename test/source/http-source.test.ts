@@ -8,6 +8,7 @@ import { validateConfig } from '../../daemon/config.js';
 import { BAD_MEDIA, GOOD_MEDIA, makeMedia, mediaFile, removeMediaDir } from '../helpers/corpus.js';
 import { startHttpOrigin, type HttpOrigin } from '../helpers/http-origin.js';
 import { inProcessDaemon, type InProcessDaemon } from '../helpers/in-process.js';
+import { checkHistogram, parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 
 const SEGMENT_SEC = 2;
 let origin: HttpOrigin;
@@ -101,6 +102,27 @@ describe('an object replaced at the origin', () => {
       await fs.rm(path.join(mediaDir, name), { force: true });
     }
   }, 60_000);
+});
+
+describe('/metrics with a remote media_root', () => {
+  it('counts origin requests by result, the bytes received, their latency, and moov cache reads', async () => {
+    const daemon = inProcessDaemon({ media_root: origin.mediaRoot, segment_duration: SEGMENT_SEC });
+    try {
+      const name = 'h264-bframes-25fps-aac48k-stereo.mp4';
+      expect((await daemon.request(url(name, 'segment1_0_av.ts'))).status).toBe(200);
+      expect((await daemon.request(url('missing.mp4', 'index_0_av.m3u8'))).status).toBe(404);
+      const families = parsePrometheusText(await (await daemon.request('/metrics')).text());
+      expect(sampleValue(families, 'casterpak_origin_requests_total', { result: 'ok' })).toBeGreaterThanOrEqual(3);
+      expect(sampleValue(families, 'casterpak_origin_requests_total', { result: 'not_found' })).toBe(1);
+      expect(sampleValue(families, 'casterpak_origin_bytes_total')).toBe(daemon.filler.source.stats!.bytes);
+      expect(sampleValue(families, 'casterpak_origin_bytes_total')).toBeGreaterThan(0);
+      expect(sampleValue(families, 'casterpak_moov_cache_reads_total', { result: 'miss' })).toBeGreaterThan(0);
+      checkHistogram(families.get('casterpak_origin_request_duration_seconds')!);
+    } finally {
+      await daemon.filler.parsePool?.close();
+      await daemon.filler.source.close();
+    }
+  });
 });
 
 describe('casterpakd check with a remote media_root', () => {
