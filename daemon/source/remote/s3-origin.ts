@@ -70,6 +70,9 @@ export function s3Origin(options: S3OriginOptions): Origin {
     forcePathStyle: options.forcePathStyle,
     // Retries are ours (the same bounded policy as HTTP origins, counted in the metrics).
     maxAttempts: 1,
+    // Only reads are made; checksums where an operation requires them, which S3-compatible stores all handle.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
   });
   const keyOf = (sourceRel: string) => prefix + sourceRel;
