@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CasterpakError } from '../../errors.js';
 import type { SourceFile } from '../resolve.js';
 import type { OpenSource, Source, SourceReader } from '../source.js';
-import { MoovCachePieces, moovCacheFile } from './moov-cache.js';
+import { MoovCachePieces, moovCacheFile, type CachedVersion } from './moov-cache.js';
 import { OriginFailure, toCasterpakError, type ObjectInfo, type Origin } from './origin.js';
 import type { OriginStats } from './origin-stats.js';
 
@@ -78,6 +78,29 @@ export function remoteSource(options: RemoteSourceOptions): Source {
   };
 }
 
+/** Header reads answered from the moov cache file when it holds them, fetched (and added to it) otherwise. */
+function moovCachedReader(o: { reader: SourceReader; stats: OriginStats; file: string; version: CachedVersion }): { reader: SourceReader; save(): Promise<void> } {
+  let pieces: Promise<MoovCachePieces> | undefined;
+  const reader: SourceReader = {
+    sizeBytes: o.reader.sizeBytes,
+    async read(offset, length, target) {
+      const cache = await (pieces ??= MoovCachePieces.load(o.file, o.version));
+      const kept = cache.find(offset, length);
+      if (kept) {
+        o.stats.moovCache.hits += 1;
+        if (!target) return kept;
+        target.set(kept);
+        return target;
+      }
+      o.stats.moovCache.misses += 1;
+      const bytes = await o.reader.read(offset, length, target);
+      cache.add(offset, bytes);
+      return bytes;
+    },
+  };
+  return { reader, save: async () => (pieces ? (await pieces).save() : undefined) };
+}
+
 function openRemote(options: RemoteSourceOptions, sourceRel: string, info: ObjectInfo): OpenSource {
   const { origin, stats } = options;
   const address = origin.addressOf(sourceRel);
@@ -87,48 +110,29 @@ function openRemote(options: RemoteSourceOptions, sourceRel: string, info: Objec
       throw toCasterpakError(err, address);
     });
   const reader: SourceReader = { sizeBytes: info.sizeBytes, read: fetch };
-  const cacheFile = moovCacheFile(options.moovCacheDir, address);
-  let pieces: Promise<MoovCachePieces> | undefined;
-  const headerReader: SourceReader = {
-    sizeBytes: info.sizeBytes,
-    async read(offset, length, target) {
-      const cache = await (pieces ??= MoovCachePieces.load(cacheFile, { version: versionOf(info), sizeBytes: info.sizeBytes }));
-      const kept = cache.find(offset, length);
-      if (kept) {
-        stats.moovCache.hits += 1;
-        if (!target) return kept;
-        target.set(kept);
-        return target;
-      }
-      stats.moovCache.misses += 1;
-      const bytes = await fetch(offset, length, target);
-      cache.add(offset, bytes);
-      return bytes;
-    },
-  };
-  let download: { dir: string; handle: fs.FileHandle } | undefined;
+  const header = moovCachedReader({ reader, stats, file: moovCacheFile(options.moovCacheDir, address), version: { version: versionOf(info), sizeBytes: info.sizeBytes } });
+  const headerReader = header.reader;
+  // ffmpeg and mp42hls read a file: the object is fetched whole first, into a folder of the run's own.
+  let downloadDir: string | undefined;
+  let downloaded: fs.FileHandle | undefined;
   return {
     ...identity,
     reader,
     headerReader,
     async wholeFileFd(tmpDir) {
-      // ffmpeg and mp42hls read a file: the object is fetched whole first, into the run's own folder.
-      const dir = await fs.mkdtemp(path.join(tmpDir, 'source-'));
-      const file = path.join(dir, path.basename(sourceRel));
-      download = { dir, handle: undefined as unknown as fs.FileHandle };
+      downloadDir ??= await fs.mkdtemp(path.join(tmpDir, 'source-'));
+      const file = path.join(downloadDir, path.basename(sourceRel));
       await origin.download(sourceRel, info, file).catch((err: unknown) => {
         throw toCasterpakError(err, address);
       });
-      download.handle = await fs.open(file, 'r');
-      return download.handle.fd;
+      downloaded = await fs.open(file, 'r');
+      return downloaded.fd;
     },
     async close() {
-      if (download) {
-        await download.handle?.close().catch(() => undefined);
-        await fs.rm(download.dir, { recursive: true, force: true });
-      }
+      await downloaded?.close().catch(() => undefined);
+      if (downloadDir) await fs.rm(downloadDir, { recursive: true, force: true });
       // What the parse read is kept for the next run and the next start; a failed write only costs a refetch.
-      if (pieces) await (await pieces).save().catch(() => undefined);
+      await header.save().catch(() => undefined);
     },
   };
 }
