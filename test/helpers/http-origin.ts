@@ -21,6 +21,8 @@ export interface HttpOrigin {
   readonly port: number;
   /** The media_root that names the served directory: `http://127.0.0.1:<port>/media/`. */
   readonly mediaRoot: string;
+  /** A media_root where every request is answered 503. */
+  readonly failingRoot: string;
   /** Every request logged so far. */
   requests(): OriginRequest[];
   /** Body bytes sent since the start (or since `from` requests). */
@@ -51,6 +53,8 @@ http {
     server {
         listen 127.0.0.1:${port};
         location /media/ { alias ${root}/; }
+        # An origin in trouble: every request answered 503.
+        location /failing/ { return 503; }
         location / { return 404; }
     }
 }
@@ -92,6 +96,7 @@ export async function startHttpOrigin(root: string): Promise<HttpOrigin> {
   return {
     port,
     mediaRoot: `http://127.0.0.1:${port}/media/`,
+    failingRoot: `http://127.0.0.1:${port}/failing/`,
     requests,
     bytesSent: (from = 0) => requests().slice(from).reduce((sum, r) => sum + r.bytes, 0),
     async stop() {

@@ -118,6 +118,21 @@ describe('misses while the origin is unreachable', () => {
     }
   }, 60_000);
 
+  it('tries a 5xx answer three times in all, then answers 502 ORIGIN_FAILED', async () => {
+    const daemon = inProcessDaemon({ media_root: origin.failingRoot });
+    try {
+      const from = origin.requests().length;
+      const res = await daemon.request('/i/long.mp4/index_0_av.m3u8');
+      expect(res.status).toBe(502);
+      expect(await res.text()).toMatch(/ORIGIN_FAILED|origin failed/);
+      const tried = origin.requests().slice(from);
+      expect(tried.map((r) => [r.method, r.status])).toEqual([['HEAD', 503], ['HEAD', 503], ['HEAD', 503]]);
+      expect(daemon.filler.source.stats!.requests.get('error')).toBe(3);
+    } finally {
+      await close(daemon);
+    }
+  }, 60_000);
+
   it('answers 504 when the origin accepts connections but never answers, after origin_timeout', async () => {
     const sockets = new Set<net.Socket>();
     const hung = net.createServer((socket) => sockets.add(socket));

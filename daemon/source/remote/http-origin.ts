@@ -15,9 +15,12 @@ export interface HttpOriginOptions {
   readonly stats: OriginStats;
 }
 
-/** The header that pins a read to one version: the ETag, or Last-Modified when there is no ETag. */
+/**
+ * The header that pins a read to one version: the ETag, or Last-Modified when there is none. A weak ETag
+ * (`W/"…"`) never matches If-Match, whose comparison is strong (RFC 9110 §13.1.1): Last-Modified then.
+ */
 export function versionHeaders(info: ObjectInfo): Record<string, string> {
-  if (info.etag) return { 'if-match': info.etag };
+  if (info.etag && !info.etag.startsWith('W/')) return { 'if-match': info.etag };
   if (info.lastModifiedMs !== undefined) return { 'if-unmodified-since': new Date(info.lastModifiedMs).toUTCString() };
   return {};
 }
