@@ -18,7 +18,8 @@ export function moovCacheDir(config: Config): string {
 export function createSource(config: Config): Source {
   const root = config.mediaRoot;
   const stats = new OriginStats();
-  const timeoutMs = config.originTimeoutSec * 1000;
+  // A request never outlasts the packaging run it serves.
+  const timeoutMs = Math.min(config.originTimeoutSec, config.packagingTimeoutSec) * 1000;
   if (/^https?:\/\//.test(root)) {
     return remoteSource({ origin: httpOrigin({ baseUrl: root, timeoutMs, stats }), stats, moovCacheDir: moovCacheDir(config) });
   }
