@@ -78,6 +78,9 @@ export function remoteSource(options: RemoteSourceOptions): Source {
   };
 }
 
+/** The least a header read fetches from the origin (see moovCachedReader). */
+const MIN_HEADER_FETCH_BYTES = 1024;
+
 /** Header reads answered from the moov cache file when it holds them, fetched (and added to it) otherwise. */
 function moovCachedReader(o: { reader: SourceReader; stats: OriginStats; file: string; version: CachedVersion }): { reader: SourceReader; save(): Promise<void> } {
   let pieces: Promise<MoovCachePieces> | undefined;
@@ -93,9 +96,16 @@ function moovCachedReader(o: { reader: SourceReader; stats: OriginStats; file: s
         return target;
       }
       o.stats.moovCache.misses += 1;
-      const bytes = await o.reader.read(offset, length, target);
+      // A short read (a box header, a sync sample's first NAL units) fetches a little more: the planner's
+      // next look at the same sample, past an SEI, then costs no second request.
+      const fetchBytes = Math.min(Math.max(length, MIN_HEADER_FETCH_BYTES), o.reader.sizeBytes - offset);
+      const bytes = await o.reader.read(offset, fetchBytes, fetchBytes === length ? target : undefined);
       cache.add(offset, bytes);
-      return bytes;
+      if (fetchBytes === length) return bytes;
+      const wanted = bytes.subarray(0, length);
+      if (!target) return wanted;
+      target.set(wanted);
+      return target;
     },
   };
   return { reader, save: async () => (pieces ? (await pieces).save() : undefined) };
