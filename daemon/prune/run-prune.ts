@@ -12,7 +12,8 @@ import { scanCache } from './disk-scan.js';
 import { evictUnits } from './evict.js';
 import { planEviction, type EvictReason, type Plan } from './policy.js';
 import { generationDirs, reconcile, type Reconciliation } from './reconcile.js';
-import { createSource } from '../source/create-source.js';
+import { createSource, moovCacheDir } from '../source/create-source.js';
+import { removeUnusedMoovCache } from '../source/remote/moov-cache.js';
 import { checkRemoteSources, checkSources, type SourceState } from './source-check.js';
 import { adoptFiles, dropRows, removeEmptyDirs, removeTmpEntries } from './tidy.js';
 
@@ -195,6 +196,8 @@ async function prune(config: Config, options: PruneOptions, store: Store): Promi
   dropRows(store, s.found.missing);
   const result = await evictUnits(store, config.cacheDir, s.plan.evictions, () => liveGenerations(store, config));
   const tmpRemoved = await removeTmpEntries(s.found.staleTmp.map((e) => e.absPath));
+  // The moov cache of remote sources goes by the same TTL, counted from each file's last use.
+  await removeUnusedMoovCache(moovCacheDir(config), s.nowMs - s.ttlSec * 1000);
   const top = path.join(config.cacheDir, ...prefixDir(config.urlPrefix).split('/'));
   const evictedDirs = result.evicted.map((f) => path.dirname(path.join(config.cacheDir, ...f.path.split('/'))));
   const dirsRemoved = await removeEmptyDirs(new Set([...reconciled.dirsRemoved, ...evictedDirs]), top, busyDirs(store, config));

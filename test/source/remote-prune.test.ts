@@ -49,6 +49,25 @@ describe('prune with an HTTP origin as media_root', () => {
     }
   }, 60_000);
 
+  it('removes the moov cache files nobody used within the TTL, and keeps the others', async () => {
+    const { origin, daemon } = await packagedSet();
+    try {
+      const dir = path.join(daemon.config.stateDir, 'moov-cache');
+      const files = (await fs.readdir(dir)).sort();
+      expect(files).toHaveLength(3);
+      const longAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+      await fs.utimes(path.join(dir, files[0]), longAgo, longAgo);
+      await runPrune(daemon.config, { dryRun: true }, daemon.store);
+      expect(await fs.readdir(dir)).toHaveLength(3);
+      await runPrune(daemon.config, {}, daemon.store);
+      expect((await fs.readdir(dir)).sort()).toEqual(files.slice(1));
+    } finally {
+      await daemon.filler.parsePool?.close();
+      await daemon.filler.source.close();
+      await origin.stop();
+    }
+  }, 60_000);
+
   it('evicts nothing for its sources while the origin does not answer', async () => {
     const { origin, daemon } = await packagedSet();
     try {

@@ -44,6 +44,9 @@ export class MoovCachePieces {
     try {
       const meta = JSON.parse(data.subarray(MAGIC.length, lineEnd).toString('utf8')) as CachedVersion & { ranges: Array<[number, number]> };
       if (meta.version !== expected.version || meta.sizeBytes !== expected.sizeBytes) return cache;
+      // Its mtime says when it was last used: prune removes the files nobody used within the TTL.
+      const now = new Date();
+      await fs.utimes(file, now, now).catch(() => undefined);
       let at = lineEnd + 1;
       for (const [offset, length] of meta.ranges) {
         if (at + length > data.length) return new MoovCachePieces(file, expected);
@@ -90,4 +93,17 @@ export class MoovCachePieces {
       throw err;
     }
   }
+}
+
+/** Removes cache files last used (written or loaded) before `beforeMs`; returns how many went. */
+export async function removeUnusedMoovCache(dir: string, beforeMs: number): Promise<number> {
+  let removed = 0;
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const file = path.join(dir, name);
+    const st = await fs.lstat(file).catch(() => undefined);
+    if (!st?.isFile() || st.mtimeMs >= beforeMs) continue;
+    await fs.rm(file, { force: true });
+    removed += 1;
+  }
+  return removed;
 }
