@@ -21,6 +21,8 @@ export interface HttpOrigin {
   readonly port: number;
   /** The media_root that names the served directory: `http://127.0.0.1:<port>/media/`. */
   readonly mediaRoot: string;
+  /** A media_root whose every request is redirected (301) to the same path under mediaRoot. */
+  readonly movedRoot: string;
   /** A media_root where every request is answered 503. */
   readonly failingRoot: string;
   /** Every request logged so far. */
@@ -53,6 +55,8 @@ http {
     server {
         listen 127.0.0.1:${port};
         location /media/ { alias ${root}/; }
+        # A folder that moved: every request redirected to /media/.
+        location /moved/ { rewrite ^/moved/(.*)$ /media/$1 permanent; }
         # An origin in trouble: every request answered 503.
         location /failing/ { return 503; }
         location / { return 404; }
@@ -97,6 +101,7 @@ export async function startHttpOrigin(root: string): Promise<HttpOrigin> {
     port,
     mediaRoot: `http://127.0.0.1:${port}/media/`,
     failingRoot: `http://127.0.0.1:${port}/failing/`,
+    movedRoot: `http://127.0.0.1:${port}/moved/`,
     requests,
     bytesSent: (from = 0) => requests().slice(from).reduce((sum, r) => sum + r.bytes, 0),
     async stop() {

@@ -118,6 +118,20 @@ describe('misses while the origin is unreachable', () => {
     }
   }, 60_000);
 
+  it('follows an origin that redirects, and packages as from the final address', async () => {
+    const moved = inProcessDaemon({ media_root: origin.movedRoot, segment_duration: SEGMENT_SEC });
+    const direct = inProcessDaemon({ media_root: origin.mediaRoot, segment_duration: SEGMENT_SEC });
+    try {
+      const got = await moved.request('/i/long.mp4/index_0_av.m3u8');
+      expect(got.status).toBe(200);
+      expect(await got.text()).toBe(await (await direct.request('/i/long.mp4/index_0_av.m3u8')).text());
+      expect(origin.requests().some((r) => r.status === 301)).toBe(true);
+    } finally {
+      await close(moved);
+      await close(direct);
+    }
+  }, 60_000);
+
   it('tries a 5xx answer three times in all, then answers 502 ORIGIN_FAILED', async () => {
     const daemon = inProcessDaemon({ media_root: origin.failingRoot });
     try {

@@ -2,7 +2,7 @@
 
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { OriginFailure, networkFailure, type ObjectInfo, type Origin, type RangeRequest } from './origin.js';
 import type { OriginStats } from './origin-stats.js';
 import { DEFAULT_RETRY, statusFailure, withRetries } from './retry.js';
@@ -45,12 +45,14 @@ async function readBody(body: AsyncIterable<Uint8Array>, length: number, target?
 
 export function httpOrigin(options: HttpOriginOptions): Origin {
   const { baseUrl, timeoutMs, stats } = options;
-  // One pool for the daemon: connections are kept and reused between the reads of every run.
+  // One pool for the daemon: connections are kept and reused between the reads of every run. An origin
+  // that redirects (a moved folder, a CDN handing over to storage) is followed a few hops.
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 32, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: timeoutMs } });
+  const dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 3 }));
   const urlOf = (key: string) => baseUrl + key.split('/').map(encodeURIComponent).join('/');
   const send = async (url: string, init: { method: 'GET' | 'HEAD'; headers?: Record<string, string> }) => {
     try {
-      return await request(url, { ...init, dispatcher: agent });
+      return await request(url, { ...init, dispatcher });
     } catch (err) {
       throw networkFailure(err);
     }
