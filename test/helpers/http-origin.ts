@@ -21,6 +21,8 @@ export interface HttpOrigin {
   readonly port: number;
   /** The media_root that names the served directory: `http://127.0.0.1:<port>/media/`. */
   readonly mediaRoot: string;
+  /** The same directory from a location that answers HEAD with 405. */
+  readonly noHeadRoot: string;
   /** A media_root whose every request is redirected (301) to the same path under mediaRoot. */
   readonly movedRoot: string;
   /** A media_root where every request is answered 503. */
@@ -55,6 +57,11 @@ http {
     server {
         listen 127.0.0.1:${port};
         location /media/ { alias ${root}/; }
+        # A server that refuses HEAD (405) but answers ranged GETs.
+        location /nohead/ {
+            alias ${root}/;
+            if ($request_method = HEAD) { return 405; }
+        }
         # A folder that moved: every request redirected to /media/.
         location /moved/ { rewrite ^/moved/(.*)$ /media/$1 permanent; }
         # An origin in trouble: every request answered 503.
@@ -102,6 +109,7 @@ export async function startHttpOrigin(root: string): Promise<HttpOrigin> {
     mediaRoot: `http://127.0.0.1:${port}/media/`,
     failingRoot: `http://127.0.0.1:${port}/failing/`,
     movedRoot: `http://127.0.0.1:${port}/moved/`,
+    noHeadRoot: `http://127.0.0.1:${port}/nohead/`,
     requests,
     bytesSent: (from = 0) => requests().slice(from).reduce((sum, r) => sum + r.bytes, 0),
     async stop() {

@@ -132,6 +132,23 @@ describe('misses while the origin is unreachable', () => {
     }
   }, 60_000);
 
+  it('reads an origin that refuses HEAD, sizing the object with a one-byte ranged GET', async () => {
+    const daemon = inProcessDaemon({ media_root: origin.noHeadRoot, segment_duration: SEGMENT_SEC });
+    const direct = inProcessDaemon({ media_root: origin.mediaRoot, segment_duration: SEGMENT_SEC });
+    try {
+      const from = origin.requests().length;
+      const got = await daemon.request('/i/long.mp4/index_0_av.m3u8');
+      expect(got.status).toBe(200);
+      expect(await got.text()).toBe(await (await direct.request('/i/long.mp4/index_0_av.m3u8')).text());
+      const mine = origin.requests().slice(from).filter((r) => r.uri.startsWith('/nohead/'));
+      expect(mine.some((r) => r.method === 'HEAD' && r.status === 405)).toBe(true);
+      expect(mine.some((r) => r.method === 'GET' && r.range === 'bytes=0-0' && r.status === 206)).toBe(true);
+    } finally {
+      await close(daemon);
+      await close(direct);
+    }
+  }, 60_000);
+
   it('tries a 5xx answer three times in all, then answers 502 ORIGIN_FAILED', async () => {
     const daemon = inProcessDaemon({ media_root: origin.failingRoot });
     try {

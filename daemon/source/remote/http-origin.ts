@@ -43,6 +43,15 @@ async function readBody(body: AsyncIterable<Uint8Array>, length: number, target?
   return out;
 }
 
+/** Size (from Content-Length or Content-Range) and version headers → ObjectInfo. */
+function objectInfo(headers: Dispatcher.ResponseData['headers'], sizeBytes: number, what: string): ObjectInfo {
+  if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) throw new OriginFailure('failed', `${what}: no object size in the answer`);
+  const modified = header(headers, 'last-modified');
+  const lastModifiedMs = modified ? Date.parse(modified) : NaN;
+  const etag = header(headers, 'etag');
+  return { sizeBytes, ...(etag ? { etag } : {}), ...(Number.isFinite(lastModifiedMs) ? { lastModifiedMs } : {}) };
+}
+
 export function httpOrigin(options: HttpOriginOptions): Origin {
   const { baseUrl, timeoutMs, stats } = options;
   // One pool for the daemon: connections are kept and reused between the reads of every run. An origin
@@ -57,18 +66,25 @@ export function httpOrigin(options: HttpOriginOptions): Origin {
       throw networkFailure(err);
     }
   };
-  const head = (key: string): Promise<ObjectInfo> =>
+  /** The object's size and version from a HEAD; undefined when the server does not take HEAD (405, 501). */
+  const headInfo = (key: string): Promise<ObjectInfo | undefined> =>
     withRetries(stats, DEFAULT_RETRY, async () => {
       const res = await send(urlOf(key), { method: 'HEAD' });
       res.body.resume();
+      if (res.statusCode === 405 || res.statusCode === 501) return { value: undefined, bytes: 0 };
       if (res.statusCode !== 200) throw statusFailure(res.statusCode, `HEAD ${key}`);
-      const length = Number(header(res.headers, 'content-length'));
-      if (!Number.isSafeInteger(length) || length < 0) throw new OriginFailure('failed', `HEAD ${key}: no Content-Length`);
-      const modified = header(res.headers, 'last-modified');
-      const lastModifiedMs = modified ? Date.parse(modified) : NaN;
-      const etag = header(res.headers, 'etag');
-      return { value: { sizeBytes: length, ...(etag ? { etag } : {}), ...(Number.isFinite(lastModifiedMs) ? { lastModifiedMs } : {}) }, bytes: 0 };
+      return { value: objectInfo(res.headers, Number(header(res.headers, 'content-length')), `HEAD ${key}`), bytes: 0 };
     });
+  /** The same from a one-byte ranged GET: the size is the total of its Content-Range. */
+  const rangeInfo = (key: string): Promise<ObjectInfo> =>
+    withRetries(stats, DEFAULT_RETRY, async () => {
+      const res = await send(urlOf(key), { method: 'GET', headers: { range: 'bytes=0-0' } });
+      res.body.resume();
+      if (res.statusCode !== 206) throw statusFailure(res.statusCode, `GET ${key} bytes=0-0`);
+      const total = /\/(\d+)\s*$/.exec(header(res.headers, 'content-range') ?? '')?.[1];
+      return { value: objectInfo(res.headers, Number(total), `GET ${key} bytes=0-0`), bytes: 1 };
+    });
+  const head = async (key: string): Promise<ObjectInfo> => (await headInfo(key)) ?? rangeInfo(key);
 
   return {
     kind: 'http',
