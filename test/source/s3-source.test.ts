@@ -1,6 +1,7 @@
 // Remote sources in S3: a real RADOS Gateway on loopback holds the corpus, and the daemon must package it as from disk.
 
 import { existsSync, promises as fs } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +139,26 @@ describe.skipIf(unavailable !== undefined)(`S3 sources${unavailable ? ` (skipped
       expect(stats.bytes).toBeLessThanOrEqual(1.25 * sampleBytes + 256 * 1024);
     } finally {
       await close(restarted);
+    }
+  }, 60_000);
+
+  it('answers 502 when the S3 endpoint refuses connections, and 504 when it never answers, while /healthz stays up', async () => {
+    const refusing = inProcessDaemon({ ...s3Keys(), s3_endpoint: 'http://127.0.0.1:9' });
+    const sockets = new Set<net.Socket>();
+    const hung = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const silent = inProcessDaemon({ ...s3Keys(), s3_endpoint: `http://127.0.0.1:${(hung.address() as net.AddressInfo).port}`, origin_timeout: '2s' });
+    try {
+      const startedMs = Date.now();
+      expect((await refusing.request(url('clip.mp4', 'index_0_av.m3u8'))).status).toBe(502);
+      expect((await silent.request(url('clip.mp4', 'index_0_av.m3u8'))).status).toBe(504);
+      expect(Date.now() - startedMs).toBeLessThan(15_000);
+      expect((await refusing.request('/healthz')).status).toBe(200);
+    } finally {
+      await close(refusing);
+      await close(silent);
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => hung.close(resolve));
     }
   }, 60_000);
 

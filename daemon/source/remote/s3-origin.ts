@@ -73,7 +73,8 @@ export function s3Origin(options: S3OriginOptions): Origin {
     // Only reads are made; checksums where an operation requires them, which S3-compatible stores all handle.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
+    // throwOnRequestTimeout: without it the SDK only warns when requestTimeout passes, and waits on.
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true, httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
   });
   const keyOf = (sourceRel: string) => prefix + sourceRel;
   const root = `s3://${bucket}/${prefix}`;
