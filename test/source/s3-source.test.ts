@@ -162,6 +162,24 @@ describe.skipIf(unavailable !== undefined)(`S3 sources${unavailable ? ` (skipped
     }
   }, 60_000);
 
+  it('downloads the object whole for the ffmpeg packager, and packages it as from disk', async () => {
+    const name = 'h264-no-bframes-30fps-aac44k-mono-faststart.mp4';
+    const remote = inProcessDaemon({ ...s3Keys(), packager: 'ffmpeg', segment_duration: SEGMENT_SEC });
+    const local = inProcessDaemon({ media_root: mediaDir, packager: 'ffmpeg', segment_duration: SEGMENT_SEC });
+    try {
+      const got = await remote.request(url(name, 'index_0_av.m3u8'));
+      expect(got.status).toBe(200);
+      expect(await got.text()).toBe(await (await local.request(url(name, 'index_0_av.m3u8'))).text());
+      // The whole object once, plus what the builtin reader vetting it first read (box headers, moov, probes).
+      const { size } = await fs.stat(path.join(mediaDir, name));
+      expect(remote.filler.source.stats!.bytes).toBeGreaterThanOrEqual(size);
+      expect(remote.filler.source.stats!.bytes).toBeLessThan(size + 64 * 1024);
+    } finally {
+      await close(remote);
+      await close(local);
+    }
+  }, 60_000);
+
   it('casterpakd check lists the bucket, and says in one line when the bucket or the credentials are wrong', async () => {
     const base = { cache_dir: mediaDir, state_dir: mediaDir, mode: 'standalone' };
     const line = async (raw: Record<string, unknown>) => (await runChecks(validateConfig({ ...base, ...raw }))).find((l) => l.what === 'media_root')!;
