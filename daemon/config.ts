@@ -32,6 +32,15 @@ const size = z.union([z.string(), z.number()]).transform((value, ctx) => {
 
 const absolutePath = z.string().min(1).refine((p) => path.isAbsolute(p), 'must be an absolute path');
 
+/** A directory, or a remote root: `http(s)://host/path/` or `s3://bucket/prefix/` (a trailing slash is added). */
+const mediaRoot = z.string().min(1).transform((value, ctx) => {
+  if (path.isAbsolute(value)) return value;
+  if (/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(value) && URL.canParse(value)) return value.endsWith('/') ? value : `${value}/`;
+  if (/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(value)) return value.endsWith('/') || /^s3:\/\/[^/]+$/.test(value) ? value : `${value}/`;
+  ctx.addIssue({ code: 'custom', message: `must be an absolute path, http(s)://host/path/ or s3://bucket/prefix/, got ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+
 /** A URL path prefix: starts and ends with `/`, plain characters only. */
 /** The values of the `packager` key: the ways a rendition can be packaged. */
 export const PACKAGER_NAMES = ['builtin', 'mp42hls', 'ffmpeg'] as const;
@@ -91,7 +100,7 @@ const limitsSchema = z
 
 export const configSchema = z
   .object({
-    media_root: absolutePath.prefault('/srv/media'),
+    media_root: mediaRoot.prefault('/srv/media'),
     cache_dir: absolutePath.prefault('/var/cache/casterpak'),
     state_dir: absolutePath.prefault('/var/lib/casterpak'),
     listen: listen.prefault('127.0.0.1:8081'),
@@ -128,6 +137,14 @@ export const configSchema = z
     socket_group: z.string().prefault(''),
     /** How long the daemon's writes wait for SQLite's lock held by another process (prune, a command) before 503. */
     sqlite_lock_wait: duration.prefault('5s'),
+    // Remote sources (media_root = "http(s)://…/" or "s3://bucket/prefix/"); credentials come from the AWS SDK's default chain.
+    /** S3 API endpoint; empty is AWS itself. */
+    s3_endpoint: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).prefault(''),
+    s3_region: z.string().min(1).prefault('us-east-1'),
+    /** Bucket in the path (`endpoint/bucket/key`) instead of the host name: what most S3-compatible stores need. */
+    s3_force_path_style: boolean.prefault(false),
+    /** A request to a remote source that has not answered (headers, or the next body bytes) within this fails with 504. */
+    origin_timeout: duration.prefault('10s'),
     prune: pruneSchema.prefault({}),
     limits: limitsSchema.prefault({}),
   })
@@ -170,6 +187,8 @@ export interface Config {
     readonly maxTailerLagSec: number;
   };
   readonly limits: SourceLimits;
+  readonly s3: { readonly endpoint: string; readonly region: string; readonly forcePathStyle: boolean };
+  readonly originTimeoutSec: number;
 }
 
 function toConfig(p: Parsed): Config {
@@ -214,6 +233,8 @@ function toConfig(p: Parsed): Config {
       maxSegments: p.limits.max_segments,
       maxPlaylistBytes: p.limits.max_playlist_bytes,
     },
+    s3: { endpoint: p.s3_endpoint, region: p.s3_region, forcePathStyle: p.s3_force_path_style },
+    originTimeoutSec: p.origin_timeout,
   };
 }
 

@@ -35,7 +35,10 @@ export type ErrorCode =
   | 'CACHE_SYMLINK' // 500: a folder under cache_dir is a symbolic link (or not a folder); never followed
   // operations
   | 'DB_BUSY' // 503: another process (prune, a command) held SQLite's write lock for longer than sqlite_lock_wait
-  | 'HOST_NOT_ALLOWED'; // 421: an operator endpoint was asked for under a Host name the daemon does not answer to
+  | 'HOST_NOT_ALLOWED' // 421: an operator endpoint was asked for under a Host name the daemon does not answer to
+  // remote sources (media_root on an HTTP origin or in S3)
+  | 'ORIGIN_FAILED' // 502: the origin refused, reset or answered an error after the retries
+  | 'ORIGIN_TIMEOUT'; // 504: the origin did not answer within origin_timeout
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_PATH: 400,
@@ -64,6 +67,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   CACHE_SYMLINK: 500,
   DB_BUSY: 503,
   HOST_NOT_ALLOWED: 421,
+  ORIGIN_FAILED: 502,
+  ORIGIN_TIMEOUT: 504,
 };
 
 export class CasterpakError extends Error {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, envName, flagName, loadConfig } from '../daemon/config.js';
+import { CONFIG_KEYS, envName, flagName, loadConfig, validateConfig } from '../daemon/config.js';
 import { DEFAULT_SOURCE_LIMITS } from '../daemon/source-limits.js';
 
 function configFile(text: string): string {
@@ -82,6 +82,20 @@ describe('config', () => {
     ['[limits]\nmax_boxes = 5', /limits: unknown key\(s\) max_boxes/],
   ])('refuses the invalid limit %j naming the key', (text, message) => {
     expect(() => loadConfig({ configPath: configFile(text), env: {} })).toThrow(message);
+  });
+
+  it('takes an HTTP(S) or S3 media_root, ending it with a slash, with the S3 keys and origin_timeout', () => {
+    expect(validateConfig({ media_root: 'https://origin.example.org/media' }).mediaRoot).toBe('https://origin.example.org/media/');
+    expect(validateConfig({ media_root: 'http://127.0.0.1:8080/' }).mediaRoot).toBe('http://127.0.0.1:8080/');
+    const s3 = validateConfig({ media_root: 's3://my-bucket/renditions', s3_endpoint: 'http://127.0.0.1:7480', s3_force_path_style: 'true', origin_timeout: '3s' });
+    expect(s3.mediaRoot).toBe('s3://my-bucket/renditions/');
+    expect(s3.s3).toEqual({ endpoint: 'http://127.0.0.1:7480', region: 'us-east-1', forcePathStyle: true });
+    expect(s3.originTimeoutSec).toBe(3);
+    expect(validateConfig({}).s3).toEqual({ endpoint: '', region: 'us-east-1', forcePathStyle: false });
+    expect(validateConfig({}).originTimeoutSec).toBe(10);
+    expect(() => validateConfig({ media_root: 'ftp://host/media/' })).toThrow(/media_root: must be an absolute path, http\(s\):\/\/host\/path\/ or s3:\/\/bucket\/prefix\//);
+    expect(() => validateConfig({ media_root: 's3://UPPER/x/' })).toThrow(/media_root: /);
+    expect(() => validateConfig({ s3_endpoint: 'not a url' })).toThrow(/s3_endpoint: /);
   });
 
   it('names every key as an environment variable and a flag', () => {

@@ -16,8 +16,9 @@ import type { ParsePool } from '../packagers/builtin/parse-pool.js';
 import { createMoviePlanner } from '../packagers/index.js';
 import type { MoviePlanner, Packager, SegmentList, SegmentPackager } from '../packagers/packager.js';
 import { renderMediaPlaylist } from '../plan/playlist.js';
-import { withOpenSource, type OpenSource } from '../source/open-source.js';
-import { resolveSource, type SourceFile } from '../source/resolve.js';
+import { createSource } from '../source/create-source.js';
+import type { SourceFile } from '../source/resolve.js';
+import { withOpened, type OpenSource, type Source } from '../source/source.js';
 import { fileGenerationKey, packageGenerationKey } from '../store/generation-keys.js';
 import { isSamePackage, type NewCacheFile, type PackageRow, type Store } from '../store/store.js';
 import { claimPackage, publishGeneration, retryIfStale } from './generation-publish.js';
@@ -43,6 +44,8 @@ export interface FillerDeps {
   readonly config: Config;
   readonly store: Store;
   readonly packager: Packager;
+  /** Where renditions are read from; by default the one config `media_root` names. */
+  readonly source?: Source;
   /** Reads moovs and plans for master playlists; by default the one createMoviePlanner picks for the packager. */
   readonly planner?: MoviePlanner;
   readonly log: Logger;
@@ -79,6 +82,7 @@ export class CacheFiller {
   private readonly iframes: IframeFiller;
   private readonly planner: MoviePlanner;
   private readonly subtitles: SubtitleCatalog;
+  readonly source: Source;
   readonly stats: MissStats = { misses: 0, packagerRuns: 0, packagingMs: 0, bytesWritten: 0 };
   readonly recentMisses = new RecentMisses();
   private readonly listeners = new Set<MissListener>();
@@ -86,12 +90,14 @@ export class CacheFiller {
   constructor(private readonly deps: FillerDeps) {
     this.limiter = new Limiter(deps.config.maxConcurrentPackaging, deps.config.maxQueuedPackaging);
     const { config, store, packager, log } = deps;
+    const source = deps.source ?? createSource(config);
+    this.source = source;
     const planner = deps.planner ?? createMoviePlanner(config, packager, log);
     this.planner = planner;
     const maxWaitMs = this.maxWaitMs();
     this.subtitles = new SubtitleCatalog({ config, log });
     this.masters = new MasterFiller({
-      config, store, packager, planner, log, maxWaitMs,
+      config, store, packager, planner, log, maxWaitMs, source,
       subtitles: this.subtitles,
       flights: this.flights,
       // A master's own bytes are small and published by the master filler: its runs are timed, not weighed.
@@ -101,7 +107,7 @@ export class CacheFiller {
           return [];
         }),
     });
-    this.iframes = new IframeFiller({ config, store, packager, planner, log, maxWaitMs, flights: this.flights, fillRendition: (req) => this.fill(req) });
+    this.iframes = new IframeFiller({ config, store, packager, planner, log, maxWaitMs, source, flights: this.flights, fillRendition: (req) => this.fill(req) });
   }
 
   private maxWaitMs(): number {
@@ -147,7 +153,7 @@ export class CacheFiller {
     const { config, store, packager } = this.deps;
     if (isCmafFile(req.file)) requireCmafPackager(packager);
     if (isSubtitleFile(req.file)) requireSubtitlePackager(packager);
-    const src = await resolveSource(config.mediaRoot, req.sourceRel);
+    const src = await this.source.resolve(req.sourceRel);
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
     const result = (generated: boolean): FillResult => ({ cachePath: req.cachePath, absPath, contentType: contentTypeOf(req.cachePath), generated });
 
@@ -254,13 +260,13 @@ export class CacheFiller {
   private packageRendition(resolved: SourceFile, cachePath: string): Promise<void> {
     const { store, config, packager } = this.deps;
     return this.generate({ key: packageGenerationKey(resolved.relPath), cachePath, sourceRel: resolved.relPath }, (signal) =>
-      // The source is opened once for the whole run and read only through that handle (closed after the run).
-      withOpenSource(config.mediaRoot, resolved.relPath, async (src) => {
+      // The source is opened once for the whole run and read only through it (closed after the run).
+      withOpened(this.source, resolved.relPath, async (src) => {
       // The builtin reader vets the source first (a 422 with its reason): ffmpeg exits 0 on a truncated
       // mdat and mp42hls writes 0-second packages for several broken inputs.
       await this.planner.plannedMovie(src);
       const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
-      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'rendition', segmentCount: null });
+      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, source: this.source, src, renditionDir, packager: packager.name, granularity: 'rendition', segmentCount: null });
       const workDir = await newTmpPath(config.cacheDir, 'rendition');
       await fs.mkdir(workDir);
       try {
@@ -294,11 +300,11 @@ export class CacheFiller {
   private packageOneFile(packager: SegmentPackager, resolved: SourceFile, req: RenditionRequest): Promise<void> {
     const { store, config } = this.deps;
     return this.generate({ key: fileGenerationKey(req.cachePath), cachePath: req.cachePath, sourceRel: resolved.relPath }, (signal) =>
-      // The source is opened once for the run and read only through that handle (closed after the run).
-      withOpenSource(config.mediaRoot, resolved.relPath, async (src) => {
+      // The source is opened once for the run and read only through it (closed after the run).
+      withOpened(this.source, resolved.relPath, async (src) => {
       const list = await packager.plan(src);
       const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
-      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
+      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, source: this.source, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
       const data = await this.fileBytes({ packager, src, file: req.file, list, signal });
       const prepared = await prepareBytes(config.cacheDir, req.cachePath, data);
       await this.deps.beforePublish?.(req.cachePath);

@@ -1,10 +1,11 @@
 // One generation per package: a run's files reach their final names only while its package is still current.
 
-import { statSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { CasterpakError } from '../errors.js';
 import type { PackagerName } from '../config.js';
 import { CMAF_DIR } from '../layout/cmaf-files.js';
 import type { SourceFile } from '../source/resolve.js';
+import type { Source } from '../source/source.js';
 import type { Granularity, PackageRow, Store } from '../store/store.js';
 import { cacheFileAbs } from './paths.js';
 import { discardPrepared, filesInCacheFolderSync, placeSync, unlinkCacheFiles, type PreparedFile } from './publish.js';
@@ -19,7 +20,9 @@ export class StaleGeneration extends CasterpakError {
 export interface PackageClaim {
   readonly store: Store;
   readonly cacheDir: string;
-  /** The source as the run resolved it (its size and mtime are the package's identity). */
+  /** Where the source is looked up again, to make sure it is still the version the run read. */
+  readonly source: Source;
+  /** The source as the run resolved it (its size and mtime, or a remote object's size and version, are the package's identity). */
   readonly src: SourceFile;
   readonly packager: PackagerName;
   readonly granularity: Granularity;
@@ -32,7 +35,7 @@ export interface PackageClaim {
 
 /**
  * The run's package: the current one, or a new one replacing a stale one, whose files are then unlinked.
- * - The source is stat'ed again first: a run that resolved the old file must not replace the package a
+ * - The source is resolved again first (a stat, or a HEAD of a remote object): a run that resolved the old file must not replace the package a
  *   newer run made from the new one (it would delete the newer files); it goes stale and starts over.
  * - A new package owns nothing yet: whatever its folder (and its cmaf/ folder) holds is stale, rows or not (a file renamed into
  *   place by a run that crashed before its commit has no row, and would otherwise pass for the new one's).
@@ -43,8 +46,8 @@ export interface PackageClaim {
  */
 export async function claimPackage(claim: PackageClaim): Promise<PackageRow> {
   const { store, cacheDir, src } = claim;
-  const st = statSync(src.absPath, { throwIfNoEntry: false });
-  if (!st || st.size !== src.sizeBytes || Math.trunc(st.mtimeMs) !== Math.trunc(src.mtimeMs)) {
+  const now = await claim.source.resolve(src.relPath).catch(() => undefined);
+  if (!now || now.absPath !== src.absPath || now.sizeBytes !== src.sizeBytes || Math.trunc(now.mtimeMs) !== Math.trunc(src.mtimeMs)) {
     throw new StaleGeneration({ source: src.relPath, sizeBytes: src.sizeBytes, mtimeMs: src.mtimeMs });
   }
   const { pkg, staleFiles, created } = await store.retryWhileLocked(() => store.ensurePackage(src, claim.packager, claim.granularity, claim.segmentCount));

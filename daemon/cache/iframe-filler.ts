@@ -12,8 +12,8 @@ import { findKeyframeRanges } from '../master/iframe-ranges.js';
 import { parseToolPlaylist } from '../packagers/hls-output.js';
 import type { MoviePlanner, Packager } from '../packagers/packager.js';
 import { renderIframePlaylist } from '../plan/iframe-playlist.js';
-import { withOpenSource } from '../source/open-source.js';
-import { resolveSource, type SourceFile } from '../source/resolve.js';
+import type { SourceFile } from '../source/resolve.js';
+import { withOpened, type Source } from '../source/source.js';
 import { isSamePackage, type Store } from '../store/store.js';
 import type { FillResult } from './fill-result.js';
 import { publishGeneration } from './generation-publish.js';
@@ -28,6 +28,7 @@ export interface IframeFillerDeps {
   /** Reads the moov, to refuse an audio-only rendition before packaging anything. */
   readonly planner: MoviePlanner;
   readonly log: Logger;
+  readonly source: Source;
   readonly flights: SingleFlight;
   readonly maxWaitMs: number;
   /** The normal miss path for the rendition's media playlist and segments. */
@@ -61,7 +62,7 @@ export class IframeFiller {
   async fill(req: RenditionRequest): Promise<FillResult> {
     const { config, store, packager, flights, maxWaitMs } = this.deps;
     if (!config.iframePlaylists) throw new CasterpakError('NOT_FOUND', 'I-frame playlists are off (iframe_playlists)', { cachePath: req.cachePath });
-    const src = await resolveSource(config.mediaRoot, req.sourceRel);
+    const src = await this.deps.source.resolve(req.sourceRel);
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
     const result = (generated: boolean): FillResult => ({ cachePath: req.cachePath, absPath, contentType: contentTypeOf(req.cachePath), generated });
     const row = store.packageBySource(src.relPath);
@@ -87,7 +88,7 @@ export class IframeFiller {
 
   /** Refuses, before anything is packaged, a rendition that cannot have I-frames: no video track. */
   private async refuseAudioOnly(src: SourceFile): Promise<void> {
-    const { movie } = await withOpenSource(this.deps.config.mediaRoot, src.relPath, (opened) => this.deps.planner.plannedMovie(opened));
+    const { movie } = await withOpened(this.deps.source, src.relPath, (opened) => this.deps.planner.plannedMovie(opened));
     if (!movie.video) {
       throw new CasterpakError('NOT_FOUND', 'the rendition has no video track, so it has no I-frame playlist', { source: src.relPath });
     }

@@ -18,6 +18,7 @@ import { variantFacts, type VariantFacts } from '../master/variant.js';
 import { BoundedLru } from '../packagers/builtin/lru.js';
 import { sourceKey } from '../packagers/builtin/parsed-sources.js';
 import { isCmafPackager, type MoviePlanner, type Packager } from '../packagers/packager.js';
+import type { Source } from '../source/source.js';
 import type { PackageRow, Store } from '../store/store.js';
 import { requireCmafPackager } from './cmaf-filler.js';
 import type { FillResult } from './fill-result.js';
@@ -35,6 +36,7 @@ export interface MasterFillerDeps {
   readonly packager: Packager;
   readonly planner: MoviePlanner;
   readonly log: Logger;
+  readonly source: Source;
   readonly flights: SingleFlight;
   /** Runs a generation under the packaging bound, recorded in the database while it runs. */
   readonly generate: (key: string, work: () => Promise<void>) => Promise<void>;
@@ -88,7 +90,7 @@ export class MasterFiller {
       ...(uncachedText === undefined ? {} : { uncachedText }),
     });
     const present = await fs.access(absPath).then(() => true, () => false);
-    if (present && (await membersUnchanged(config.mediaRoot, store.membersOfMaster(req.cachePath)))) return result(false);
+    if (present && (await membersUnchanged(this.deps.source, store.membersOfMaster(req.cachePath)))) return result(false);
     const uncachedText = await flights.run(`master:${req.cachePath}`, async () => {
       let text: string | undefined;
       await this.deps.generate(req.cachePath, async () => {
@@ -123,8 +125,8 @@ export class MasterFiller {
   }
 
   private async describe(req: MasterRequest): Promise<DescribedSet> {
-    const { config, planner, log } = this.deps;
-    const members = await loadMembers(config.mediaRoot, planner, sourceRelsOf(req));
+    const { planner, log, source } = this.deps;
+    const members = await loadMembers(source, planner, sourceRelsOf(req));
     const usable = members.filter((m): m is UsableMember => m.state === 'usable');
     for (const member of members) {
       if (member.state === 'missing') log.warn({ master: req.cachePath, source: member.sourceRel }, 'rendition left out of master: missing');
@@ -154,7 +156,7 @@ export class MasterFiller {
   private async textMedia(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[]): Promise<MasterText> {
     const { config, packager, subtitles } = this.deps;
     if (!subtitles || !isCmafPackager(packager)) return undefined;
-    return masterTextMedia({ config, catalog: subtitles, from: req.type === 'set' ? 'set' : 'rendition', members: usable.map((m, k) => ({ src: m.src, movie: m.movie, variantUri: variants[k].uri })) });
+    return masterTextMedia({ config, source: this.deps.source, catalog: subtitles, from: req.type === 'set' ? 'set' : 'rendition', members: usable.map((m, k) => ({ src: m.src, movie: m.movie, variantUri: variants[k].uri })) });
   }
 
   /** EXT-X-INDEPENDENT-SEGMENTS only for what the builtin planner cut at IDR pictures itself. */
@@ -180,7 +182,7 @@ export class MasterFiller {
     for (const member of usable) {
       const segmentCount = packager.granularity === 'segment' ? member.plan.segments.length : null;
       const renditionDir = renditionCacheDir(config.urlPrefix, member.src.relPath);
-      const claim = { store, cacheDir: config.cacheDir, src: member.src, renditionDir, packager: packager.name, granularity: packager.granularity, segmentCount };
+      const claim = { store, cacheDir: config.cacheDir, source: this.deps.source, src: member.src, renditionDir, packager: packager.name, granularity: packager.granularity, segmentCount };
       const pkg = await claimPackage({ ...claim, keep: req.cachePath });
       if (req.type === 'rendition') packageId = pkg.id;
       packages.push(pkg);

@@ -4,8 +4,8 @@ import { CasterpakError, isCasterpakError } from '../errors.js';
 import type { Movie } from '../mp4/types.js';
 import type { MoviePlanner } from '../packagers/packager.js';
 import type { SegmentPlan } from '../plan/types.js';
-import { openSource, type OpenSource } from '../source/open-source.js';
-import { resolveSource, type SourceFile } from '../source/resolve.js';
+import type { SourceFile } from '../source/resolve.js';
+import type { OpenSource, Source } from '../source/source.js';
 import type { MasterMember } from '../store/store.js';
 
 export type LoadedMember =
@@ -13,16 +13,16 @@ export type LoadedMember =
   | { readonly state: 'missing'; readonly sourceRel: string }
   | { readonly state: 'unusable'; readonly src: SourceFile; readonly error: CasterpakError };
 
-async function loadMember(mediaRoot: string, planner: MoviePlanner, sourceRel: string): Promise<LoadedMember> {
+async function loadMember(source: Source, planner: MoviePlanner, sourceRel: string): Promise<LoadedMember> {
   let opened: OpenSource;
   try {
-    opened = await openSource(mediaRoot, sourceRel);
+    opened = await source.open(sourceRel);
   } catch (err) {
     if (isCasterpakError(err) && err.code === 'NOT_FOUND') return { state: 'missing', sourceRel };
     throw err;
   }
-  // The member keeps the identity only: the handle is closed once the moov is read.
-  const { handle, ...src } = opened;
+  // The member keeps the identity only: the source is closed once the moov is read.
+  const src: SourceFile = { absPath: opened.absPath, relPath: opened.relPath, sizeBytes: opened.sizeBytes, mtimeMs: opened.mtimeMs };
   try {
     const { movie, plan } = await planner.plannedMovie(opened);
     return { state: 'usable', src, movie, plan };
@@ -31,13 +31,13 @@ async function loadMember(mediaRoot: string, planner: MoviePlanner, sourceRel: s
     if (isCasterpakError(err) && err.status === 422) return { state: 'unusable', src, error: err };
     throw err;
   } finally {
-    await handle.close();
+    await opened.close();
   }
 }
 
 /** Loads every member at once (a set names at most MAX_CSMIL_RENDITIONS), in the order given. */
-export function loadMembers(mediaRoot: string, planner: MoviePlanner, sourceRels: readonly string[]): Promise<LoadedMember[]> {
-  return Promise.all(sourceRels.map((rel) => loadMember(mediaRoot, planner, rel)));
+export function loadMembers(source: Source, planner: MoviePlanner, sourceRels: readonly string[]): Promise<LoadedMember[]> {
+  return Promise.all(sourceRels.map((rel) => loadMember(source, planner, rel)));
 }
 
 /** What the database keeps of each member, to notice later that one was replaced, added or removed. */
@@ -56,11 +56,11 @@ export function noUsableMember(members: readonly LoadedMember[], cachePath: stri
 }
 
 /** True when every recorded member still has the size and mtime it had (or is still missing). */
-export async function membersUnchanged(mediaRoot: string, recorded: readonly MasterMember[]): Promise<boolean> {
+export async function membersUnchanged(source: Source, recorded: readonly MasterMember[]): Promise<boolean> {
   if (recorded.length === 0) return false;
   const checks = await Promise.all(
     recorded.map(async (member) => {
-      const now = await resolveSource(mediaRoot, member.sourcePath).catch(() => undefined);
+      const now = await source.resolve(member.sourcePath).catch(() => undefined);
       if (!now) return member.sizeBytes === null;
       return member.sizeBytes === now.sizeBytes && member.mtimeMs === Math.trunc(now.mtimeMs);
     }),

@@ -4,13 +4,15 @@ import type { Config } from '../config.js';
 import { cmafBaseUri, type RenditionUriOptions } from '../layout/uris.js';
 import type { TextMedia } from '../master/text-media.js';
 import type { Movie } from '../mp4/types.js';
-import { withOpenSource } from '../source/open-source.js';
 import type { SourceFile } from '../source/resolve.js';
+import { withOpened, type Source } from '../source/source.js';
 import type { SubtitleCatalog } from './subtitle-catalog.js';
 import { textMediaOf, type TextMember } from './subtitle-filler.js';
 
 export interface MasterTextRequest {
   readonly config: Config;
+  /** Where the renditions are read from (media_root's directory, HTTP origin or bucket). */
+  readonly source: Source;
   readonly catalog: SubtitleCatalog;
   /** Where the master lives: a rendition's own folder, or a csmil set's. */
   readonly from: RenditionUriOptions['from'];
@@ -22,7 +24,7 @@ export interface MasterTextRequest {
 export async function masterTextMedia(req: MasterTextRequest): Promise<{ ts: TextMedia; cmaf: TextMedia }> {
   const { config, catalog, from } = req;
   const texts = await Promise.all(
-    req.members.map((m) => withOpenSource(config.mediaRoot, m.src.relPath, (src) => catalog.textOf(src, m.movie))),
+    req.members.map((m) => withOpened(req.source, m.src.relPath, (src) => catalog.textOf(src, m.movie))),
   );
   const ts: TextMember[] = [];
   const cmaf: TextMember[] = [];

@@ -13,8 +13,7 @@ import { readTextTracks, type TextTrack } from '../mp4/text-tracks.js';
 import type { Movie, VideoTrack } from '../mp4/types.js';
 import { BoundedLru } from '../packagers/builtin/lru.js';
 import { sourceKey } from '../packagers/builtin/parsed-sources.js';
-import { handleReader, type FileRangeReader } from '../source/file-reader.js';
-import type { OpenSource } from '../source/open-source.js';
+import type { OpenSource, SourceReader } from '../source/source.js';
 import { listSideFiles, readSideFile, sideFilesSignature, type SideFile } from '../source/side-files.js';
 import { sampleHasCea608 } from '../subtitles/cea608-scan.js';
 import type { Cue } from '../subtitles/cues.js';
@@ -67,7 +66,7 @@ function sideFileCues(bytes: Uint8Array, file: SideFile): Cue[] {
 }
 
 /** A text track's cues, its samples read one by one (a subtitle sample is a few dozen bytes). */
-async function embeddedCues(reader: FileRangeReader, text: TextTrack): Promise<Cue[]> {
+async function embeddedCues(reader: SourceReader, text: TextTrack): Promise<Cue[]> {
   const { samples, timescale, edit } = text;
   if (samples.count > MAX_TEXT_SAMPLES) throw new Error(`${samples.count} samples, more than a subtitle track's ${MAX_TEXT_SAMPLES}`);
   if (samples.sizes.some((size) => size > MAX_TEXT_SAMPLE_BYTES)) throw new Error(`a sample larger than ${MAX_TEXT_SAMPLE_BYTES} bytes`);
@@ -82,13 +81,31 @@ async function embeddedCues(reader: FileRangeReader, text: TextTrack): Promise<C
   return cues;
 }
 
-/** The first seconds of video, sample by sample, looking for GA94 cc_data. */
-async function hasCaptions(reader: FileRangeReader, video: VideoTrack | undefined): Promise<boolean> {
+/** Above this, the first seconds of video are read sample by sample instead of as one span. */
+const CAPTION_SPAN_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The first seconds of video, looking for GA94 cc_data: read as one span when it is small (one ranged
+ * request from a remote origin instead of one per picture), else sample by sample.
+ */
+async function hasCaptions(reader: SourceReader, video: VideoTrack | undefined): Promise<boolean> {
   if (!video || video.samples.count === 0) return false;
   const { samples, timescale } = video;
   const untilTicks = samples.dts[0] + CAPTION_SCAN_SEC * timescale;
-  for (let i = 0; i < Math.min(samples.count, CAPTION_SCAN_MAX_SAMPLES) && samples.dts[i] < untilTicks; i++) {
-    if (sampleHasCea608(await reader.read(samples.offsets[i], samples.sizes[i]), video.nalLengthSize, video.codec)) return true;
+  let count = 0;
+  while (count < Math.min(samples.count, CAPTION_SCAN_MAX_SAMPLES) && samples.dts[count] < untilTicks) count++;
+  let spanStart = Infinity;
+  let spanEnd = 0;
+  for (let i = 0; i < count; i++) {
+    spanStart = Math.min(spanStart, samples.offsets[i]);
+    spanEnd = Math.max(spanEnd, samples.offsets[i] + samples.sizes[i]);
+  }
+  const span = count > 0 && spanEnd - spanStart <= CAPTION_SPAN_MAX_BYTES ? await reader.read(spanStart, spanEnd - spanStart) : undefined;
+  for (let i = 0; i < count; i++) {
+    const bytes = span
+      ? span.subarray(samples.offsets[i] - spanStart, samples.offsets[i] - spanStart + samples.sizes[i])
+      : await reader.read(samples.offsets[i], samples.sizes[i]);
+    if (sampleHasCea608(bytes, video.nalLengthSize, video.codec)) return true;
   }
   return false;
 }
@@ -118,7 +135,7 @@ export class SubtitleCatalog {
   }
 
   private async load(src: OpenSource, movie: Movie, sideFiles: readonly SideFile[]): Promise<RenditionText> {
-    const reader = handleReader(src.handle, src.sizeBytes, src.relPath);
+    const reader = src.reader;
     // Text is extra: what cannot be read of it is logged and left out, and the rendition is described without it.
     const leftOut = <T>(what: string, fallback: T) => (err: unknown): T => {
       this.deps.log.warn({ source: src.relPath, err }, `${what} left out: ${(err as Error).message}`);
@@ -143,9 +160,10 @@ export class SubtitleCatalog {
     return tracks;
   }
 
-  private async embeddedTracks(src: OpenSource, reader: FileRangeReader): Promise<SubtitleTrack[]> {
+  private async embeddedTracks(src: OpenSource, reader: SourceReader): Promise<SubtitleTrack[]> {
     const { limits, segmentDurationSec } = this.deps.config;
-    const moov = await readMoovBox(reader, limits);
+    // The moov through the header reader (a remote object's is kept on disk), the cues through the sample reader.
+    const moov = await readMoovBox(src.headerReader, limits);
     const { tracks, skipped } = readTextTracks(moov, { fileSizeBytes: src.sizeBytes, limits, segmentDurationSec });
     for (const skip of skipped) this.deps.log.warn({ source: src.relPath, track: skip.id }, `subtitle track left out: ${skip.reason}`);
     const out: SubtitleTrack[] = [];

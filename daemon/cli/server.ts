@@ -48,7 +48,7 @@ export async function startDaemon(config: Config, log: Logger, hooks: Pick<Fille
 
   const server = createLimitedServer(app.fetch);
   const address = await listen(server, config);
-  log.info({ address, mode: config.mode, packager: packager.name, packagerVersion, mediaRoot: config.mediaRoot, cacheDir: config.cacheDir }, 'casterpakd listening');
+  log.info({ address, mode: config.mode, packager: packager.name, packagerVersion, mediaRoot: filler.source.root, source: filler.source.kind, cacheDir: config.cacheDir }, 'casterpakd listening');
 
   return {
     address,
@@ -60,6 +60,7 @@ export async function startDaemon(config: Config, log: Logger, hooks: Pick<Fille
       observability.stop();
       await tailer?.stop();
       await filler.parsePool?.close();
+      await filler.source.close();
       store.close();
     },
   };

@@ -7,6 +7,7 @@ import { accessCounts, cacheTotals, pruneTotals, type CacheTotals, type PruneTot
 import { positionedLag, type TailerLag, type TailerLagSource } from '../tail/lag.js';
 import type { Store } from '../store/store.js';
 import type { EventLoopMonitor } from './event-loop.js';
+import { registerOriginMetrics } from './origin-metrics.js';
 import type { RouteLabel } from './route-label.js';
 
 export interface MetricsDeps {
@@ -80,7 +81,12 @@ export class DaemonMetrics {
       buckets: PACKAGING_BUCKETS_SEC,
       registers: [registry],
     });
-    this.unsubscribe = deps.filler.onPackaged((run) => packaging.observe({ packager: run.packager, outcome: run.outcome }, run.durationMs / MS_PER_SEC));
+    const unsubscribePackaging = deps.filler.onPackaged((run) => packaging.observe({ packager: run.packager, outcome: run.outcome }, run.durationMs / MS_PER_SEC));
+    const unsubscribeOrigin = registerOriginMetrics(registry, deps.filler.source.stats);
+    this.unsubscribe = () => {
+      unsubscribePackaging();
+      unsubscribeOrigin();
+    };
     this.fillerMetrics(deps);
     this.storeMetrics(deps);
     this.tailerMetrics();

@@ -1,6 +1,7 @@
 // The builtin packager: plans from the moov alone and muxes any single segment to MPEG-TS by reading only its samples.
 
-import { promises as fs } from 'node:fs';
+import { fstat, promises as fs } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import { muxSegment } from '../mpegts/muxer.js';
@@ -9,7 +10,6 @@ import type { Movie } from '../mp4/types.js';
 import { packageVersion } from '../package-root.js';
 import { segmentFileName } from '../layout/rendition-files.js';
 import type { SegmentPlan } from '../plan/types.js';
-import { handleReader, type FileRangeReader } from '../source/file-reader.js';
 import { ScratchPool, roundUpToMiB } from '../source/scratch-pool.js';
 import { parseAndPlan, type PlannedSource } from './builtin/parse-and-plan.js';
 import { ParsePool, type ParsePoolOptions } from './builtin/parse-pool.js';
@@ -17,7 +17,7 @@ import { ParsedSources, type ParsedSource } from './builtin/parsed-sources.js';
 import { readSegmentInput } from './builtin/segment-input.js';
 import type { LruLimits } from './builtin/lru.js';
 import { initSegment } from '../fmp4/init.js';
-import type { OpenSource } from '../source/open-source.js';
+import type { OpenSource, SourceReader } from '../source/source.js';
 import { cmafMediaSegment } from './builtin/cmaf-segment.js';
 import type { CmafPackager, PackagerOptions, SegmentList, SegmentPackager } from './packager.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -33,7 +33,7 @@ export interface BuiltinOptions extends PackagerOptions {
    * Tests only: wraps the reader of the opened source (to count reads) and parses in this thread,
    * since a worker's reads cannot be observed from here.
    */
-  readonly wrapReader?: (reader: FileRangeReader, src: OpenSource) => FileRangeReader;
+  readonly wrapReader?: (reader: SourceReader, src: OpenSource) => SourceReader;
   /** Where the reader's notes on a source go (which track of several, edits not applied), at info, once per parse. */
   readonly log?: Logger;
 }
@@ -47,9 +47,15 @@ export interface BuiltinPackager extends SegmentPackager, CmafPackager {
   readonly parsePool: ParsePool;
 }
 
-/** The open file must still be what the caller described: a changed size means it was rewritten in place meanwhile. */
+const fstatOf = promisify(fstat);
+
+/**
+ * An open local file must still be what the caller described: a changed size means it was rewritten in
+ * place meanwhile. (A remote object's reads ask for the version opened, so a change fails them instead.)
+ */
 async function checkUnchanged(src: OpenSource): Promise<void> {
-  const { size } = await src.handle.stat();
+  if (src.fd === undefined) return;
+  const { size } = await fstatOf(src.fd);
   if (size !== src.sizeBytes) {
     throw new CasterpakError('PACKAGER_FAILED', `${src.relPath} changed while it was being packaged`, { expectedBytes: src.sizeBytes, actualBytes: size });
   }
@@ -61,20 +67,22 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
   const targetSec = options.segmentDurationSec;
   const pool = options.parsePool instanceof ParsePool ? options.parsePool : new ParsePool(options.parsePool);
   const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
-  const wrap = options.wrapReader ?? ((reader: FileRangeReader) => reader);
+  const wrap = options.wrapReader ?? ((reader: SourceReader) => reader);
 
-  /** Reads of the opened source, through its one handle (never reopened by name). */
-  const readerOf = (src: OpenSource): FileRangeReader => wrap(handleReader(src.handle, src.sizeBytes, src.relPath), src);
+  /** Reads of the opened source, through it alone (a local file is never reopened by name). */
+  const readerOf = (src: OpenSource): SourceReader => wrap(src.reader, src);
 
   /**
    * The moov is parsed and the plan for the configured target made in a worker, bounded in memory
    * and time, so a crafted moov costs that worker and not the daemon; the typed sample tables come
-   * back moved, not copied. One parse per source even under concurrent requests.
+   * back moved, not copied. One parse per source even under concurrent requests. A local file's worker
+   * reads its descriptor; a remote object's asks this thread for each range (its header reader, which
+   * keeps them on disk).
    */
   const parse = (src: OpenSource): Promise<PlannedSource> =>
     options.wrapReader
-      ? parseAndPlan(readerOf(src), { segmentDurationSec: targetSec, limits })
-      : pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: targetSec, limits });
+      ? parseAndPlan(wrap(src.headerReader, src), { segmentDurationSec: targetSec, limits })
+      : pool.run({ fd: src.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: targetSec, limits }, src.headerReader);
   const log = options.log ?? silentLogger;
   const load = async (src: OpenSource): Promise<PlannedSource> => {
     const planned = await parse(src);
@@ -90,7 +98,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     return { source, plan: await plan };
   };
 
-  const muxOne = async (src: OpenSource, reader: FileRangeReader, n: number, signal: AbortSignal): Promise<Uint8Array> => {
+  const muxOne = async (src: OpenSource, reader: SourceReader, n: number, signal: AbortSignal): Promise<Uint8Array> => {
     const { source, plan } = await planWith(src);
     const segment = plan.segments[n - 1];
     if (!Number.isInteger(n) || !segment) {

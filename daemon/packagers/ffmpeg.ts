@@ -7,7 +7,7 @@ import { segmentFileName } from '../layout/rendition-files.js';
 import type { SourceFile } from '../source/resolve.js';
 import { checkToolSegments, parseToolPlaylist } from './hls-output.js';
 import type { PackagerOptions, RenditionPackager, SegmentList } from './packager.js';
-import type { OpenSource } from '../source/open-source.js';
+import type { OpenSource } from '../source/source.js';
 import { TOOL_INPUT_PATH, firstLine, runTool, type ToolResult } from './run-tool.js';
 
 /** stderr phrases with which ffmpeg says the input, not ffmpeg, is at fault (→ 422, not 502). */
@@ -61,7 +61,7 @@ export function createFfmpegPackager(options: PackagerOptions & { ffmpegPath: st
         '-hls_segment_filename', path.join(outDir, 'segment%d_0_av.ts'),
         playlist,
       ];
-      const result = await runTool(tool, args, signal, src.handle.fd);
+      const result = await runTool(tool, args, signal, await src.wholeFileFd(outDir, signal));
       if (result.exitCode !== 0) throw classifyFfmpegFailure(result, src);
       const segments = parseToolPlaylist(await fs.readFile(playlist, 'utf8'), 'ffmpeg');
       checkToolSegments(segments, 'ffmpeg');

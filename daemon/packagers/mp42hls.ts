@@ -6,7 +6,7 @@ import { CasterpakError } from '../errors.js';
 import { segmentFileName } from '../layout/rendition-files.js';
 import { checkToolSegments, parseToolPlaylist } from './hls-output.js';
 import type { PackagerOptions, RenditionPackager, SegmentList } from './packager.js';
-import type { OpenSource } from '../source/open-source.js';
+import type { OpenSource } from '../source/source.js';
 import { TOOL_INPUT_PATH, firstLine, runTool } from './run-tool.js';
 
 const TOOL_INDEX = 'mp42hls.m3u8';
@@ -37,7 +37,7 @@ export function createMp42hlsPackager(options: PackagerOptions & { mp42hlsPath: 
         // The opened source, not its name: the file checked at open time is the one packaged.
         TOOL_INPUT_PATH,
       ];
-      const result = await runTool(tool, args, signal, src.handle.fd);
+      const result = await runTool(tool, args, signal, await src.wholeFileFd(outDir, signal));
       if (result.exitCode !== 0) {
         const reason = firstLine(result.stderr) ?? firstLine(result.stdout) ?? `exit code ${result.exitCode}`;
         throw new CasterpakError('PACKAGER_FAILED', `mp42hls failed: ${reason}`, { exitCode: result.exitCode, signal: result.signal });

@@ -12,7 +12,9 @@ import { scanCache } from './disk-scan.js';
 import { evictUnits } from './evict.js';
 import { planEviction, type EvictReason, type Plan } from './policy.js';
 import { generationDirs, reconcile, type Reconciliation } from './reconcile.js';
-import { checkSources } from './source-check.js';
+import { createSource, moovCacheDir } from '../source/create-source.js';
+import { removeUnusedMoovCache } from '../source/remote/moov-cache.js';
+import { checkRemoteSources, checkSources, type SourceState } from './source-check.js';
 import { adoptFiles, dropRows, removeEmptyDirs, removeTmpEntries } from './tidy.js';
 
 export interface PruneOptions {
@@ -146,11 +148,22 @@ async function survey(config: Config, options: PruneOptions, store: Store): Prom
     packages,
     files: [...found.present, ...adoptedRows],
     adopted: new Set(found.adopt.map((a) => a.path)),
-    sources: await checkSources(config.mediaRoot, packages),
+    sources: await sourceStates(config, packages),
     generating,
     freeBytes,
   });
   return { nowMs, ttlSec, maxSizeBytes, lag, refusedBecause, ttlApplied, found, freeBytes, plan };
+}
+
+/** Which packages' sources changed or went: a stat each under a local media_root, a HEAD each for a remote one. */
+async function sourceStates(config: Config, packages: readonly PackageRow[]): Promise<Map<number, SourceState> | undefined> {
+  if (path.isAbsolute(config.mediaRoot)) return checkSources(config.mediaRoot, packages);
+  const source = createSource(config);
+  try {
+    return await checkRemoteSources(source, packages);
+  } finally {
+    await source.close();
+  }
 }
 
 function reportOf(config: Config, s: Survey, done: Pick<PruneReport, 'dryRun' | 'evicted' | 'reconciled' | 'skipped'>): PruneReport {
@@ -183,6 +196,8 @@ async function prune(config: Config, options: PruneOptions, store: Store): Promi
   dropRows(store, s.found.missing);
   const result = await evictUnits(store, config.cacheDir, s.plan.evictions, () => liveGenerations(store, config));
   const tmpRemoved = await removeTmpEntries(s.found.staleTmp.map((e) => e.absPath));
+  // The moov cache of remote sources goes by the same TTL, counted from each file's last use.
+  await removeUnusedMoovCache(moovCacheDir(config), s.nowMs - s.ttlSec * 1000);
   const top = path.join(config.cacheDir, ...prefixDir(config.urlPrefix).split('/'));
   const evictedDirs = result.evicted.map((f) => path.dirname(path.join(config.cacheDir, ...f.path.split('/'))));
   const dirsRemoved = await removeEmptyDirs(new Set([...reconciled.dirsRemoved, ...evictedDirs]), top, busyDirs(store, config));

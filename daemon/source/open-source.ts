@@ -2,14 +2,33 @@
 
 import { constants, promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { handleReader } from './file-reader.js';
 import { confinedPath, isInside, notFound, type SourceFile } from './resolve.js';
+import type { OpenSource } from './source.js';
+
+export type { OpenSource } from './source.js';
 
 /**
- * A source opened once: every byte a packager reads comes through `handle`,
+ * A local source opened once: every byte a packager reads comes through `handle`,
  * never by reopening `absPath`, so a path swapped after the check cannot change what is read.
  */
-export interface OpenSource extends SourceFile {
+export interface LocalOpenSource extends OpenSource {
   readonly handle: FileHandle;
+  readonly fd: number;
+}
+
+/** The opened file as a source: every read goes through `handle`, which `close` closes. */
+export function localOpenSource(handle: FileHandle, file: SourceFile): LocalOpenSource {
+  const reader = handleReader(handle, file.sizeBytes, file.relPath);
+  return {
+    ...file,
+    handle,
+    fd: handle.fd,
+    reader,
+    headerReader: reader,
+    wholeFileFd: async () => handle.fd,
+    close: () => handle.close(),
+  };
 }
 
 export interface OpenHooks {
@@ -36,7 +55,7 @@ async function openedPath(fd: number, real: string, opened: Stats): Promise<stri
  * (checked by name first, then on the open descriptor), so a symlink swapped in between the check and
  * the open is refused instead of read. The caller owns the handle: close it when the work is done.
  */
-export async function openSource(mediaRoot: string, sourceRel: string, hooks: OpenHooks = {}): Promise<OpenSource> {
+export async function openSource(mediaRoot: string, sourceRel: string, hooks: OpenHooks = {}): Promise<LocalOpenSource> {
   const { rootReal, real, stat: checked } = await confinedPath(mediaRoot, sourceRel);
   const inside = (p: string) => isInside(rootReal, p);
   await hooks.beforeOpen?.();
@@ -50,7 +69,7 @@ export async function openSource(mediaRoot: string, sourceRel: string, hooks: Op
     if (!opened.isFile() || opened.dev !== checked.dev || opened.ino !== checked.ino) throw notFound(sourceRel, 'changed while it was being opened');
     const where = await openedPath(handle.fd, real, opened);
     if (where === undefined || !inside(where)) throw notFound(sourceRel, `the opened file is outside media_root: ${where ?? 'unknown'}`);
-    return { absPath: real, relPath: sourceRel, sizeBytes: opened.size, mtimeMs: Math.trunc(opened.mtimeMs), handle };
+    return localOpenSource(handle, { absPath: real, relPath: sourceRel, sizeBytes: opened.size, mtimeMs: Math.trunc(opened.mtimeMs) });
   } catch (err) {
     await handle.close();
     throw err;
@@ -58,11 +77,11 @@ export async function openSource(mediaRoot: string, sourceRel: string, hooks: Op
 }
 
 /** Runs `work` on the opened source and always closes it: the handle lives exactly as long as the work. */
-export async function withOpenSource<T>(mediaRoot: string, sourceRel: string, work: (src: OpenSource) => Promise<T>): Promise<T> {
+export async function withOpenSource<T>(mediaRoot: string, sourceRel: string, work: (src: LocalOpenSource) => Promise<T>): Promise<T> {
   const src = await openSource(mediaRoot, sourceRel);
   try {
     return await work(src);
   } finally {
-    await src.handle.close();
+    await src.close();
   }
 }

@@ -2,12 +2,13 @@
 
 import { open } from 'node:fs/promises';
 import { createBuiltinPackager } from '../../daemon/packagers/builtin.js';
+import { localOpenSource } from '../../daemon/source/open-source.js';
 
 async function main(): Promise<void> {
   const absPath = process.argv[2];
   const handle = await open(absPath, 'r');
   const stat = await handle.stat();
-  const src = { absPath, relPath: 'bench.mp4', sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs), handle };
+  const src = localOpenSource(handle, { absPath, relPath: 'bench.mp4', sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) });
   const packager = createBuiltinPackager({ segmentDurationSec: Number(process.argv[3] ?? 10) });
   const { durationsSec } = await packager.plan(src);
   const signal = new AbortController().signal;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { readMovie } from '../../daemon/mp4/read-movie.js';
+import { localOpenSource, type LocalOpenSource } from '../../daemon/source/open-source.js';
 import { createBuiltinPackager } from '../../daemon/packagers/builtin.js';
 import { createFfmpegPackager } from '../../daemon/packagers/ffmpeg.js';
 import { createMp42hlsPackager } from '../../daemon/packagers/mp42hls.js';
@@ -26,7 +27,7 @@ const SEGMENT_SAMPLES = Number(process.env.CASTERPAK_BENCH_SEGMENTS ?? 40);
 const signal = () => new AbortController().signal;
 
 /** A 10 s 720p clip at 8 Mb/s, stream-copy looped to `minutes` (about 1.8 GB for 30 minutes; moov at the end). */
-export async function makeLongRendition(dir: string, minutes = LONG_MINUTES): Promise<OpenSource> {
+export async function makeLongRendition(dir: string, minutes = LONG_MINUTES): Promise<LocalOpenSource> {
   const clip = path.join(dir, 'clip.mp4');
   const long = path.join(dir, 'long.mp4');
   await run(FFMPEG, ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
@@ -35,7 +36,7 @@ export async function makeLongRendition(dir: string, minutes = LONG_MINUTES): Pr
   await run(FFMPEG, ['-nostdin', '-v', 'error', '-y', '-stream_loop', String(minutes * 6 - 1), '-i', clip, '-c', 'copy', long]);
   const stat = statSync(long);
   // Opened once, as the daemon opens a source for a packaging run; closed when the benchmark ends.
-  return { absPath: long, relPath: 'long.mp4', sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs), handle: await open(long, 'r') };
+  return localOpenSource(await open(long, 'r'), { absPath: long, relPath: 'long.mp4', sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) });
 }
 
 export const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];

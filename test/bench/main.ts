@@ -4,13 +4,14 @@ import { builtinBench } from './builtin.js';
 import { cmafBench } from './cmaf.js';
 import { footprintBench } from './footprint.js';
 import { hitsBench } from './hits.js';
+import { remoteBench } from './remote.js';
 import { responsivenessBench } from './responsiveness.js';
 import { formatTable, type BenchModule, type BenchRow } from './table.js';
 import { tailBench } from './tail.js';
 import { vodBench } from './vod.js';
 
 /** Each module measures its figures side by side with its reference, in the same run. */
-const MODULES: BenchModule[] = [hitsBench, builtinBench, cmafBench, responsivenessBench, tailBench, footprintBench, vodBench];
+const MODULES: BenchModule[] = [hitsBench, builtinBench, cmafBench, responsivenessBench, tailBench, footprintBench, vodBench, remoteBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

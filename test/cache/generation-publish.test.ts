@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimPackage, StaleGeneration } from '../../daemon/cache/generation-publish.js';
+import { localSource } from '../../daemon/source/local-source.js';
 import type { SourceFile } from '../../daemon/source/resolve.js';
 import { fileGenerationKey, generationFolder, packageGenerationKey, sourceOfGenerationKey } from '../../daemon/store/generation-keys.js';
 import { Store } from '../../daemon/store/store.js';
@@ -16,7 +17,7 @@ function setup() {
     const st = statSync(absPath);
     return { absPath, relPath: 'clip.mp4', sizeBytes: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
   };
-  const claim = (src: SourceFile) => claimPackage({ store, cacheDir, src, renditionDir: 'i/clip.mp4/', packager: 'builtin', granularity: 'segment', segmentCount: 2 });
+  const claim = (src: SourceFile) => claimPackage({ store, cacheDir, source: localSource(top), src, renditionDir: 'i/clip.mp4/', packager: 'builtin', granularity: 'segment', segmentCount: 2 });
   return { cacheDir, store, absPath, sourceNow, claim };
 }
 

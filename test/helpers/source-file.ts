@@ -2,15 +2,15 @@
 
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import type { OpenSource } from '../../daemon/source/open-source.js';
+import { localOpenSource, type LocalOpenSource } from '../../daemon/source/open-source.js';
 
-const opened = new Set<OpenSource>();
+const opened = new Set<LocalOpenSource>();
 
 /** Opens `absPath` (closed by closeSourceFiles, or when the test process ends). */
-export async function sourceFileOf(absPath: string): Promise<OpenSource> {
+export async function sourceFileOf(absPath: string): Promise<LocalOpenSource> {
   const handle = await open(absPath, 'r');
   const stat = await handle.stat();
-  const src = { absPath, relPath: path.basename(absPath), sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs), handle };
+  const src = localOpenSource(handle, { absPath, relPath: path.basename(absPath), sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) });
   opened.add(src);
   return src;
 }

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../config.js';
 import { resolveSocketGroup } from '../listen.js';
 import { createPackager } from '../../packagers/index.js';
+import { createSource } from '../../source/create-source.js';
 import { configFromOptions, withConfigOptions } from '../config-options.js';
 
 export interface CheckLine {
@@ -71,9 +72,22 @@ function userName(): string {
   }
 }
 
+/** media_root: a readable directory, or a remote source that answers (listed or HEADed), in one line either way. */
+async function checkSource(config: Config): Promise<CheckLine> {
+  if (path.isAbsolute(config.mediaRoot)) return checkDir('media_root', config.mediaRoot, constants.R_OK | constants.X_OK);
+  const source = createSource(config);
+  try {
+    return { ok: true, what: 'media_root', detail: `${await source.probe()} answers` };
+  } catch (err) {
+    return { ok: false, what: 'media_root', detail: `${config.mediaRoot} cannot be read: ${(err as Error).message}` };
+  } finally {
+    await source.close();
+  }
+}
+
 export async function runChecks(config: Config): Promise<CheckLine[]> {
   const lines: CheckLine[] = [{ ok: true, what: 'config', detail: `valid (mode ${config.mode}, packager ${config.packager})` }];
-  lines.push(await checkDir('media_root', config.mediaRoot, constants.R_OK | constants.X_OK));
+  lines.push(await checkSource(config));
   lines.push(await checkDir('cache_dir', config.cacheDir, constants.W_OK | constants.X_OK));
   lines.push(await checkDir('state_dir', config.stateDir, constants.W_OK | constants.X_OK));
   const socketGroup = checkSocketGroup(config);

@@ -145,7 +145,8 @@ function planSteps(o: SetupOptions & Record<string, unknown>): Plan {
   const owner = (): Account => account(o.user) ?? { uid: -1, gid: -1, groups: [] };
   const steps: Step[] = [
     { title: `system user ${o.user} (group adm, to read nginx's logs)`, run: (dry) => ensureUser(o.user, config.stateDir, dry) },
-    { title: `media_root ${under(o.root, config.mediaRoot)}`, run: (dry) => ensureDir({ dir: under(o.root, config.mediaRoot), mode: 0o755 }, dry) },
+    // A remote media_root (HTTP or S3) is not ours to create: check probes it instead.
+    ...(path.isAbsolute(config.mediaRoot) ? [{ title: `media_root ${under(o.root, config.mediaRoot)}`, run: (dry: boolean) => ensureDir({ dir: under(o.root, config.mediaRoot), mode: 0o755 }, dry) }] : []),
     { title: `cache_dir ${under(o.root, config.cacheDir)} (0755 ${o.user})`, run: (dry) => ensureDir({ dir: under(o.root, config.cacheDir), mode: 0o755, owner: owner() }, dry) },
     { title: `state_dir ${under(o.root, config.stateDir)} (0750 ${o.user})`, run: (dry) => ensureDir({ dir: under(o.root, config.stateDir), mode: 0o750, owner: owner() }, dry) },
     { title: `access_log's folder ${under(o.root, path.dirname(config.accessLog))}`, run: (dry) => ensureDir({ dir: under(o.root, path.dirname(config.accessLog)), mode: 0o755 }, dry) },
@@ -156,7 +157,7 @@ function planSteps(o: SetupOptions & Record<string, unknown>): Plan {
     ...nginxSteps(o, config),
     ...scheduleSteps(o, config, configFile),
   ];
-  const checkable = [config.mediaRoot, config.cacheDir, config.stateDir].every((dir) => under(o.root, dir) === dir);
+  const checkable = [config.mediaRoot, config.cacheDir, config.stateDir].filter((dir) => path.isAbsolute(dir)).every((dir) => under(o.root, dir) === dir);
   return { steps, configFile: rootedConfig, checkable };
 }
 

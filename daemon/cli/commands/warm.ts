@@ -59,6 +59,7 @@ async function warmAll(config: Config, renditions: readonly RenditionArg[], opti
   } finally {
     bar.finish();
     store.close();
+    await filler.source.close();
   }
   return { warmed, failed };
 }

@@ -4,19 +4,31 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CasterpakError, type ErrorCode } from '../../errors.js';
+import { CasterpakError, isCasterpakError, type ErrorCode } from '../../errors.js';
+import type { RangeReader } from '../../mp4/types.js';
 import { packageRoot } from '../../package-root.js';
 import type { SourceLimits } from '../../source-limits.js';
 import type { PlannedSource } from './parse-and-plan.js';
 
 export interface ParseJob {
-  /** A descriptor of the opened source; descriptors belong to the process, so the worker reads it directly. */
-  readonly fd: number;
+  /**
+   * A descriptor of the opened local source; descriptors belong to the process, so the worker reads it
+   * directly. Without one (a remote object) the worker asks this thread for each range it reads.
+   */
+  readonly fd?: number;
   readonly sizeBytes: number;
   readonly relPath: string;
   readonly segmentDurationSec: number;
   readonly limits: SourceLimits;
 }
+
+/** A worker's request for bytes of a source without a descriptor, and this thread's answer. */
+export interface ReadRequest {
+  readonly read: { readonly id: number; readonly offset: number; readonly length: number };
+}
+export type ReadAnswer =
+  | { readonly readId: number; readonly bytes: Uint8Array }
+  | { readonly readId: number; readonly error: { readonly code?: ErrorCode; readonly message: string; readonly details?: Record<string, unknown> } };
 
 export type ParseReply =
   | { readonly ok: true; readonly result: PlannedSource }
@@ -45,6 +57,8 @@ function workerScript(): string {
 
 interface Pending {
   readonly job: ParseJob;
+  /** Serves the worker's reads when the job has no descriptor. */
+  readonly reader?: RangeReader;
   readonly resolve: (result: PlannedSource) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -72,10 +86,11 @@ export class ParsePool {
   }
 
   /** Parses and plans one source in a worker; rejects with the parser's error, PARSE_RESOURCES or PACKAGER_TIMEOUT. */
-  run(job: ParseJob): Promise<PlannedSource> {
+  run(job: ParseJob, reader?: RangeReader): Promise<PlannedSource> {
     if (this.closed) return Promise.reject(new CasterpakError('PACKAGER_UNAVAILABLE', 'the parse workers are shut down', {}));
+    if (job.fd === undefined && !reader) return Promise.reject(new CasterpakError('PACKAGER_FAILED', `no way to read ${job.relPath}`, {}));
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, reader, resolve, reject });
       this.dispatch();
     });
   }
@@ -148,7 +163,10 @@ export class ParsePool {
       if (workerLost && !this.closed && this.queue.length === 0) slot.worker = this.spawn(); // keep the pool warm
       this.dispatch();
     };
-    const onMessage = (reply: ParseReply) => (reply.ok ? finish({ result: reply.result }, false) : finish({ error: this.errorOf(reply, pending.job) }, reply.resources));
+    const onMessage = (reply: ParseReply | ReadRequest) => {
+      if ('read' in reply) return serveRead(worker, pending.reader, reply.read);
+      return reply.ok ? finish({ result: reply.result }, false) : finish({ error: this.errorOf(reply, pending.job) }, reply.resources);
+    };
     const onError = (err: Error & { code?: string }) => finish({ error: this.lostWorkerError(err, pending.job) }, true);
     const onExit = (exitCode: number) => finish({ error: new CasterpakError('PARSE_RESOURCES', `the parse worker for ${pending.job.relPath} stopped (exit code ${exitCode})`, { exitCode }) }, true);
     const timer = setTimeout(() => {
@@ -172,4 +190,26 @@ export class ParsePool {
     const mib = Math.round(this.options.memoryLimitBytes / (1024 * 1024));
     return new CasterpakError('PARSE_RESOURCES', `parsing ${job.relPath} needs more memory than parse_memory_limit (${mib} MiB) allows`, { relPath: job.relPath, reason });
   }
+}
+
+/** Reads a range for a worker and posts the bytes (moved, not copied) or the error back to it. */
+function serveRead(worker: Worker, reader: RangeReader | undefined, request: ReadRequest['read']): void {
+  const answer = (message: ReadAnswer, transfer: ArrayBuffer[] = []) => {
+    try {
+      worker.postMessage(message, transfer);
+    } catch {
+      // the worker is gone (timed out, replaced): nobody waits for these bytes
+    }
+  };
+  if (!reader) return answer({ readId: request.id, error: { message: 'no reader for this source' } });
+  reader.read(request.offset, request.length).then(
+    (bytes) => {
+      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+      answer({ readId: request.id, bytes: own }, [own.buffer as ArrayBuffer]);
+    },
+    (err: unknown) => {
+      const error = isCasterpakError(err) ? { code: err.code, message: err.message, details: err.details } : { message: err instanceof Error ? err.message : String(err) };
+      answer({ readId: request.id, error });
+    },
+  );
 }

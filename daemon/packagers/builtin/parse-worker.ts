@@ -1,10 +1,11 @@
 // The parse worker thread: parses and plans one source at a time through a descriptor the main thread opened.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { isCasterpakError } from '../../errors.js';
+import { CasterpakError, isCasterpakError } from '../../errors.js';
+import type { RangeReader } from '../../mp4/types.js';
 import { fdReader } from '../../source/file-reader.js';
 import { parseAndPlan, transferableBuffers } from './parse-and-plan.js';
-import type { ParseJob, ParseReply } from './parse-pool.js';
+import type { ParseJob, ParseReply, ReadAnswer, ReadRequest } from './parse-pool.js';
 import { BudgetExceeded, installTypedArrayBudget } from './typed-array-budget.js';
 
 const budget = installTypedArrayBudget((workerData as { tableBudgetBytes: number }).tableBudgetBytes);
@@ -20,9 +21,37 @@ function replyFor(err: unknown): ParseReply {
   return { ok: false, resources: false, message: err instanceof Error ? err.message : String(err) };
 }
 
-parentPort!.on('message', (job: ParseJob) => {
+/** Reads asked of the main thread (a remote source has no descriptor), by request id. */
+const waiting = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (err: unknown) => void }>();
+let nextReadId = 0;
+
+function mainThreadReader(sizeBytes: number): RangeReader {
+  return {
+    sizeBytes,
+    read(offset, length) {
+      const id = nextReadId++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        parentPort!.postMessage({ read: { id, offset, length } } satisfies ReadRequest);
+      });
+    },
+  };
+}
+
+function settleRead(answer: ReadAnswer): void {
+  const pending = waiting.get(answer.readId);
+  waiting.delete(answer.readId);
+  if (!pending) return;
+  if ('bytes' in answer) pending.resolve(answer.bytes);
+  else pending.reject(new CasterpakError(answer.error.code ?? 'PACKAGER_FAILED', answer.error.message, answer.error.details ?? {}));
+}
+
+parentPort!.on('message', (message: ParseJob | ReadAnswer) => {
+  if ('readId' in message) return settleRead(message);
+  const job = message;
   budget.reset();
-  parseAndPlan(fdReader(job.fd, job.sizeBytes, job.relPath), { segmentDurationSec: job.segmentDurationSec, limits: job.limits }).then(
+  const reader = job.fd === undefined ? mainThreadReader(job.sizeBytes) : fdReader(job.fd, job.sizeBytes, job.relPath);
+  parseAndPlan(reader, { segmentDurationSec: job.segmentDurationSec, limits: job.limits }).then(
     (result) => parentPort!.postMessage({ ok: true, result } satisfies ParseReply, transferableBuffers(result)),
     (err: unknown) => {
       const reply = replyFor(err);
