@@ -7,6 +7,7 @@ import { CasterpakError } from '../errors.js';
 import { renditionCacheDir, renditionFilePath } from '../layout/cache-paths.js';
 import { isCmafFile } from '../layout/cmaf-files.js';
 import { fileKindOf, segmentFileName } from '../layout/rendition-files.js';
+import { isTrackFile, trackSegmentName, type TsTrack } from '../layout/track-files.js';
 import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../layout/requests.js';
 import { renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
@@ -21,6 +22,7 @@ import { fileGenerationKey, packageGenerationKey } from '../store/generation-key
 import { isSamePackage, type NewCacheFile, type PackageRow, type Store } from '../store/store.js';
 import { claimPackage, publishGeneration, retryIfStale } from './generation-publish.js';
 import { cmafFileBytes, requireCmafPackager } from './cmaf-filler.js';
+import { requireTrack, requireTrackPackager } from './track-filler.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
 import type { FillResult } from './fill-result.js';
@@ -140,6 +142,7 @@ export class CacheFiller {
   private async fillRenditionFile(req: RenditionRequest): Promise<FillResult> {
     const { config, store, packager } = this.deps;
     if (isCmafFile(req.file)) requireCmafPackager(packager);
+    if (isTrackFile(req.file)) requireTrackPackager(packager);
     const src = await resolveSource(config.mediaRoot, req.sourceRel);
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
     const result = (generated: boolean): FillResult => ({ cachePath: req.cachePath, absPath, contentType: contentTypeOf(req.cachePath), generated });
@@ -228,10 +231,12 @@ export class CacheFiller {
     for (const listener of this.listeners) listener(record);
   }
 
-  private playlistText(src: SourceFile, list: SegmentList): string {
+  /** The media playlist of the rendition, or of one of its tracks alone: the same segments, each track's names. */
+  private playlistText(src: SourceFile, list: SegmentList, track?: TsTrack): string {
     const { publicBaseUrl, urlPrefix, allowCache } = this.deps.config;
     const base = renditionBaseUri({ publicBaseUrl, urlPrefix, sourceRel: src.relPath, from: 'rendition' });
-    return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + segmentFileName(n), allowCache });
+    const name = (n: number) => (track ? trackSegmentName(track, n) : segmentFileName(n));
+    return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + name(n), allowCache });
   }
 
   /** Publishes a run's files only if `pkg` is still its source's package (see publishGeneration). */
@@ -305,9 +310,13 @@ export class CacheFiller {
     if (isCmafFile(file) && file.kind !== 'cmaf-master' && file.kind !== 'cmaf-mpd') {
       return cmafFileBytes({ config: this.deps.config, cmaf: requireCmafPackager(packager), src, file, signal });
     }
-    if (file.kind === 'segment') {
+    if (file.kind === 'segment' || file.kind === 'track-segment') {
       if (file.n > list.durationsSec.length) throw new CasterpakError('NOT_FOUND', 'no such segment', { n: file.n, segments: list.durationsSec.length });
-      return packager.segment(src, file.n, signal);
+      return packager.segment(src, file.n, signal, file.kind === 'track-segment' ? file.track : undefined);
+    }
+    if (file.kind === 'track-playlist') {
+      await requireTrack(packager, src, file.track);
+      return this.playlistText(src, list, file.track);
     }
     return this.playlistText(src, list);
   }

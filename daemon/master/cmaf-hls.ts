@@ -1,6 +1,6 @@
 // fMP4 HLS texts: a track's media playlist with EXT-X-MAP, and the master with audio as an EXT-X-MEDIA group (RFC 8216) (pure).
 
-import { cmafInitName, cmafPlaylistName, cmafSegmentName } from '../layout/cmaf-files.js';
+import { cmafInitName, cmafPlaylistName, cmafSegmentName, type CmafTrack } from '../layout/cmaf-files.js';
 import { formatExtinf, targetDurationSec } from '../plan/playlist.js';
 import type { CmafRendition, CmafTrackFacts } from './cmaf-rendition.js';
 import { formatFrameRate } from './master-playlist.js';
@@ -16,7 +16,9 @@ export const CMAF_HLS_VERSION = 7;
  * The media playlist of one track, with the tags in the same order as the MPEG-TS playlists.
  * `independentSegments`: every segment starts with a sync sample that decodes alone (RFC 8216 §4.3.5.1).
  */
-export function renderCmafMediaPlaylist(facts: CmafTrackFacts, baseUri: string, independentSegments: boolean): string {
+export function renderCmafMediaPlaylist(facts: CmafTrackFacts, baseUri: string, options: { independentSegments: boolean; track?: CmafTrack }): string {
+  const { independentSegments } = options;
+  const track = options.track ?? facts.kind;
   const durationsSec = facts.segments.map((s) => s.durationTicks / facts.track.timescale);
   const lines = [
     '#EXTM3U',
@@ -26,9 +28,9 @@ export function renderCmafMediaPlaylist(facts: CmafTrackFacts, baseUri: string, 
     '#EXT-X-MEDIA-SEQUENCE:1',
   ];
   if (independentSegments || facts.kind === 'audio') lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
-  lines.push(`#EXT-X-MAP:URI="${baseUri}${cmafInitName(facts.kind)}"`);
+  lines.push(`#EXT-X-MAP:URI="${baseUri}${cmafInitName(track)}"`);
   facts.segments.forEach((segment, k) => {
-    lines.push(`#EXTINF:${formatExtinf(durationsSec[k])},`, baseUri + cmafSegmentName(facts.kind, segment.number));
+    lines.push(`#EXTINF:${formatExtinf(durationsSec[k])},`, baseUri + cmafSegmentName(track, segment.number));
   });
   lines.push('#EXT-X-ENDLIST', '');
   return lines.join('\n');

@@ -71,7 +71,7 @@ function representation(rendition: CmafRendition, facts: CmafTrackFacts, id: str
   return lines;
 }
 
-function adaptationSet(kind: CmafTrack, renditions: readonly CmafRendition[], options: MpdOptions, id: number): string[] {
+function adaptationSet(kind: 'video' | 'audio', renditions: readonly CmafRendition[], options: MpdOptions, id: number): string[] {
   const members = renditions
     .map((rendition) => ({ rendition, facts: rendition[kind] }))
     .filter((m): m is { rendition: CmafRendition; facts: CmafTrackFacts } => m.facts !== undefined)
