@@ -4,6 +4,7 @@ import { cmafInitName, cmafPlaylistName, cmafSegmentName, type CmafTrack } from 
 import { formatExtinf, targetDurationSec } from '../plan/playlist.js';
 import type { CmafRendition, CmafTrackFacts } from './cmaf-rendition.js';
 import { formatFrameRate } from './master-playlist.js';
+import { cmafAudioGroupLines, cmafGroupCodecs } from './cmaf-audio-group.js';
 import { frameRateOf } from './variant.js';
 
 /**
@@ -44,7 +45,7 @@ export interface CmafMasterOptions {
 }
 
 function streamInf(rendition: CmafRendition, audioGroup: string | undefined): string {
-  const codecs = [rendition.video?.codecs, rendition.audio?.codecs].filter(Boolean).join(',');
+  const codecs = cmafGroupCodecs(rendition);
   const attributes = [`BANDWIDTH=${rendition.combined.peakBps}`, `AVERAGE-BANDWIDTH=${rendition.combined.averageBps}`, `CODECS="${codecs}"`];
   const video = rendition.movie.video;
   if (video) attributes.push(`RESOLUTION=${video.width}x${video.height}`, `FRAME-RATE=${formatFrameRate(frameRateOf(video))}`);
@@ -60,8 +61,16 @@ export function renderCmafMaster(options: CmafMasterOptions): string {
   const sorted = [...options.renditions].sort((a, b) => a.combined.peakBps - b.combined.peakBps || a.combined.averageBps - b.combined.averageBps);
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${CMAF_HLS_VERSION}`];
   if (options.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  const written = new Set<string>();
   sorted.forEach((rendition, k) => {
-    const { video, audio } = rendition;
+    const { video, audio, audioGroup } = rendition;
+    if (video && audioGroup) {
+      // A group several variants play with (a set's audio-only renditions) is written once, before the first of them.
+      if (!written.has(audioGroup.id)) lines.push(...cmafAudioGroupLines(audioGroup));
+      written.add(audioGroup.id);
+      lines.push(streamInf(rendition, audioGroup.id), rendition.baseUri + cmafPlaylistName('video'));
+      return;
+    }
     if (!video && audio) {
       lines.push(streamInf(rendition, undefined), rendition.baseUri + cmafPlaylistName('audio'));
       return;
