@@ -29,10 +29,10 @@ export interface PlayerRun {
   readonly segmentUrls: string[];
 }
 
-const SCRIPT: Record<PlayerName, string> = { 'hls.js': HLS_JS_PATH, shaka: SHAKA_PATH, 'dash.js': DASHJS_PATH };
+export const SCRIPT: Record<PlayerName, string> = { 'hls.js': HLS_JS_PATH, shaka: SHAKA_PATH, 'dash.js': DASHJS_PATH };
 
 /** Starts the named player on `url` inside the page; errors go to window.playerErrors. */
-function startPlayer(player: PlayerName, url: string): void {
+export function startPlayer(player: PlayerName, url: string): void {
   const w = window as unknown as Record<string, any>;
   const video = document.getElementById('v') as HTMLVideoElement;
   const errors: string[] = [];
