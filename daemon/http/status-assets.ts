@@ -23,6 +23,8 @@ meter { width: 100%; height: .6rem; }
 #player input { flex: 1; min-width: 0; padding: .55rem .7rem; font: inherit; border: 1px solid var(--line); border-radius: 8px; background: var(--card); color: var(--fg); }
 #player button { padding: .55rem 1.1rem; font: inherit; border: 0; border-radius: 8px; background: var(--accent); color: #fff; cursor: pointer; }
 video { display: block; width: 100%; max-height: 70vh; aspect-ratio: 16 / 9; background: #000; border-radius: 10px; }
+#audio-choice { margin: .5rem 0 0; }
+#audio-track { font: inherit; padding: .3rem .5rem; border: 1px solid var(--line); border-radius: 8px; background: var(--card); color: var(--fg); }
 #player-state { font-family: ui-monospace, monospace; font-size: .85rem; color: var(--muted); overflow-wrap: anywhere; }
 #player-state.error, td.bad { color: var(--bad); }
 .table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 10px; }
@@ -48,6 +50,8 @@ export const STATUS_JS = `'use strict';
   var video = document.getElementById('video');
   var state = document.getElementById('player-state');
   var input = document.getElementById('play-path');
+  var audioChoice = document.getElementById('audio-choice');
+  var audioTrack = document.getElementById('audio-track');
   var player = { hls: null, errors: [], src: null };
   window.casterpakPlayer = player;
 
@@ -74,8 +78,27 @@ export const STATUS_JS = `'use strict';
     state.classList.toggle('error', Boolean(isError));
   }
 
+  /** The menu of audio renditions: each one's NAME (and LANGUAGE), shown only when there is a choice. */
+  function showAudioTracks(hls) {
+    var tracks = hls.audioTracks || [];
+    audioTrack.textContent = '';
+    tracks.forEach(function (track, index) {
+      var option = document.createElement('option');
+      option.value = String(index);
+      option.textContent = track.name + (track.lang ? ' (' + track.lang + ')' : '');
+      audioTrack.appendChild(option);
+    });
+    audioTrack.value = String(hls.audioTrack);
+    audioChoice.hidden = tracks.length < 2;
+  }
+
+  audioTrack.addEventListener('change', function () {
+    if (player.hls) player.hls.audioTrack = Number(audioTrack.value);
+  });
+
   function play(typed) {
     if (!typed.trim()) return;
+    audioChoice.hidden = true;
     if (player.hls) player.hls.destroy();
     player.hls = null;
     player.errors = [];
@@ -88,6 +111,8 @@ export const STATUS_JS = `'use strict';
         if (data.fatal) show('error: ' + data.details, true);
       });
       hls.on(window.Hls.Events.MANIFEST_PARSED, function () { video.play().catch(function () {}); });
+      hls.on(window.Hls.Events.AUDIO_TRACKS_UPDATED, function () { showAudioTracks(hls); });
+      hls.on(window.Hls.Events.AUDIO_TRACK_SWITCHED, function () { audioTrack.value = String(hls.audioTrack); });
       hls.loadSource(player.src);
       hls.attachMedia(video);
       player.hls = hls;
