@@ -11,6 +11,7 @@ import { isTrackFile, trackSegmentName, type TsTrack } from '../layout/track-fil
 import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../layout/requests.js';
 import { renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
+import { audioTracksOf } from '../mp4/types.js';
 import type { BitrateTerm } from '../master/bitrate-filter.js';
 import type { ParsePool } from '../packagers/builtin/parse-pool.js';
 import { createMoviePlanner } from '../packagers/index.js';
@@ -129,6 +130,12 @@ export class CacheFiller {
   onPackaged(listener: MissListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** How many audio tracks the rendition offers, from its parsed moov, without a packaging run (for warm). */
+  async audioTrackCount(sourceRel: string): Promise<number> {
+    const src = await resolveSource(this.deps.config.mediaRoot, sourceRel);
+    return withOpenSource(this.deps.config.mediaRoot, src.relPath, async (opened) => audioTracksOf((await this.planner.plannedMovie(opened)).movie).length);
   }
 
   /** Makes sure the requested file is in the cache, packaging it if needed. */

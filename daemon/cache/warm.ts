@@ -87,8 +87,9 @@ export async function warmRendition(deps: WarmDeps, sourceRel: string, onProgres
       done += 1;
       onProgress(done, segments + 1);
     });
-    const trackFiles = await warmTracks(deps, sourceRel, segments);
-    const cmafFiles = deps.cmaf ? await warmCmaf(deps, sourceRel) : 0;
+    const audioTracks = await filler.audioTrackCount(sourceRel);
+    const trackFiles = audioTracks > 1 ? await warmTracks(deps, sourceRel, segments, audioTracks) : 0;
+    const cmafFiles = deps.cmaf ? await warmCmaf(deps, sourceRel, audioTracks) : 0;
     return { sourceRel, files: segments + 1 + trackFiles + cmafFiles, packaged, packagedBytes };
   } finally {
     stop();
@@ -110,10 +111,8 @@ async function fillIfPresent(deps: WarmDeps, sourceRel: string, file: RenditionF
  * A rendition with several audio tracks: what its master points at, the video alone (`index_0_v`) and each
  * audio track alone (`index_<k>_a`), playlists and every segment. Returns how many files that is.
  */
-async function warmTracks(deps: WarmDeps, sourceRel: string, segments: number): Promise<number> {
-  if (!(await fillIfPresent(deps, sourceRel, { kind: 'track-playlist', track: { type: 'audio', k: 2 } }))) return 0;
-  const tracks: TsTrack[] = [{ type: 'video' }];
-  for (let k = 1; k === 1 || (await fillIfPresent(deps, sourceRel, { kind: 'track-playlist', track: { type: 'audio', k } })); k++) tracks.push({ type: 'audio', k });
+async function warmTracks(deps: WarmDeps, sourceRel: string, segments: number, audioTracks: number): Promise<number> {
+  const tracks: TsTrack[] = [{ type: 'video' }, ...Array.from({ length: audioTracks }, (_, i): TsTrack => ({ type: 'audio', k: i + 1 }))];
   let files = 0;
   for (const track of tracks) {
     if (!(await fillIfPresent(deps, sourceRel, { kind: 'track-playlist', track }))) continue;
@@ -137,13 +136,11 @@ async function cmafPlaylist(deps: WarmDeps, sourceRel: string, track: CmafTrack)
 }
 
 /** The CMAF master and MPD, each track's CMAF playlist, init segment and every media segment it lists; returns how many files that is. */
-async function warmCmaf(deps: WarmDeps, sourceRel: string): Promise<number> {
+async function warmCmaf(deps: WarmDeps, sourceRel: string, audioTracks: number): Promise<number> {
   for (const kind of ['cmaf-master', 'cmaf-mpd'] as const) await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind }));
   let files = 2;
   // With several audio tracks, each as `audio<k>` too: what the CMAF master and the MPD point at.
-  const several = (await cmafPlaylist(deps, sourceRel, cmafAudioTrack(2))) !== undefined;
-  const tracks: CmafTrack[] = ['video', 'audio'];
-  for (let k = 1; several && (k <= 2 || (await cmafPlaylist(deps, sourceRel, cmafAudioTrack(k))) !== undefined); k++) tracks.push(cmafAudioTrack(k));
+  const tracks: CmafTrack[] = ['video', 'audio', ...(audioTracks > 1 ? Array.from({ length: audioTracks }, (_, i) => cmafAudioTrack(i + 1)) : [])];
   for (const track of tracks) {
     const playlist = await cmafPlaylist(deps, sourceRel, track);
     if (playlist === undefined) continue;
