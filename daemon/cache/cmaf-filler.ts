@@ -9,6 +9,7 @@ import { describeCmafRendition } from '../master/cmaf-rendition.js';
 import { isCmafPackager, type CmafPackager, type Packager } from '../packagers/packager.js';
 import { withStartTag } from '../plan/playlist.js';
 import type { OpenSource } from '../source/open-source.js';
+import { selectCmafTrack } from '../plan/track-selection.js';
 
 /** The CMAF files of one rendition: everything under `<rel>/cmaf/` but the master and the MPD, which the master filler makes. */
 export type CmafRenditionFile = Exclude<CmafFile, { kind: 'cmaf-master' | 'cmaf-mpd' }>;
@@ -35,9 +36,11 @@ export async function cmafFileBytes(req: CmafBytesRequest): Promise<Uint8Array |
   const { config, cmaf, src, file, signal } = req;
   if (file.kind === 'cmaf-init') return cmaf.cmafInit(src, file.track);
   if (file.kind === 'cmaf-segment') return cmaf.cmafSegment(src, file.track, file.n, signal);
-  const { movie, plan } = await cmaf.plannedMovie(src);
+  const planned = await cmaf.plannedMovie(src);
   const baseUri = cmafBaseUri({ publicBaseUrl: config.publicBaseUrl, urlPrefix: config.urlPrefix, sourceRel: src.relPath, from: 'rendition' });
-  const facts = describeCmafRendition(baseUri, movie, plan)[file.track];
+  const view = selectCmafTrack(planned.movie, planned.plan, file.track);
+  const facts = view ? describeCmafRendition(baseUri, view.movie, view.plan)[view.kind] : undefined;
   if (!facts) throw new CasterpakError('NOT_FOUND', `the rendition has no ${file.track} track`, { track: file.track });
-  return withStartTag(renderCmafMediaPlaylist(facts, baseUri, plan.independentSegments), plan.startOffsetSec);
+  const media = renderCmafMediaPlaylist(facts, baseUri, { independentSegments: planned.plan.independentSegments, track: file.track });
+  return withStartTag(media, planned.plan.startOffsetSec);
 }

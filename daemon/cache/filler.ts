@@ -8,9 +8,11 @@ import { renditionCacheDir, renditionFilePath } from '../layout/cache-paths.js';
 import { isCmafFile } from '../layout/cmaf-files.js';
 import { isSubtitleFile } from '../layout/subtitle-files.js';
 import { fileKindOf, segmentFileName } from '../layout/rendition-files.js';
+import { isTrackFile, trackSegmentName, type TsTrack } from '../layout/track-files.js';
 import { isMasterRequest, type MasterRequest, type ParsedRequest, type RenditionRequest } from '../layout/requests.js';
 import { renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
+import { audioTracksOf } from '../mp4/types.js';
 import type { BitrateTerm } from '../master/bitrate-filter.js';
 import type { ParsePool } from '../packagers/builtin/parse-pool.js';
 import { createMoviePlanner } from '../packagers/index.js';
@@ -23,6 +25,7 @@ import { fileGenerationKey, packageGenerationKey } from '../store/generation-key
 import { isSamePackage, type NewCacheFile, type PackageRow, type Store } from '../store/store.js';
 import { claimPackage, publishGeneration, retryIfStale } from './generation-publish.js';
 import { cmafFileBytes, requireCmafPackager } from './cmaf-filler.js';
+import { requireTrack, requireTrackPackager } from './track-filler.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
 import type { FillResult } from './fill-result.js';
@@ -141,6 +144,12 @@ export class CacheFiller {
     return () => this.listeners.delete(listener);
   }
 
+  /** How many audio tracks the rendition offers, from its parsed moov, without a packaging run (for warm). */
+  async audioTrackCount(sourceRel: string): Promise<number> {
+    const src = await this.source.resolve(sourceRel);
+    return withOpened(this.source, src.relPath, async (opened) => audioTracksOf((await this.planner.plannedMovie(opened)).movie).length);
+  }
+
   /** Makes sure the requested file is in the cache, packaging it if needed. */
   async fill(req: ParsedRequest): Promise<FillResult> {
     // A run whose source was replaced before it could publish has published nothing: package it as it is now.
@@ -153,6 +162,7 @@ export class CacheFiller {
     const { config, store, packager } = this.deps;
     if (isCmafFile(req.file)) requireCmafPackager(packager);
     if (isSubtitleFile(req.file)) requireSubtitlePackager(packager);
+    if (isTrackFile(req.file)) requireTrackPackager(packager);
     const src = await this.source.resolve(req.sourceRel);
     const absPath = cacheFileAbs(config.cacheDir, req.cachePath);
     const result = (generated: boolean): FillResult => ({ cachePath: req.cachePath, absPath, contentType: contentTypeOf(req.cachePath), generated });
@@ -241,10 +251,12 @@ export class CacheFiller {
     for (const listener of this.listeners) listener(record);
   }
 
-  private playlistText(src: SourceFile, list: SegmentList): string {
+  /** The media playlist of the rendition, or of one of its tracks alone: the same segments, each track's names. */
+  private playlistText(src: SourceFile, list: SegmentList, track?: TsTrack): string {
     const { publicBaseUrl, urlPrefix, allowCache } = this.deps.config;
     const base = renditionBaseUri({ publicBaseUrl, urlPrefix, sourceRel: src.relPath, from: 'rendition' });
-    return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + segmentFileName(n), allowCache, startOffsetSec: list.startOffsetSec });
+    const name = (n: number) => (track ? trackSegmentName(track, n) : segmentFileName(n));
+    return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + name(n), allowCache, startOffsetSec: list.startOffsetSec });
   }
 
   /** Publishes a run's files only if `pkg` is still its source's package (see publishGeneration). */
@@ -319,9 +331,13 @@ export class CacheFiller {
       return cmafFileBytes({ config: this.deps.config, cmaf: requireCmafPackager(packager), src, file, signal });
     }
     if (isSubtitleFile(file)) return subtitleFileBytes({ config: this.deps.config, packager, catalog: this.subtitles, src, file });
-    if (file.kind === 'segment') {
+    if (file.kind === 'segment' || file.kind === 'track-segment') {
       if (file.n > list.durationsSec.length) throw new CasterpakError('NOT_FOUND', 'no such segment', { n: file.n, segments: list.durationsSec.length });
-      return packager.segment(src, file.n, signal);
+      return packager.segment(src, file.n, signal, file.kind === 'track-segment' ? file.track : undefined);
+    }
+    if (file.kind === 'track-playlist') {
+      await requireTrack(packager, src, file.track);
+      return this.playlistText(src, list, file.track);
     }
     return this.playlistText(src, list);
   }

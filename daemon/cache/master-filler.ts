@@ -10,11 +10,15 @@ import { cmafBaseUri, renditionBaseUri } from '../layout/uris.js';
 import type { Logger } from '../log.js';
 import { applyBitrateFilter, type BitrateTerm } from '../master/bitrate-filter.js';
 import { renderCmafMaster } from '../master/cmaf-hls.js';
-import { describeCmafRendition } from '../master/cmaf-rendition.js';
 import { renderMasterPlaylist, type MasterVariant } from '../master/master-playlist.js';
 import { renderMpd } from '../master/mpd.js';
 import type { TextMedia } from '../master/text-media.js';
 import { variantFacts, type VariantFacts } from '../master/variant.js';
+import { audioGroupLines, withAudioGroup, type AudioGroup, type GroupedAudio } from '../master/audio-group.js';
+import { trackPlaylistName, type TsTrack } from '../layout/track-files.js';
+import { selectTrack } from '../plan/track-selection.js';
+import { cmafVariant } from './master-cmaf-audio.js';
+import { groupId, planAudio, type AudioPlan } from './master-audio.js';
 import { BoundedLru } from '../packagers/builtin/lru.js';
 import { sourceKey } from '../packagers/builtin/parsed-sources.js';
 import { isCmafPackager, type MoviePlanner, type Packager } from '../packagers/packager.js';
@@ -50,6 +54,9 @@ type UsableMember = Extract<LoadedMember, { state: 'usable' }>;
 interface DescribedSet {
   readonly members: LoadedMember[];
   readonly usable: UsableMember[];
+  /** Which members are variants and which audio groups they play with. */
+  readonly audio: AudioPlan<UsableMember>;
+  /** One per variant member (`audio.variants`), in the same order. */
   readonly variants: MasterVariant[];
 }
 
@@ -103,25 +110,60 @@ export class MasterFiller {
 
   /** The master with only the renditions `?b=` keeps; served as it is, never cached (try_files cannot see the query). */
   async filtered(req: MasterRequest, terms: readonly BitrateTerm[]): Promise<string> {
-    const { variants, usable } = await this.describe(req);
-    const keep = applyBitrateFilter(terms, variants.map((v) => v.facts.mediaBps));
+    const described = await this.describe(req);
+    const keep = applyBitrateFilter(terms, described.variants.map((v) => v.facts.mediaBps));
     if (keep.length === 0) throw new CasterpakError('NOT_FOUND', 'no rendition matches the b= filter', { cachePath: req.cachePath });
-    const keptUsable = keep.map((i) => usable[i]);
-    const keptVariants = keep.map((i) => variants[i]);
-    return this.render(req, keptUsable, keptVariants, await this.textMedia(req, keptUsable, keptVariants));
+    return this.render(req, described, await this.textMedia(req, described, keep), keep);
   }
 
-  /** The text of the master as the request's format asks: the MPEG-TS master, the CMAF HLS master or the DASH MPD. */
-  private render(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[], text: MasterText): string {
+  /**
+   * The text of the master as the request's format asks: the MPEG-TS master, the CMAF HLS master or the DASH MPD,
+   * with the variants `keep` names (all by default) and every audio group they play with.
+   */
+  private render(req: MasterRequest, described: DescribedSet, text: MasterText, keep?: readonly number[]): string {
+    const { audio, usable } = described;
+    const kept = keep ?? audio.variants.map((_, i) => i);
     const format = masterFormatOf(req);
     const independentSegments = this.independent(usable);
-    if (format === 'ts') return renderMasterPlaylist({ variants, independentSegments, text: text?.ts });
+    const groups = [...new Set(kept.map((i) => audio.groupOf[i]).filter((g): g is number => g !== undefined))];
+    if (format === 'ts') {
+      const mediaLines = groups.flatMap((g) => audioGroupLines(this.tsGroup(req, audio, g)));
+      return renderMasterPlaylist({ variants: kept.map((i) => described.variants[i]), independentSegments, mediaLines, text: text?.ts });
+    }
     requireCmafPackager(this.deps.packager);
     const { publicBaseUrl, urlPrefix } = this.deps.config;
-    const from = req.type === 'set' ? 'set' : 'rendition';
-    const renditions = usable.map((m) => describeCmafRendition(cmafBaseUri({ publicBaseUrl, urlPrefix, sourceRel: m.src.relPath, from }), m.movie, m.plan));
+    const baseOf = (m: UsableMember) => cmafBaseUri({ publicBaseUrl, urlPrefix, sourceRel: m.src.relPath, from: req.type === 'set' ? 'set' : 'rendition' });
+    const renditions = kept.map((i) => cmafVariant(audio, i, baseOf));
     const cmafText = text?.cmaf;
     return format === 'cmaf-hls' ? renderCmafMaster({ renditions, independentSegments, text: cmafText }) : renderMpd({ renditions, independentSegments, text: cmafText });
+  }
+
+  /** The MPEG-TS renditions of audio group `g`: each track's own playlist, or an audio-only member's `index_0_av`. */
+  private tsGroup(req: MasterRequest, audio: AudioPlan<UsableMember>, g: number): AudioGroup {
+    const renditions = audio.groups[g].map((entry): GroupedAudio => {
+      const base = this.tsBase(req, entry.member);
+      const name = entry.tsTrack ? trackPlaylistName(entry.tsTrack) : MEDIA_PLAYLIST_NAME;
+      return { label: entry.label, uri: base + name, facts: this.factsOf(entry.member, entry.tsTrack) };
+    });
+    return { id: groupId(audio.groups, g), renditions };
+  }
+
+  private tsBase(req: MasterRequest, member: UsableMember): string {
+    const { publicBaseUrl, urlPrefix } = this.deps.config;
+    return renditionBaseUri({ publicBaseUrl, urlPrefix, sourceRel: member.src.relPath, from: req.type === 'set' ? 'set' : 'rendition' });
+  }
+
+  /** The member's variant facts, or those of one of its tracks alone, measured once per source while it stays in memory. */
+  private factsOf(member: UsableMember, track?: TsTrack): VariantFacts {
+    const key = `${sourceKey(member.src)}\u0000${track ? trackPlaylistName(track) : ''}`;
+    let facts = this.facts.get(key);
+    if (!facts) {
+      const view = track ? selectTrack(member.movie, member.plan, track) : member;
+      if (!view) throw new CasterpakError('PACKAGER_FAILED', `${member.src.relPath} has no such track`, { track });
+      facts = variantFacts(view.movie, view.plan.segments, view.plan.shift90k);
+      this.facts.set(key, facts, 0);
+    }
+    return facts;
   }
 
   private async describe(req: MasterRequest): Promise<DescribedSet> {
@@ -135,28 +177,34 @@ export class MasterFiller {
       }
     }
     if (usable.length === 0) throw noUsableMember(members, req.cachePath);
-    const variants = usable.map((member) => this.variant(req, member));
-    return { members, usable, variants };
+    // Files of one track alone are the builtin packager's: with another, every rendition is a variant as it is.
+    const audio: AudioPlan<UsableMember> = this.deps.packager.granularity === 'segment' ? planAudio(usable) : { variants: usable, groupOf: usable.map(() => undefined), groups: [] };
+    const variants = audio.variants.map((member, i) => {
+      const g = audio.groupOf[i];
+      return this.variant(req, member, g === undefined ? undefined : this.tsGroup(req, audio, g));
+    });
+    return { members, usable, audio, variants };
   }
 
-  private variant(req: MasterRequest, member: UsableMember): MasterVariant {
-    const { publicBaseUrl, urlPrefix, iframePlaylists } = this.deps.config;
-    const base = renditionBaseUri({ publicBaseUrl, urlPrefix, sourceRel: member.src.relPath, from: req.type === 'set' ? 'set' : 'rendition' });
-    const key = sourceKey(member.src);
-    let facts = this.facts.get(key);
-    if (!facts) {
-      facts = variantFacts(member.movie, member.plan.segments, member.plan.shift90k);
-      this.facts.set(key, facts, 0);
-    }
-    const iframeUri = iframePlaylists && facts.iframe ? base + IFRAME_PLAYLIST_NAME : undefined;
-    return { uri: base + MEDIA_PLAYLIST_NAME, ...(iframeUri ? { iframeUri } : {}), facts };
+  /** A variant alone, or its video alone (`index_0_v`) with the audio group it plays with. */
+  private variant(req: MasterRequest, member: UsableMember, group?: AudioGroup): MasterVariant {
+    const base = this.tsBase(req, member);
+    const videoAlone = group !== undefined && member.movie.audio !== undefined;
+    const track: TsTrack | undefined = videoAlone ? { type: 'video' } : undefined;
+    const own = this.factsOf(member, track);
+    const facts = group ? withAudioGroup(own, group) : own;
+    const iframeUri = this.deps.config.iframePlaylists && facts.iframe ? base + IFRAME_PLAYLIST_NAME : undefined;
+    const uri = base + (track ? trackPlaylistName(track) : MEDIA_PLAYLIST_NAME);
+    return { uri, ...(iframeUri ? { iframeUri } : {}), facts, ...(group ? { audioGroup: group.id } : {}) };
   }
 
-  /** The masters' text renditions, when the packager makes subtitle files (see master-text.ts). */
-  private async textMedia(req: MasterRequest, usable: readonly UsableMember[], variants: readonly MasterVariant[]): Promise<MasterText> {
-    const { config, packager, subtitles } = this.deps;
+  /** The masters' text renditions for the variants `keep` names (all by default), when the packager makes subtitle files (see master-text.ts). */
+  private async textMedia(req: MasterRequest, described: DescribedSet, keep?: readonly number[]): Promise<MasterText> {
+    const { config, packager, subtitles, source } = this.deps;
     if (!subtitles || !isCmafPackager(packager)) return undefined;
-    return masterTextMedia({ config, source: this.deps.source, catalog: subtitles, from: req.type === 'set' ? 'set' : 'rendition', members: usable.map((m, k) => ({ src: m.src, movie: m.movie, variantUri: variants[k].uri })) });
+    const kept = keep ?? described.audio.variants.map((_, i) => i);
+    const members = kept.map((i) => ({ src: described.audio.variants[i].src, movie: described.audio.variants[i].movie, variantUri: described.variants[i].uri }));
+    return masterTextMedia({ config, source, catalog: subtitles, from: req.type === 'set' ? 'set' : 'rendition', members });
   }
 
   /** EXT-X-INDEPENDENT-SEGMENTS only for what the builtin planner cut at IDR pictures itself. */
@@ -168,8 +216,9 @@ export class MasterFiller {
   private async build(req: MasterRequest): Promise<string | undefined> {
     const { config, store, packager } = this.deps;
     if (masterFormatOf(req) !== 'ts') requireCmafPackager(packager);
-    const { members, usable, variants } = await this.describe(req);
-    const text = this.render(req, usable, variants, await this.textMedia(req, usable, variants));
+    const described = await this.describe(req);
+    const { members, usable, variants } = described;
+    const text = this.render(req, described, await this.textMedia(req, described));
     if (members.some((m) => m.state === 'missing')) {
       // A master cached before the rendition went away would go on answering as a hit: it goes.
       await unlinkCacheFiles(config.cacheDir, [req.cachePath]);

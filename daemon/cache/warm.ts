@@ -2,9 +2,11 @@
 
 import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../errors.js';
-import { cmafFile, type CmafTrack } from '../layout/cmaf-files.js';
+import { cmafAudioTrack, cmafFile, type CmafTrack } from '../layout/cmaf-files.js';
+import type { RenditionFile } from '../layout/rendition-files.js';
 import { subtitleFile, type SubtitleFile } from '../layout/subtitle-files.js';
 import { renditionRequest } from '../layout/requests.js';
+import type { TsTrack } from '../layout/track-files.js';
 import type { Store } from '../store/store.js';
 import type { FillResult } from './fill-result.js';
 import type { CacheFiller } from './filler.js';
@@ -88,12 +90,42 @@ export async function warmRendition(deps: WarmDeps, sourceRel: string, onProgres
       done += 1;
       onProgress(done, segments + 1);
     });
-    const cmafFiles = deps.cmaf ? await warmCmaf(deps, sourceRel) : 0;
+    const audioTracks = await filler.audioTrackCount(sourceRel);
+    const trackFiles = audioTracks > 1 ? await warmTracks(deps, sourceRel, segments, audioTracks) : 0;
+    const cmafFiles = deps.cmaf ? await warmCmaf(deps, sourceRel, audioTracks) : 0;
     const subtitleFiles = deps.subtitles ? await warmSubtitles(deps, sourceRel) : 0;
-    return { sourceRel, files: segments + 1 + cmafFiles + subtitleFiles, packaged, packagedBytes };
+    return { sourceRel, files: segments + 1 + trackFiles + cmafFiles + subtitleFiles, packaged, packagedBytes };
   } finally {
     stop();
   }
+}
+
+/** Fills `file`; false when the rendition has no such track (or its packager makes no files of one track alone). */
+async function fillIfPresent(deps: WarmDeps, sourceRel: string, file: RenditionFile): Promise<boolean> {
+  try {
+    await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, file));
+    return true;
+  } catch (err) {
+    if (err instanceof CasterpakError && err.code === 'NOT_FOUND') return false;
+    throw err;
+  }
+}
+
+/**
+ * A rendition with several audio tracks: what its master points at, the video alone (`index_0_v`) and each
+ * audio track alone (`index_<k>_a`), playlists and every segment. Returns how many files that is.
+ */
+async function warmTracks(deps: WarmDeps, sourceRel: string, segments: number, audioTracks: number): Promise<number> {
+  const tracks: TsTrack[] = [{ type: 'video' }, ...Array.from({ length: audioTracks }, (_, i): TsTrack => ({ type: 'audio', k: i + 1 }))];
+  let files = 0;
+  for (const track of tracks) {
+    if (!(await fillIfPresent(deps, sourceRel, { kind: 'track-playlist', track }))) continue;
+    await pool(segments, deps.concurrency, async (i) => {
+      await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind: 'track-segment', track, n: i + 1 }));
+    });
+    files += 1 + segments;
+  }
+  return files;
 }
 
 /** A CMAF media playlist, or undefined when the rendition has no such track. */
@@ -108,10 +140,12 @@ async function cmafPlaylist(deps: WarmDeps, sourceRel: string, track: CmafTrack)
 }
 
 /** The CMAF master and MPD, each track's CMAF playlist, init segment and every media segment it lists; returns how many files that is. */
-async function warmCmaf(deps: WarmDeps, sourceRel: string): Promise<number> {
+async function warmCmaf(deps: WarmDeps, sourceRel: string, audioTracks: number): Promise<number> {
   for (const kind of ['cmaf-master', 'cmaf-mpd'] as const) await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind }));
   let files = 2;
-  for (const track of ['video', 'audio'] as const) {
+  // With several audio tracks, each as `audio<k>` too: what the CMAF master and the MPD point at.
+  const tracks: CmafTrack[] = ['video', 'audio', ...(audioTracks > 1 ? Array.from({ length: audioTracks }, (_, i) => cmafAudioTrack(i + 1)) : [])];
+  for (const track of tracks) {
     const playlist = await cmafPlaylist(deps, sourceRel, track);
     if (playlist === undefined) continue;
     const names = playlist.split('\n').filter((line) => line !== '' && !line.startsWith('#'));

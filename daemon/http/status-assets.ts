@@ -25,6 +25,8 @@ meter { width: 100%; height: .6rem; }
 video { display: block; width: 100%; max-height: 70vh; aspect-ratio: 16 / 9; background: #000; border-radius: 10px; }
 #player label { display: block; margin: .5rem 0; font-size: .9rem; color: var(--muted); }
 #player select { font: inherit; margin-left: .4rem; }
+#audio-choice { margin: .5rem 0 0; }
+#audio-track { font: inherit; padding: .3rem .5rem; border: 1px solid var(--line); border-radius: 8px; background: var(--card); color: var(--fg); }
 #player-state { font-family: ui-monospace, monospace; font-size: .85rem; color: var(--muted); overflow-wrap: anywhere; }
 #player-state.error, td.bad { color: var(--bad); }
 .table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 10px; }
@@ -52,6 +54,8 @@ export const STATUS_JS = `'use strict';
   var state = document.getElementById('player-state');
   var input = document.getElementById('play-path');
   var subtitles = document.getElementById('player-subtitles');
+  var audioChoice = document.getElementById('audio-choice');
+  var audioTrack = document.getElementById('audio-track');
   var player = { hls: null, errors: [], src: null };
   window.casterpakPlayer = player;
 
@@ -98,8 +102,27 @@ export const STATUS_JS = `'use strict';
     player.hls.subtitleTrack = index;
   });
 
+  /** The menu of audio renditions: each one's NAME (and LANGUAGE), shown only when there is a choice. */
+  function showAudioTracks(hls) {
+    var tracks = hls.audioTracks || [];
+    audioTrack.textContent = '';
+    tracks.forEach(function (track, index) {
+      var option = document.createElement('option');
+      option.value = String(index);
+      option.textContent = track.name + (track.lang ? ' (' + track.lang + ')' : '');
+      audioTrack.appendChild(option);
+    });
+    audioTrack.value = String(hls.audioTrack);
+    audioChoice.hidden = tracks.length < 2;
+  }
+
+  audioTrack.addEventListener('change', function () {
+    if (player.hls) player.hls.audioTrack = Number(audioTrack.value);
+  });
+
   function play(typed) {
     if (!typed.trim()) return;
+    audioChoice.hidden = true;
     if (player.hls) player.hls.destroy();
     player.hls = null;
     player.errors = [];
@@ -116,6 +139,8 @@ export const STATUS_JS = `'use strict';
       hls.on(window.Hls.Events.SUBTITLE_TRACKS_UPDATED, function () { listSubtitles(hls); });
       // The menu follows the track hls.js shows, whoever chose it.
       hls.on(window.Hls.Events.SUBTITLE_TRACK_SWITCH, function (_event, data) { subtitles.value = String(data.id); });
+      hls.on(window.Hls.Events.AUDIO_TRACKS_UPDATED, function () { showAudioTracks(hls); });
+      hls.on(window.Hls.Events.AUDIO_TRACK_SWITCHED, function () { audioTrack.value = String(hls.audioTrack); });
       hls.loadSource(player.src);
       hls.attachMedia(video);
       player.hls = hls;

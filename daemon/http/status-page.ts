@@ -105,6 +105,7 @@ const PLAYER = html`<section id="player"><h2>Player</h2>
 <form id="play-form" action="${STATUS_PATH}" method="get"><input id="play-path" name="play" autocomplete="off" spellcheck="false" placeholder="clip.mp4, clip.mp4/cmaf/master.m3u8, /i/clip.mp4/index_0_av.m3u8 or a full URL" aria-label="rendition path or playlist URL"><button>Play</button></form>
 <video id="video" controls muted playsinline></video>
 <label>Subtitles<select id="player-subtitles" disabled><option value="-1">Off</option></select></label>
+<p id="audio-choice" hidden><label>Audio <select id="audio-track"></select></label></p>
 <p id="player-state" role="status">Type a rendition path and press Play.</p></section>`;
 
 export function renderStatusPage(s: StatusSnapshot): string {

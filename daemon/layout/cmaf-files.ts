@@ -6,6 +6,8 @@
 //   cmaf/video.m3u8, cmaf/audio.m3u8           fMP4 media playlists
 //   cmaf/video_init.mp4, cmaf/audio_init.mp4   init segments
 //   cmaf/video_<N>.m4s, cmaf/audio_<N>.m4s     media segment N, numbered from 1 as the TS segments are
+// A rendition with several audio tracks also has audio<k>.m3u8, audio<k>_init.mp4 and audio<k>_<N>.m4s
+// for its audio track k (1-based, the file's order of audio tracks); `audio` is its default track.
 
 /** The folder below a rendition's (or a rendition set's) cache folder that holds its CMAF files. */
 export const CMAF_DIR = 'cmaf';
@@ -14,7 +16,17 @@ export const CMAF_MASTER_NAME = 'master.m3u8';
 
 export const MPD_NAME = 'manifest.mpd';
 
-export type CmafTrack = 'video' | 'audio';
+export type CmafTrack = 'video' | 'audio' | `audio${number}`;
+
+/** The CMAF track name of audio track k (1-based) of a rendition with several. */
+export function cmafAudioTrack(k: number): CmafTrack {
+  return `audio${k}`;
+}
+
+/** `audio3` → 3; undefined for `video` and for `audio`, the default track. */
+export function audioIndexOf(track: CmafTrack): number | undefined {
+  return track.startsWith('audio') && track.length > 5 ? Number(track.slice(5)) : undefined;
+}
 
 export type CmafFile =
   | { kind: 'cmaf-master' }
@@ -56,7 +68,7 @@ export function cmafFileName(file: CmafFile): string {
   }
 }
 
-const NAME = /^(video|audio)(?:\.m3u8|_init\.mp4|_([1-9]\d{0,8})\.m4s)$/;
+const NAME = /^(video|audio(?:[1-9]\d?)?)(?:\.m3u8|_init\.mp4|_([1-9]\d{0,8})\.m4s)$/;
 
 /** A name inside `cmaf/` → the file it is, or undefined. */
 export function cmafFile(name: string): CmafFile | undefined {

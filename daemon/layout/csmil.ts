@@ -26,7 +26,8 @@ export interface CsmilSet {
  * clip_360p.mp4, clip_540p.mp4 and clip_720p.mp4, and `,lo,hi,.mp4.csmil` names lo.mp4 and hi.mp4.
  *
  * Returns undefined when the segment is not a csmil set at all (no `.csmil` ending, fewer than
- * three pieces, or a suffix without an accepted extension): the caller answers 404 as for any
+ * three pieces, or a suffix without an accepted extension, unless the suffix is empty and every
+ * entry ends in one): the caller answers 404 as for any
  * other unknown shape. Throws BAD_PATH (400) for a set that is recognisably a csmil but unusable:
  * an empty entry (`a,,b` names `prefix + suffix`, almost always a typo, so it is refused rather than
  * guessed at) or more than MAX_CSMIL_RENDITIONS entries.
@@ -37,8 +38,11 @@ export function parseCsmil(segment: string, hasSourceExtension: (name: string) =
   if (pieces.length < 3) return undefined;
   const prefix = pieces[0];
   const suffix = pieces[pieces.length - 1];
-  if (!hasSourceExtension(`x${suffix}`)) return undefined;
   const raw = pieces.slice(1, -1);
+  // An empty suffix lets entries carry their own extensions, to mix video and audio-only files:
+  // `clip_,video_720.mp4,audio_en.m4a,.csmil`.
+  const ownExtensions = suffix === '' && raw.every((entry) => hasSourceExtension(`${prefix}${entry}`));
+  if (!hasSourceExtension(`x${suffix}`) && !ownExtensions) return undefined;
   if (raw.some((entry) => entry === '')) {
     throw new CasterpakError('BAD_PATH', 'empty entry in a .csmil rendition set', { segment });
   }

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { CMAF_DIR, MPD_NAME, cmafFileName, type CmafFile } from './cmaf-files.js';
 import { isSubtitleFile, subtitleFile, subtitleFileName, type SubtitleFile } from './subtitle-files.js';
+import { isTrackFile, trackFile, trackFileName, type TrackFile } from './track-files.js';
 
 /** `segment<N>_0_av.ts`, the Akamai MSOD segment name, N from 1. */
 export function segmentFileName(n: number): string {
@@ -25,6 +26,7 @@ export type RenditionFile =
   | { kind: 'segment'; n: number }
   | { kind: 'master' }
   | { kind: 'iframe-playlist' }
+  | TrackFile
   | CmafFile
   | SubtitleFile;
 
@@ -39,7 +41,8 @@ export function fileNameOf(file: RenditionFile): string {
     case 'media-playlist':
       return MEDIA_PLAYLIST_NAME;
     default:
-      return isSubtitleFile(file) ? subtitleFileName(file) : `${CMAF_DIR}/${cmafFileName(file)}`;
+      if (isSubtitleFile(file)) return subtitleFileName(file);
+      return isTrackFile(file) ? trackFileName(file) : `${CMAF_DIR}/${cmafFileName(file)}`;
   }
 }
 
@@ -48,7 +51,7 @@ export function renditionFile(name: string): RenditionFile | undefined {
   if (name === MASTER_NAME) return { kind: 'master' };
   if (name === IFRAME_PLAYLIST_NAME) return { kind: 'iframe-playlist' };
   const segment = SEGMENT_NAME.exec(name);
-  return segment ? { kind: 'segment', n: Number(segment[1]) } : subtitleFile(name);
+  return segment ? { kind: 'segment', n: Number(segment[1]) } : (trackFile(name) ?? subtitleFile(name));
 }
 
 /** What the cache records of a file (cache_files.kind): prune evicts masters, playlists and segments differently. */

@@ -1,10 +1,11 @@
 // fMP4 HLS texts: a track's media playlist with EXT-X-MAP, and the master with audio as an EXT-X-MEDIA group (RFC 8216) (pure).
 
-import { cmafInitName, cmafPlaylistName, cmafSegmentName } from '../layout/cmaf-files.js';
+import { cmafInitName, cmafPlaylistName, cmafSegmentName, type CmafTrack } from '../layout/cmaf-files.js';
 import { formatExtinf, targetDurationSec } from '../plan/playlist.js';
 import type { CmafRendition, CmafTrackFacts } from './cmaf-rendition.js';
 import { formatFrameRate } from './master-playlist.js';
 import { textMediaLines, textVariantAttributes, type TextMedia } from './text-media.js';
+import { cmafAudioGroupLines, cmafGroupCodecs } from './cmaf-audio-group.js';
 import { frameRateOf } from './variant.js';
 
 /**
@@ -17,7 +18,9 @@ export const CMAF_HLS_VERSION = 7;
  * The media playlist of one track, with the tags in the same order as the MPEG-TS playlists.
  * `independentSegments`: every segment starts with a sync sample that decodes alone (RFC 8216 §4.3.5.1).
  */
-export function renderCmafMediaPlaylist(facts: CmafTrackFacts, baseUri: string, independentSegments: boolean): string {
+export function renderCmafMediaPlaylist(facts: CmafTrackFacts, baseUri: string, options: { independentSegments: boolean; track?: CmafTrack }): string {
+  const { independentSegments } = options;
+  const track = options.track ?? facts.kind;
   const durationsSec = facts.segments.map((s) => s.durationTicks / facts.track.timescale);
   const lines = [
     '#EXTM3U',
@@ -27,9 +30,9 @@ export function renderCmafMediaPlaylist(facts: CmafTrackFacts, baseUri: string, 
     '#EXT-X-MEDIA-SEQUENCE:1',
   ];
   if (independentSegments || facts.kind === 'audio') lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
-  lines.push(`#EXT-X-MAP:URI="${baseUri}${cmafInitName(facts.kind)}"`);
+  lines.push(`#EXT-X-MAP:URI="${baseUri}${cmafInitName(track)}"`);
   facts.segments.forEach((segment, k) => {
-    lines.push(`#EXTINF:${formatExtinf(durationsSec[k])},`, baseUri + cmafSegmentName(facts.kind, segment.number));
+    lines.push(`#EXTINF:${formatExtinf(durationsSec[k])},`, baseUri + cmafSegmentName(track, segment.number));
   });
   lines.push('#EXT-X-ENDLIST', '');
   return lines.join('\n');
@@ -45,7 +48,7 @@ export interface CmafMasterOptions {
 }
 
 function streamInf(rendition: CmafRendition, audioGroup: string | undefined, textAttributes: readonly string[] = []): string {
-  const codecs = [rendition.video?.codecs, rendition.audio?.codecs].filter(Boolean).join(',');
+  const codecs = cmafGroupCodecs(rendition);
   const attributes = [`BANDWIDTH=${rendition.combined.peakBps}`, `AVERAGE-BANDWIDTH=${rendition.combined.averageBps}`, `CODECS="${codecs}"`];
   const video = rendition.movie.video;
   if (video) attributes.push(`RESOLUTION=${video.width}x${video.height}`, `FRAME-RATE=${formatFrameRate(frameRateOf(video))}`);
@@ -63,9 +66,17 @@ export function renderCmafMaster(options: CmafMasterOptions): string {
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${CMAF_HLS_VERSION}`];
   if (options.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
   lines.push(...textMediaLines(options.text));
+  const written = new Set<string>();
   sorted.forEach((rendition, k) => {
     const text = textVariantAttributes(options.text, rendition.baseUri);
-    const { video, audio } = rendition;
+    const { video, audio, audioGroup } = rendition;
+    if (video && audioGroup) {
+      // A group several variants play with (a set's audio-only renditions) is written once, before the first of them.
+      if (!written.has(audioGroup.id)) lines.push(...cmafAudioGroupLines(audioGroup));
+      written.add(audioGroup.id);
+      lines.push(streamInf(rendition, audioGroup.id, text), rendition.baseUri + cmafPlaylistName('video'));
+      return;
+    }
     if (!video && audio) {
       lines.push(streamInf(rendition, undefined, text), rendition.baseUri + cmafPlaylistName('audio'));
       return;

@@ -4,6 +4,8 @@ import { cmafCodecString, shiftTicks, trackSegmentFacts, type CmafSegmentFacts, 
 import type { Movie, Track, VideoTrack } from '../mp4/types.js';
 import type { SegmentPlan } from '../plan/types.js';
 import { bitrates, type Bitrates, type SizedSegment } from './bitrate.js';
+import type { CmafTrack } from '../layout/cmaf-files.js';
+import type { AudioLabel } from './audio-labels.js';
 
 export interface CmafTrackFacts {
   readonly kind: CmafTrackKind;
@@ -15,6 +17,19 @@ export interface CmafTrackFacts {
   readonly bitrates: Bitrates;
 }
 
+/** One audio rendition of a group: its track's facts, the CMAF name of its files, where they are, its label. */
+export interface CmafGroupAudio {
+  readonly facts: CmafTrackFacts;
+  readonly track: CmafTrack;
+  readonly baseUri: string;
+  readonly label: AudioLabel;
+}
+
+export interface CmafAudioGroup {
+  readonly id: string;
+  readonly members: readonly CmafGroupAudio[];
+}
+
 export interface CmafRendition {
   /** Text written before the rendition's CMAF file names (relative or absolute, already encoded). */
   readonly baseUri: string;
@@ -24,6 +39,8 @@ export interface CmafRendition {
   readonly audio?: CmafTrackFacts;
   /** Video and audio together, segment by segment as players fetch them: the HLS variant's BANDWIDTH. */
   readonly combined: Bitrates;
+  /** The audio renditions the video plays with, when there are several (see cmaf-audio-group.ts); `audio` is then absent. */
+  readonly audioGroup?: CmafAudioGroup;
 }
 
 function sized(track: Track, segments: readonly CmafSegmentFacts[]): SizedSegment[] {

@@ -9,10 +9,14 @@ export interface MasterVariant {
   /** URI of its I-frame playlist; absent when I-frame playlists are off or the rendition has no video. */
   readonly iframeUri?: string;
   readonly facts: VariantFacts;
+  /** GROUP-ID of the EXT-X-MEDIA audio renditions it plays with (see audio-group.ts). */
+  readonly audioGroup?: string;
 }
 
 export interface MasterPlaylistOptions {
   readonly variants: readonly MasterVariant[];
+  /** EXT-X-MEDIA lines, written before the variants that name their groups. */
+  readonly mediaLines?: readonly string[];
   /** Every segment of every variant starts with an IDR picture (RFC 8216 §4.3.5.1). */
   readonly independentSegments: boolean;
   /** Subtitle tracks and closed captions (text-media.ts); absent, the master says nothing of text. */
@@ -43,10 +47,11 @@ function resolutionText(resolution: Resolution): string {
   return `${resolution.width}x${resolution.height}`;
 }
 
-function streamInf(facts: VariantFacts, textAttributes: readonly string[] = []): string {
+function streamInf(facts: VariantFacts, audioGroup?: string, textAttributes: readonly string[] = []): string {
   const attributes = [`BANDWIDTH=${facts.bandwidthBps}`, `AVERAGE-BANDWIDTH=${facts.averageBandwidthBps}`, `CODECS="${facts.codecs}"`];
   if (facts.resolution) attributes.push(`RESOLUTION=${resolutionText(facts.resolution)}`);
   if (facts.frameRate) attributes.push(`FRAME-RATE=${formatFrameRate(facts.frameRate)}`);
+  if (audioGroup) attributes.push(`AUDIO="${audioGroup}"`);
   attributes.push(...textAttributes);
   return `#EXT-X-STREAM-INF:${attributes.join(',')}`;
 }
@@ -69,7 +74,8 @@ export function renderMasterPlaylist(options: MasterPlaylistOptions): string {
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${masterVersion(variants)}`];
   if (options.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
   lines.push(...textMediaLines(options.text));
-  for (const variant of variants) lines.push(streamInf(variant.facts, textVariantAttributes(options.text, variant.uri)), variant.uri);
+  lines.push(...(options.mediaLines ?? []));
+  for (const variant of variants) lines.push(streamInf(variant.facts, variant.audioGroup, textVariantAttributes(options.text, variant.uri)), variant.uri);
   const iframes = variants.filter((v) => v.facts.iframe).sort((a, b) => (a.facts.iframe?.bandwidthBps ?? 0) - (b.facts.iframe?.bandwidthBps ?? 0));
   for (const variant of iframes) {
     const line = iframeStreamInf(variant);

@@ -6,10 +6,13 @@ import { targetDurationSec } from '../plan/playlist.js';
 import { textAdaptationSets } from './mpd-text.js';
 import type { TextMedia } from './text-media.js';
 import { frameRateFraction, renditionEndSec, type CmafRendition, type CmafTrackFacts } from './cmaf-rendition.js';
+import { audioAdaptationSets } from './mpd-audio.js';
 
 export const DASH_LIVE_PROFILE = 'urn:mpeg:dash:profile:isoff-live:2011';
 /** ISO/IEC 23009-1 §5.8.5.4: the channel count as a plain number (23003-3). */
 const CHANNEL_CONFIGURATION_SCHEME = 'urn:mpeg:dash:23003:3:audio_channel_configuration:2011';
+/** ISO/IEC 23009-1 §5.8.5.5: the Role scheme whose `main` marks the default audio. */
+const ROLE_SCHEME = 'urn:mpeg:dash:role:2011';
 
 export interface MpdOptions {
   readonly renditions: readonly CmafRendition[];
@@ -54,19 +57,27 @@ function timeline(segments: readonly CmafSegmentFacts[]): string[] {
   return lines;
 }
 
-function representation(rendition: CmafRendition, facts: CmafTrackFacts, id: string): string[] {
+/** Where a representation's files are and what they are called: a rendition's own track, or a group's `audio<k>`. */
+interface RepresentationSource {
+  readonly baseUri: string;
+  readonly facts: CmafTrackFacts;
+  readonly track: CmafTrack;
+}
+
+function representation(source: RepresentationSource, id: string): string[] {
+  const { facts } = source;
   const { track } = facts;
   const head: Record<string, string | number | undefined> = { id, bandwidth: facts.bitrates.peakBps, codecs: facts.codecs };
   if (track.kind === 'video') Object.assign(head, { width: track.width, height: track.height, frameRate: frameRateFraction(track) });
   if (track.kind === 'audio') head.audioSamplingRate = track.sampleRate;
-  const base = escapeTemplate(rendition.baseUri);
+  const base = escapeTemplate(source.baseUri);
   const template = {
     timescale: track.timescale,
     // Period time 0 is the movie's time 0 after its edit lists: what an edit trims before it (AAC
     // priming, B-frame delay) falls before the period and players cut it off, as the edit list asks.
     presentationTimeOffset: facts.shiftTicks,
-    initialization: base + cmafInitName(facts.kind),
-    media: base + cmafSegmentTemplate(facts.kind),
+    initialization: base + cmafInitName(source.track),
+    media: base + cmafSegmentTemplate(source.track),
     startNumber: facts.segments[0]?.number ?? 1,
   };
   const lines = [`<Representation${attributes(head)}>`];
@@ -75,22 +86,42 @@ function representation(rendition: CmafRendition, facts: CmafTrackFacts, id: str
   return lines;
 }
 
-function adaptationSet(kind: CmafTrack, renditions: readonly CmafRendition[], options: MpdOptions, id: number): string[] {
-  const members = renditions
-    .map((rendition) => ({ rendition, facts: rendition[kind] }))
-    .filter((m): m is { rendition: CmafRendition; facts: CmafTrackFacts } => m.facts !== undefined)
-    .sort((a, b) => a.facts.bitrates.peakBps - b.facts.bitrates.peakBps);
+/** One AdaptationSet: `audio` may carry its language (`lang`) and, for the default one, `Role` main (ISO/IEC 23009-1 §5.8.5.5). */
+interface SetOptions {
+  readonly id: number;
+  readonly kind: 'video' | 'audio';
+  readonly independentSegments: boolean;
+  readonly lang?: string;
+  readonly main?: boolean;
+  /** Distinguishes the representation ids of several audio sets. */
+  readonly idPrefix?: string;
+}
+
+function adaptationSet(sources: readonly RepresentationSource[], options: SetOptions): string[] {
+  const { kind } = options;
+  const members = [...sources].sort((a, b) => a.facts.bitrates.peakBps - b.facts.bitrates.peakBps);
   if (members.length === 0) return [];
   const set = {
-    id,
+    id: options.id,
     contentType: kind,
     mimeType: kind === 'video' ? 'video/mp4' : 'audio/mp4',
+    lang: options.lang,
     startWithSAP: kind === 'audio' || options.independentSegments ? 1 : undefined,
   };
   const lines = [`<AdaptationSet${attributes(set)}>`];
-  members.forEach(({ rendition, facts }, k) => lines.push(...representation(rendition, facts, `${kind}-${k + 1}`).map((l) => `  ${l}`)));
+  if (options.main) lines.push(`  <Role${attributes({ schemeIdUri: ROLE_SCHEME, value: 'main' })}/>`);
+  members.forEach((source, k) => lines.push(...representation(source, `${options.idPrefix ?? kind}-${k + 1}`).map((l) => `  ${l}`)));
   lines.push('</AdaptationSet>');
   return lines;
+}
+
+/** The audio AdaptationSets: one per language when the renditions offer several (see mpd-audio.ts), else one. */
+function audioSets(renditions: readonly CmafRendition[], independentSegments: boolean): string[] {
+  const sets = audioAdaptationSets(renditions);
+  if (sets.length === 1 && !sets[0].labelled) return adaptationSet(sets[0].sources, { id: 1, kind: 'audio', independentSegments });
+  return sets.flatMap((set, k) =>
+    adaptationSet(set.sources, { id: k + 1, kind: 'audio', independentSegments, lang: set.lang, main: set.main, idPrefix: `audio${k + 1}` }),
+  );
 }
 
 /**
@@ -112,7 +143,14 @@ export function renderMpd(options: MpdOptions): string {
     mediaPresentationDuration: isoDuration(durationSec),
     minBufferTime: isoDuration(minBufferSec(renditions)),
   };
-  const body = [...adaptationSet('video', renditions, options, 0), ...adaptationSet('audio', renditions, options, 1), ...textAdaptationSets(options.text?.subtitles ?? [], 2)];
+  const video = renditions.flatMap((r) => (r.video ? [{ baseUri: r.baseUri, facts: r.video, track: 'video' as const }] : []));
+  // Ids: video 0, audio 1…n (one set per language), text after them.
+  const textFirstId = 1 + Math.max(1, audioAdaptationSets(renditions).length);
+  const body = [
+    ...adaptationSet(video, { id: 0, kind: 'video', independentSegments: options.independentSegments }),
+    ...audioSets(renditions, options.independentSegments),
+    ...textAdaptationSets(options.text?.subtitles ?? [], textFirstId),
+  ];
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<MPD${attributes(mpd)}>`,

@@ -42,7 +42,7 @@ function rank(header: TrackHeader): number {
  * the track with the default disposition so, QuickTime the member of an alternate group that plays);
  * among equals the first in the file. With a single candidate there is nothing to say.
  */
-export function chooseTrack(kind: 'video' | 'audio', traks: readonly Box[]): TrackChoice | undefined {
+export function chooseTrack(kind: 'video' | 'audio', traks: readonly Box[], rest: 'left out' | 'default' = 'left out'): TrackChoice | undefined {
   if (traks.length === 0) return undefined;
   if (traks.length === 1) return { trak: traks[0] };
   const headers = traks.map(trackHeader);
@@ -54,5 +54,6 @@ export function chooseTrack(kind: 'video' | 'audio', traks: readonly Box[]): Tra
   const others = headers.filter((_, k) => k !== best).map((h) => `${h.id}${h.flags & TRACK_ENABLED ? '' : ' (disabled)'}`);
   const why = rank(chosen) === 0 ? 'none is enabled, so the first' : best === 0 ? 'the first enabled one' : 'the one marked enabled, ahead of earlier disabled ones';
   const group = chosen.alternateGroup !== 0 ? `, alternate group ${chosen.alternateGroup}` : '';
-  return { trak: traks[best], note: `${kind}: track ${chosen.id}, of ${traks.length} ${kind} tracks (${why}${group}); not packaged: ${others.join(', ')}` };
+  const tail = rest === 'default' ? `the default; the others are renditions of their own: ${others.join(', ')}` : `not packaged: ${others.join(', ')}`;
+  return { trak: traks[best], note: `${kind}: track ${chosen.id}, of ${traks.length} ${kind} tracks (${why}${group}); ${tail}` };
 }

@@ -85,6 +85,10 @@ interface TrackBase {
   readonly durationTicks: number;
   readonly edit: EditShift;
   readonly samples: SampleTable;
+  /** BCP 47 language from mdhd or elng (absent for `und`); see track-labels.ts. */
+  readonly language?: string;
+  /** The track's own name (udta/name, or a hdlr name that is not a tool's generic one). */
+  readonly title?: string;
 }
 
 /** A video track: its header and samples, and what its sample entry says. */
@@ -105,9 +109,19 @@ export interface Movie {
   /** At most one video and one audio track are packaged: the enabled one of each kind (see track-choice.ts). */
   readonly video?: VideoTrack;
   readonly audio?: AudioTrack;
+  /**
+   * Every usable audio track in file order when there are several (`audio` is one of them, the default):
+   * each becomes an audio rendition of its own. Absent with one audio track or none.
+   */
+  readonly audioTracks?: readonly AudioTrack[];
   readonly fileSizeBytes: number;
   /** What the reader chose or left out (a track among several, edits not applied), for the log. */
   readonly notes?: readonly string[];
+}
+
+/** The audio tracks a rendition offers, in file order: all of them, or its one audio track. */
+export function audioTracksOf(movie: Movie): readonly AudioTrack[] {
+  return movie.audioTracks ?? (movie.audio ? [movie.audio] : []);
 }
 
 /** Ranged reads: the reader never loads a whole file. */

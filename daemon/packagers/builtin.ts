@@ -6,7 +6,9 @@ import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import { muxSegment } from '../mpegts/muxer.js';
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../source-limits.js';
-import type { Movie } from '../mp4/types.js';
+import { audioTracksOf, type Movie } from '../mp4/types.js';
+import type { TsTrack } from '../layout/track-files.js';
+import { selectCmafTrack, selectTrack } from '../plan/track-selection.js';
 import { packageVersion } from '../package-root.js';
 import { segmentFileName } from '../layout/rendition-files.js';
 import type { SegmentPlan } from '../plan/types.js';
@@ -98,13 +100,16 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     return { source, plan: await plan };
   };
 
-  const muxOne = async (src: OpenSource, reader: SourceReader, n: number, signal: AbortSignal): Promise<Uint8Array> => {
-    const { source, plan } = await planWith(src);
+  const muxOne = async (src: OpenSource, reader: SourceReader, n: number, signal: AbortSignal, track?: TsTrack): Promise<Uint8Array> => {
+    const { source, plan: whole } = await planWith(src);
+    const selected = track ? selectTrack(source.movie, whole, track) : { movie: source.movie, plan: whole };
+    if (!selected) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track?.type === 'audio' ? `audio track ${track.k}` : 'video'}`, { track });
+    const { movie, plan } = selected;
     const segment = plan.segments[n - 1];
     if (!Number.isInteger(n) || !segment) {
       throw new CasterpakError('NOT_FOUND', `segment ${n} does not exist (the rendition has ${plan.segments.length})`, { n });
     }
-    const { input, release } = await readSegmentInput({ reader, scratch, movie: source.movie, marks: source.marks, plan }, segment, signal);
+    const { input, release } = await readSegmentInput({ reader, scratch, movie, marks: source.marks, plan }, segment, signal);
     try {
       signal.throwIfAborted();
       return muxSegment(input);
@@ -133,15 +138,23 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     parsePool: pool,
 
     async cmafInit(src, track) {
-      const { movie } = await plannedMovie(src);
-      const chosen = track === 'video' ? movie.video : movie.audio;
+      const { movie, plan } = await plannedMovie(src);
+      const view = selectCmafTrack(movie, plan, track);
+      const chosen = view ? (view.kind === 'video' ? view.movie.video : view.movie.audio) : undefined;
       if (!chosen) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track} track`, { track });
       return initSegment(chosen);
     },
 
     async cmafSegment(src, track, n, signal) {
-      const { source, plan } = await planWith(src);
-      return cmafMediaSegment({ reader: readerOf(src), scratch, movie: source.movie, plan }, track, n, signal);
+      const { movie, plan } = await plannedMovie(src);
+      const view = selectCmafTrack(movie, plan, track);
+      if (!view) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track} track`, { track });
+      return cmafMediaSegment({ reader: readerOf(src), scratch, movie: view.movie, plan: view.plan }, view.kind, n, signal);
+    },
+
+    async tracks(src) {
+      const { movie } = await plannedMovie(src);
+      return { hasVideo: movie.video !== undefined, audioCount: audioTracksOf(movie).length };
     },
 
     async plan(src): Promise<SegmentList> {
@@ -149,8 +162,8 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
       return segmentListOf(plan);
     },
 
-    async segment(src, n, signal) {
-      return muxOne(src, readerOf(src), n, signal);
+    async segment(src, n, signal, track) {
+      return muxOne(src, readerOf(src), n, signal, track);
     },
 
     async packageRendition(src, outDir, signal): Promise<SegmentList> {

@@ -2,6 +2,7 @@
 
 import type { PackagerName } from '../config.js';
 import type { CmafTrack } from '../layout/cmaf-files.js';
+import type { TsTrack } from '../layout/track-files.js';
 import type { Movie } from '../mp4/types.js';
 import type { SegmentPlan } from '../plan/types.js';
 import type { OpenSource } from '../source/open-source.js';
@@ -40,8 +41,13 @@ export interface SegmentPackager extends PackagerBase {
   readonly granularity: 'segment';
   /** The segment list from the moov alone, without reading sample data. */
   plan(src: OpenSource): Promise<SegmentList>;
-  /** Muxes segment `n` (1-based); throws NOT_FOUND when `n` is out of range. */
-  segment(src: OpenSource, n: number, signal: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Muxes segment `n` (1-based) of the rendition, or of one of its tracks alone (`index_0_v`, `index_<k>_a`);
+   * throws NOT_FOUND when `n` is out of range or the rendition has no such track.
+   */
+  segment(src: OpenSource, n: number, signal: AbortSignal, track?: TsTrack): Promise<Uint8Array>;
+  /** The rendition's tracks: whether it has video, and how many audio tracks (for the names of their files). */
+  tracks(src: OpenSource): Promise<{ hasVideo: boolean; audioCount: number }>;
 }
 
 export type Packager = RenditionPackager | SegmentPackager;

@@ -108,7 +108,7 @@ function rangesFromCuts(cuts: readonly number[], count: number): SampleRange[] {
  * frame appears exactly once. The walk is monotonic in decode order, which keeps each segment's
  * frames contiguous; the first segment takes anything earlier, the last anything later.
  */
-function assignByTime(audio: AudioTrack, boundariesSec: readonly number[]): (SampleRange | undefined)[] {
+export function assignByTime(audio: AudioTrack, boundariesSec: readonly number[]): (SampleRange | undefined)[] {
   const ranges: (SampleRange | undefined)[] = [];
   const count = audio.samples.count;
   let next = 0;
@@ -122,7 +122,7 @@ function assignByTime(audio: AudioTrack, boundariesSec: readonly number[]): (Sam
   return ranges;
 }
 
-function rangeBytes(track: Track | undefined, range: SampleRange | undefined): number {
+export function rangeBytes(track: Track | undefined, range: SampleRange | undefined): number {
   if (!track || !range) return 0;
   let bytes = 0;
   for (let i = range.firstSample; i <= range.lastSample; i++) bytes += track.samples.sizes[i];

@@ -6,6 +6,7 @@ import { recordPruneRun } from '../../daemon/store/operator-queries.js';
 import { DB_FILE_NAME } from '../../daemon/store/store.js';
 import { artifactPath, launchChromium, openPage } from '../helpers/browser.js';
 import { makeClip } from '../helpers/clip.js';
+import { THREE_LANGUAGES, makeMultiAudioClip } from '../helpers/multi-audio.js';
 import { inProcessDaemon } from '../helpers/in-process.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
 
@@ -167,6 +168,7 @@ describe('the status page player and CMAF', () => {
   beforeAll(async () => {
     cmafDaemon = await startListeningDaemon({ packager: 'builtin', segment_duration: 2 });
     makeClip(path.join(cmafDaemon.mediaRoot, 'clip.mp4'), { durationSec: 5 });
+    makeMultiAudioClip(path.join(cmafDaemon.mediaRoot, 'talk.mp4'), THREE_LANGUAGES, 6);
     cmafBrowser = await launchChromium();
   }, 120_000);
 
@@ -188,6 +190,22 @@ describe('the status page player and CMAF', () => {
     expect(state.src).toBe('/_casterpak/play/i/clip.mp4/cmaf/master.m3u8');
     expect(state.fatal).toEqual([]);
     expect(state.frames).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  });
+
+  it.each(['talk.mp4/master.m3u8', 'talk.mp4/cmaf/master.m3u8'])('offers the audio renditions of %s in a menu and switches to the one chosen', async (typed) => {
+    const { page, errors } = await openPage(cmafBrowser, `${cmafDaemon.baseUrl}/_casterpak/`);
+    expect(await page.isHidden('#audio-choice')).toBe(true);
+    await page.fill('#play-path', typed);
+    await page.click('#play-form button');
+    await page.waitForSelector('#audio-choice:not([hidden])', { timeout: 20_000 });
+    const options = await page.$$eval('#audio-track option', (list) => list.map((o) => o.textContent));
+    expect(options).toEqual(['English (en)', 'français (fr)', 'Deutsch (de)']);
+    await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 1, undefined, { timeout: 20_000 });
+    await page.selectOption('#audio-track', '2');
+    await page.waitForFunction(() => (window as unknown as { casterpakPlayer: { hls: { audioTrack: number } } }).casterpakPlayer.hls.audioTrack === 2, undefined, { timeout: 20_000 });
+    const fatal = await page.evaluate(() => (window as unknown as { casterpakPlayer: { errors: { fatal: boolean }[] } }).casterpakPlayer.errors.filter((e) => e.fatal));
+    expect(fatal).toEqual([]);
     expect(errors).toEqual([]);
   });
 });

@@ -29,9 +29,13 @@ describe('csmil expansion', () => {
     ['too few pieces to have an entry', 'clip_,360p.mp4.csmil'],
     ['no comma at all', 'clip.mp4.csmil'],
     ['a suffix without a source extension', 'clip_,360,540,.csmil'],
-    ['an extension only inside the entries', 'clip_,360.mp4,540.mp4,.csmil'],
+    ['an extension inside some entries only', 'clip_,360.mp4,540,.csmil'],
   ])('is not a csmil set with %s', (_, segment) => {
     expect(parseCsmil(segment, hasMp4)).toBeUndefined();
+  });
+
+  it('takes each entry\'s own extension when the suffix is empty, to mix video and audio-only files', () => {
+    expect(parseCsmil('clip_,video_720.mp4,audio_en.m4a,.csmil', (name) => /\.(mp4|m4a)$/.test(name))?.fileNames).toEqual(['clip_video_720.mp4', 'clip_audio_en.m4a']);
   });
 
   it('refuses an empty entry with BAD_PATH rather than guessing what it names', async () => {

@@ -130,14 +130,17 @@ describe('the track packaged among several of one kind', () => {
   it('is the first when all are enabled, with a note naming it', async () => {
     const movie = await readMovie(new MemoryReader(file()));
     expect(movie.audio!.id).toBe(2);
-    expect(movie.notes).toEqual([expect.stringMatching(/^audio: track 2, of 2 audio tracks \(the first enabled one\); not packaged: 3$/)]);
+    expect(movie.notes).toEqual([expect.stringMatching(/^audio: track 2, of 2 audio tracks \(the first enabled one\); the default; the others are renditions of their own: 3$/)]);
+    expect(movie.audioTracks?.map((track) => track.id)).toEqual([2, 3]);
+    expect(movie.audioTracks?.[0]).toBe(movie.audio);
   });
 
   it('is the enabled one when an earlier one is disabled', async () => {
     const movie = await readMovie(new MemoryReader(withFlags(file(), 1, 0x2)));
     expect(movie.audio!.id).toBe(3);
     expect(movie.audio!.timescale).toBe(44100);
-    expect(movie.notes?.[0]).toMatch(/^audio: track 3, of 2 audio tracks \(the one marked enabled, ahead of earlier disabled ones\); not packaged: 2 \(disabled\)$/);
+    expect(movie.notes?.[0]).toMatch(/^audio: track 3, of 2 audio tracks \(the one marked enabled, ahead of earlier disabled ones\); the default; the others are renditions of their own: 2 \(disabled\)$/);
+    expect(movie.audioTracks?.map((track) => track.id)).toEqual([2, 3]);
   });
 
   it('is the first when none is enabled', async () => {

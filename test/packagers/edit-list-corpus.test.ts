@@ -114,7 +114,7 @@ describe.each([...CUTS.map((cut) => cut.name), DELAYED_AUDIO])('the builtin pack
     const packager = createBuiltinPackager({ segmentDurationSec: SEGMENT_SEC });
     const { movie, plan } = await packager.plannedMovie(await sourceFileOf(file(name)));
     const rendition = describeCmafRendition('', movie, plan);
-    const durations = playlistSegments(renderCmafMediaPlaylist(rendition.video!, '', true)).map((s) => s.durationSec);
+    const durations = playlistSegments(renderCmafMediaPlaylist(rendition.video!, '', { independentSegments: true })).map((s) => s.durationSec);
     expect(Math.abs(sum(durations) - (await formatDurationSec(file(name))))).toBeLessThanOrEqual(FRAME_SEC + 0.001);
     // Segment N of CMAF and of MPEG-TS cover the same instants.
     durations.forEach((d, k) => expect(Math.abs(d - packaged.durationsSec[k])).toBeLessThanOrEqual(0.001 + (k === durations.length - 1 ? FRAME_SEC : 0)));

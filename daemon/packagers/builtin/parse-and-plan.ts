@@ -37,7 +37,7 @@ export function transferableBuffers(source: PlannedSource): ArrayBuffer[] {
   const add = (view: ArrayBufferView) => {
     if (view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) buffers.add(view.buffer);
   };
-  for (const track of [source.movie.video, source.movie.audio]) {
+  for (const track of [source.movie.video, source.movie.audio, ...(source.movie.audioTracks ?? [])]) {
     if (!track) continue;
     const { offsets, sizes, dts, cts, durations, sync } = track.samples;
     for (const column of [offsets, sizes, dts, cts, durations, sync]) add(column);

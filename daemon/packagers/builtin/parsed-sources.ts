@@ -18,7 +18,8 @@ export interface ParsedSource {
 const BYTES_PER_SAMPLE = 30;
 
 export function estimateWeightBytes(movie: Movie): number {
-  return ((movie.video?.samples.count ?? 0) + (movie.audio?.samples.count ?? 0)) * BYTES_PER_SAMPLE;
+  const audio = (movie.audioTracks ?? (movie.audio ? [movie.audio] : [])).reduce((sum, track) => sum + track.samples.count, 0);
+  return ((movie.video?.samples.count ?? 0) + audio) * BYTES_PER_SAMPLE;
 }
 
 export const DEFAULT_CACHE_LIMITS: LruLimits = { maxEntries: 256, maxWeightBytes: 128 * 1024 * 1024 };

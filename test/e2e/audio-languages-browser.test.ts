@@ -1,0 +1,59 @@
+// hls.js (MPEG-TS and fMP4 HLS), Shaka Player and dash.js (DASH) in Chromium list three audio languages and switch between them while playing, through nginx.
+
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { switchAudio } from '../helpers/audio-switch.js';
+import { launchChromium } from '../helpers/browser.js';
+import type { PlayerName } from '../helpers/cmaf-players.js';
+import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
+import { THREE_LANGUAGES, makeMultiAudioClip } from '../helpers/multi-audio.js';
+import { startNginx, type RunningNginx } from '../helpers/nginx.js';
+
+let browser: Browser;
+let daemon: ListeningDaemon;
+let nginx: RunningNginx;
+
+beforeAll(async () => {
+  daemon = await startListeningDaemon({ segment_duration: 2, mode: 'nginx' });
+  makeMultiAudioClip(path.join(daemon.mediaRoot, 'talk.mp4'), THREE_LANGUAGES, 8);
+  nginx = await startNginx({ config: daemon.configForNginx });
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await nginx?.stop();
+  await daemon?.stop();
+});
+
+/**
+ * hls.js notes the small gap before the first presented picture (AAC priming, B-frames) as a non-fatal hole it
+ * skips. With MPEG-TS video-only variants and alternate audio, hls.js 1.7 also reports the first video segment
+ * once as appended "without buffered range growth" (non-fatal, at time 0, before any switch; playback goes on):
+ * one such notice is tolerated there, no other.
+ */
+function unexpected(errors: readonly string[], file: string): string[] {
+  const holes = errors.filter((e) => !/^mediaError bufferSeekOverHole .*seeking from 0 to 0\.[0-4]\d*$/.test(e));
+  const firstNoProgress = holes.indexOf('mediaError bufferAppendNoProgress');
+  return file === 'master.m3u8' && firstNoProgress !== -1 ? holes.filter((_, k) => k !== firstNoProgress) : holes;
+}
+
+const CASES: Array<[PlayerName, string, RegExp]> = [
+  ['hls.js', 'master.m3u8', /\/talk\.mp4\/segment\d+_3_a\.ts$/],
+  ['hls.js', 'cmaf/master.m3u8', /\/talk\.mp4\/cmaf\/audio3_\d+\.m4s$/],
+  ['shaka', 'cmaf/manifest.mpd', /\/talk\.mp4\/cmaf\/audio3_\d+\.m4s$/],
+  ['dash.js', 'cmaf/manifest.mpd', /\/talk\.mp4\/cmaf\/audio3_\d+\.m4s$/],
+];
+
+describe('three audio languages in the browser', () => {
+  it.each(CASES)('%s lists English, French and German from %s and switches to German while playing', async (player, file, germanAudio) => {
+    const run = await switchAudio(browser, player, `${nginx.baseUrl}/i/talk.mp4/${file}`, { to: 'de', newAudioUrl: germanAudio });
+    expect(run.languages).toEqual(['en', 'fr', 'de']);
+    expect(run.urlsAfterSwitch.some((u) => germanAudio.test(u)), run.urlsAfterSwitch.join('\n')).toBe(true);
+    expect(run.playing).toBe('de');
+    expect(run.timeAfter).toBeGreaterThan(run.timeAtSwitch + 1);
+    expect(unexpected(run.playerErrors, file)).toEqual([]);
+    expect(run.pageErrors).toEqual([]);
+  }, 120_000);
+});
