@@ -84,7 +84,7 @@ export async function tailFixture(fileCount = 8): Promise<TailFixture> {
     },
     hitsByPath,
     totalHits: () => [...hitsByPath().values()].reduce((a, b) => a + b, 0),
-    async waitForExactHits(timeoutMs = 10_000) {
+    async waitForExactHits(timeoutMs = 30_000) {
       await waitFor(`${expected()} hits in SQLite (have ${fixture.totalHits()})`, () => {
         const total = fixture.totalHits();
         if (total > expected()) throw new Error(`counted ${total} hits for ${expected()} requests`);
