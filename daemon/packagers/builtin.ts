@@ -58,6 +58,9 @@ async function checkUnchanged(src: OpenSource): Promise<void> {
 export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager {
   const sources = new ParsedSources(options.cacheLimits);
   const scratch = new ScratchPool();
+  // Muxed segments on their way to disk: one ~10 MB output buffer reused per concurrent miss instead of a fresh
+  // one each time (fresh ones cost page faults, zero pages and collector work on every segment).
+  const outputs = new ScratchPool();
   const targetSec = options.segmentDurationSec;
   const pool = options.parsePool instanceof ParsePool ? options.parsePool : new ParsePool(options.parsePool);
   const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
@@ -90,7 +93,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     return { source, plan: await plan };
   };
 
-  const muxOne = async (src: OpenSource, reader: FileRangeReader, n: number, signal: AbortSignal): Promise<Uint8Array> => {
+  const muxOne = async (src: OpenSource, reader: FileRangeReader, n: number, signal: AbortSignal, allocate?: (bytes: number) => Uint8Array): Promise<Uint8Array> => {
     const { source, plan } = await planWith(src);
     const segment = plan.segments[n - 1];
     if (!Number.isInteger(n) || !segment) {
@@ -99,7 +102,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     const { input, release } = await readSegmentInput({ reader, scratch, movie: source.movie, marks: source.marks, plan }, segment, signal);
     try {
       signal.throwIfAborted();
-      return muxSegment(input);
+      return muxSegment(input, allocate);
     } finally {
       release();
     }
@@ -143,6 +146,15 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
 
     async segment(src, n, signal) {
       return muxOne(src, readerOf(src), n, signal);
+    },
+
+    async withSegment(src, n, signal, use) {
+      const bytes = await muxOne(src, readerOf(src), n, signal, (size) => outputs.take(size));
+      try {
+        return await use(bytes);
+      } finally {
+        outputs.give(bytes);
+      }
     },
 
     async packageRendition(src, outDir, signal): Promise<SegmentList> {

@@ -40,6 +40,11 @@ export interface SegmentPackager extends PackagerBase {
   plan(src: OpenSource): Promise<SegmentList>;
   /** Muxes segment `n` (1-based); throws NOT_FOUND when `n` is out of range. */
   segment(src: OpenSource, n: number, signal: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Muxes segment `n` into a buffer the packager reuses and hands it to `use`, which must be done with the
+   * bytes when its promise settles (write them out, do not keep them): a miss then allocates no output buffer.
+   */
+  withSegment?<T>(src: OpenSource, n: number, signal: AbortSignal, use: (bytes: Uint8Array) => Promise<T>): Promise<T>;
 }
 
 export type Packager = RenditionPackager | SegmentPackager;
