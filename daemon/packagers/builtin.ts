@@ -12,6 +12,7 @@ import type { SegmentPlan } from '../plan/types.js';
 import { handleReader, type FileRangeReader } from '../source/file-reader.js';
 import { ScratchPool, roundUpToMiB } from '../source/scratch-pool.js';
 import { parseAndPlan, type PlannedSource } from './builtin/parse-and-plan.js';
+import { parseInThread } from './builtin/in-thread-parse.js';
 import { ParsePool, type ParsePoolOptions } from './builtin/parse-pool.js';
 import { ParsedSources, type ParsedSource } from './builtin/parsed-sources.js';
 import { readSegmentInput } from './builtin/segment-input.js';
@@ -34,6 +35,8 @@ export interface BuiltinOptions extends PackagerOptions {
    * since a worker's reads cannot be observed from here.
    */
   readonly wrapReader?: (reader: FileRangeReader, src: OpenSource) => FileRangeReader;
+  /** False: every source is parsed in a worker, small ones included (tests of the workers). */
+  readonly inThread?: boolean;
   /** Where the reader's notes on a source go (which track of several, edits not applied), at info, once per parse. */
   readonly log?: Logger;
 }
@@ -70,14 +73,17 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
   const readerOf = (src: OpenSource): FileRangeReader => wrap(handleReader(src.handle, src.sizeBytes, src.relPath), src);
 
   /**
-   * The moov is parsed and the plan for the configured target made in a worker, bounded in memory
-   * and time, so a crafted moov costs that worker and not the daemon; the typed sample tables come
-   * back moved, not copied. One parse per source even under concurrent requests.
+   * A moov within the in-thread bounds (checked before the allocation or work each bounds) is parsed
+   * and planned here; any other is parsed in a worker, bounded in memory and time, so a crafted moov
+   * costs that worker and not the daemon (its typed sample tables come back moved, not copied). One
+   * parse per source even under concurrent requests.
    */
-  const parse = (src: OpenSource): Promise<PlannedSource> =>
-    options.wrapReader
-      ? parseAndPlan(readerOf(src), { segmentDurationSec: targetSec, limits })
-      : pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: targetSec, limits });
+  const parse = async (src: OpenSource): Promise<PlannedSource> => {
+    const parseOptions = { segmentDurationSec: targetSec, limits };
+    if (options.wrapReader) return parseAndPlan(readerOf(src), parseOptions);
+    const here = options.inThread === false ? undefined : await parseInThread(readerOf(src), parseOptions);
+    return here ?? pool.run({ fd: src.handle.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, ...parseOptions });
+  };
   const log = options.log ?? silentLogger;
   const load = async (src: OpenSource): Promise<PlannedSource> => {
     const planned = await parse(src);
