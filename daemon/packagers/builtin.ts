@@ -63,7 +63,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
   const scratch = new ScratchPool();
   // Muxed segments on their way to disk: one ~10 MB output buffer reused per concurrent miss instead of a fresh
   // one each time (fresh ones cost page faults, zero pages and collector work on every segment).
-  const outputs = new ScratchPool();
+  const outputs = new ScratchPool(1);
   const targetSec = options.segmentDurationSec;
   const pool = options.parsePool instanceof ParsePool ? options.parsePool : new ParsePool(options.parsePool);
   const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
