@@ -48,6 +48,7 @@ export interface BuiltinPackager extends SegmentPackager, CmafPackager {
   plannedMovie(src: OpenSource): Promise<{ movie: Movie; plan: SegmentPlan }>;
   /** The parse workers (shared with the master planner; ended on shutdown). */
   readonly parsePool: ParsePool;
+  withSegment<T>(src: OpenSource, n: number, signal: AbortSignal, use: (bytes: Uint8Array) => Promise<T>): Promise<T>;
 }
 
 /** The open file must still be what the caller described: a changed size means it was rewritten in place meanwhile. */

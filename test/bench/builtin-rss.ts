@@ -11,7 +11,8 @@ async function main(): Promise<void> {
   const packager = createBuiltinPackager({ segmentDurationSec: Number(process.argv[3] ?? 10) });
   const { durationsSec } = await packager.plan(src);
   const signal = new AbortController().signal;
-  for (let n = 1; n <= durationsSec.length; n++) await packager.segment(src, n, signal);
+  // As the daemon's miss path does: each segment muxed into the packager's reused buffer and let go once used.
+  for (let n = 1; n <= durationsSec.length; n++) await packager.withSegment(src, n, signal, async (bytes) => bytes.length);
   await packager.parsePool.close();
   await handle.close();
   // resourceUsage().maxRSS is in kilobytes.
