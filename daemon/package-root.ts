@@ -22,3 +22,10 @@ export function packageRoot(): string {
 export function packageVersion(): string {
   return JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version as string;
 }
+
+/** The bundled demo rendition (`casterpakd demo` plays it; the daemon warms its packager on it at start-up). */
+export const DEMO_RENDITION = 'casterpak-demo.mp4';
+
+export function demoRenditionPath(): string {
+  return path.join(packageRoot(), 'demo', DEMO_RENDITION);
+}

@@ -317,11 +317,20 @@ export class CacheFiller {
       const list = await packager.plan(src);
       const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
       const pkg = await claimPackage({ store, cacheDir: config.cacheDir, source: this.source, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
-      const data = await this.fileBytes({ packager, src, file: req.file, list, signal });
-      const prepared = await prepareBytes(config.cacheDir, req.cachePath, data);
+      const prepared = await this.prepareFile({ packager, src, file: req.file, list, signal }, req.cachePath);
       await this.deps.beforePublish?.(req.cachePath);
       return this.publishInPackage(pkg, [prepared], () => fileKindOf(req.cachePath));
     }));
+  }
+
+  /** One file of a rendition written under .tmp/, ready to publish; a TS segment straight from the packager's reused buffer when it has one. */
+  private async prepareFile(job: FileJob, cachePath: string): Promise<PreparedFile> {
+    const { packager, src, file, list, signal } = job;
+    const cacheDir = this.deps.config.cacheDir;
+    if (file.kind === 'segment' && packager.withSegment && file.n <= list.durationsSec.length) {
+      return packager.withSegment(src, file.n, signal, (bytes) => prepareBytes(cacheDir, cachePath, bytes));
+    }
+    return prepareBytes(cacheDir, cachePath, await this.fileBytes(job));
   }
 
   /** What one file of a rendition holds: a TS segment, the media playlist, or a CMAF file. */

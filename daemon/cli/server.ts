@@ -8,12 +8,16 @@ import { createApp } from '../http/app.js';
 import type { Logger } from '../log.js';
 import { createObservability, type Observability } from '../metrics/observability.js';
 import { createPackager } from '../packagers/index.js';
+import { warmUpOn } from '../packagers/builtin/warm-up.js';
+import { demoRenditionPath } from '../package-root.js';
 import { Store } from '../store/store.js';
 import { accessLogTailer } from '../tail/tailer.js';
 import { createLimitedServer, listen } from './listen.js';
 
 /** Longest a single SQLite call of the daemon blocks the event loop waiting for another process's lock. */
 const DAEMON_BUSY_TIMEOUT_MS = 50;
+/** Passes of the start-up warm-up over the demo rendition (see warmUpOn). */
+const WARM_UP_ROUNDS = 20;
 
 export interface RunningDaemon {
   /** `http://host:port` or `unix:/path`. */
@@ -42,7 +46,11 @@ export async function startDaemon(config: Config, log: Logger, hooks: Pick<Fille
   const tailer = accessLogTailer(config, store, log);
   await tailer?.start();
   const filler = new CacheFiller({ config, store, packager, log, ...hooks });
-  filler.parsePool?.warm();
+  // Small sources are parsed on the event loop, large ones in the workers (started on demand): the
+  // parse and mux code is compiled now rather than on the first request.
+  const warmStartMs = performance.now();
+  const warmed = await warmUpOn(demoRenditionPath(), { segmentDurationSec: config.segmentDurationSec, limits: config.limits, rounds: WARM_UP_ROUNDS });
+  log.debug({ warmed, durationMs: Math.round(performance.now() - warmStartMs) }, 'parse and mux code warmed up');
   const observability = createObservability({ config, store, filler });
   const { app } = createApp({ config, store, filler, log, observability });
 

@@ -14,6 +14,7 @@ import { segmentFileName } from '../layout/rendition-files.js';
 import type { SegmentPlan } from '../plan/types.js';
 import { ScratchPool, roundUpToMiB } from '../source/scratch-pool.js';
 import { parseAndPlan, type PlannedSource } from './builtin/parse-and-plan.js';
+import { parseInThread } from './builtin/in-thread-parse.js';
 import { ParsePool, type ParsePoolOptions } from './builtin/parse-pool.js';
 import { ParsedSources, type ParsedSource } from './builtin/parsed-sources.js';
 import { readSegmentInput } from './builtin/segment-input.js';
@@ -36,6 +37,8 @@ export interface BuiltinOptions extends PackagerOptions {
    * since a worker's reads cannot be observed from here.
    */
   readonly wrapReader?: (reader: SourceReader, src: OpenSource) => SourceReader;
+  /** False: every source is parsed in a worker, small ones included (tests of the workers). */
+  readonly inThread?: boolean;
   /** Where the reader's notes on a source go (which track of several, edits not applied), at info, once per parse. */
   readonly log?: Logger;
 }
@@ -47,6 +50,7 @@ export interface BuiltinPackager extends SegmentPackager, CmafPackager {
   plannedMovie(src: OpenSource): Promise<{ movie: Movie; plan: SegmentPlan }>;
   /** The parse workers (shared with the master planner; ended on shutdown). */
   readonly parsePool: ParsePool;
+  withSegment<T>(src: OpenSource, n: number, signal: AbortSignal, use: (bytes: Uint8Array) => Promise<T>): Promise<T>;
 }
 
 const fstatOf = promisify(fstat);
@@ -66,6 +70,9 @@ async function checkUnchanged(src: OpenSource): Promise<void> {
 export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager {
   const sources = new ParsedSources(options.cacheLimits);
   const scratch = new ScratchPool();
+  // Muxed segments on their way to disk: one ~10 MB output buffer reused per concurrent miss instead of a fresh
+  // one each time (fresh ones cost page faults, zero pages and collector work on every segment).
+  const outputs = new ScratchPool(1);
   const targetSec = options.segmentDurationSec;
   const pool = options.parsePool instanceof ParsePool ? options.parsePool : new ParsePool(options.parsePool);
   const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
@@ -75,16 +82,19 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
   const readerOf = (src: OpenSource): SourceReader => wrap(src.reader, src);
 
   /**
-   * The moov is parsed and the plan for the configured target made in a worker, bounded in memory
-   * and time, so a crafted moov costs that worker and not the daemon; the typed sample tables come
-   * back moved, not copied. One parse per source even under concurrent requests. A local file's worker
-   * reads its descriptor; a remote object's asks this thread for each range (its header reader, which
-   * keeps them on disk).
+   * A moov within the in-thread bounds (checked before the allocation or work each bounds) is parsed
+   * and planned here; any other is parsed in a worker, bounded in memory and time, so a crafted moov
+   * costs that worker and not the daemon (its typed sample tables come back moved, not copied). One
+   * parse per source even under concurrent requests. Both read through the source's header reader: a
+   * local file's worker reads its descriptor, a remote object's asks this thread for each range (the
+   * header reader keeps them on disk).
    */
-  const parse = (src: OpenSource): Promise<PlannedSource> =>
-    options.wrapReader
-      ? parseAndPlan(wrap(src.headerReader, src), { segmentDurationSec: targetSec, limits })
-      : pool.run({ fd: src.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, segmentDurationSec: targetSec, limits }, src.headerReader);
+  const parse = async (src: OpenSource): Promise<PlannedSource> => {
+    const parseOptions = { segmentDurationSec: targetSec, limits };
+    if (options.wrapReader) return parseAndPlan(wrap(src.headerReader, src), parseOptions);
+    const here = options.inThread === false ? undefined : await parseInThread(src.headerReader, parseOptions);
+    return here ?? pool.run({ fd: src.fd, sizeBytes: src.sizeBytes, relPath: src.relPath, ...parseOptions }, src.headerReader);
+  };
   const log = options.log ?? silentLogger;
   const load = async (src: OpenSource): Promise<PlannedSource> => {
     const planned = await parse(src);
@@ -100,7 +110,10 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     return { source, plan: await plan };
   };
 
-  const muxOne = async (src: OpenSource, reader: SourceReader, n: number, signal: AbortSignal, track?: TsTrack): Promise<Uint8Array> => {
+  /** Segment `n` of the rendition (or of one track alone), muxed into `allocate`'s buffer when given. */
+  const muxOne = async (src: OpenSource, n: number, signal: AbortSignal, out: { track?: TsTrack; allocate?: (bytes: number) => Uint8Array } = {}): Promise<Uint8Array> => {
+    const { track, allocate } = out;
+    const reader = readerOf(src);
     const { source, plan: whole } = await planWith(src);
     const selected = track ? selectTrack(source.movie, whole, track) : { movie: source.movie, plan: whole };
     if (!selected) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track?.type === 'audio' ? `audio track ${track.k}` : 'video'}`, { track });
@@ -112,7 +125,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     const { input, release } = await readSegmentInput({ reader, scratch, movie, marks: source.marks, plan }, segment, signal);
     try {
       signal.throwIfAborted();
-      return muxSegment(input);
+      return muxSegment(input, allocate);
     } finally {
       release();
     }
@@ -163,7 +176,16 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     },
 
     async segment(src, n, signal, track) {
-      return muxOne(src, readerOf(src), n, signal, track);
+      return muxOne(src, n, signal, { track });
+    },
+
+    async withSegment(src, n, signal, use) {
+      const bytes = await muxOne(src, n, signal, { allocate: (size) => outputs.take(size) });
+      try {
+        return await use(bytes);
+      } finally {
+        outputs.give(bytes);
+      }
     },
 
     async packageRendition(src, outDir, signal): Promise<SegmentList> {

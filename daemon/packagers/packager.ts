@@ -48,6 +48,11 @@ export interface SegmentPackager extends PackagerBase {
   segment(src: OpenSource, n: number, signal: AbortSignal, track?: TsTrack): Promise<Uint8Array>;
   /** The rendition's tracks: whether it has video, and how many audio tracks (for the names of their files). */
   tracks(src: OpenSource): Promise<{ hasVideo: boolean; audioCount: number }>;
+  /**
+   * Muxes segment `n` into a buffer the packager reuses and hands it to `use`, which must be done with the
+   * bytes when its promise settles (write them out, do not keep them): a miss then allocates no output buffer.
+   */
+  withSegment?<T>(src: OpenSource, n: number, signal: AbortSignal, use: (bytes: Uint8Array) => Promise<T>): Promise<T>;
 }
 
 export type Packager = RenditionPackager | SegmentPackager;

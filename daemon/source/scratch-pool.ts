@@ -25,7 +25,15 @@ export class ScratchPool {
   /** Returns a buffer from `take`; nothing may use its bytes afterwards. */
   give(view: Uint8Array): void {
     const whole = new Uint8Array(view.buffer, 0, view.buffer.byteLength);
-    if (this.free.length < this.maxBuffers && whole.length <= this.maxBufferBytes) this.free.push(whole);
+    if (whole.length > this.maxBufferBytes) return;
+    if (this.free.length < this.maxBuffers) {
+      this.free.push(whole);
+      return;
+    }
+    // Full: a larger buffer replaces the smallest kept one, so the pool grows to the largest segment
+    // instead of keeping a small buffer that fits nothing and allocating for every larger segment.
+    const smallest = this.free.reduce((min, buffer, i) => (buffer.length < this.free[min].length ? i : min), 0);
+    if (this.free[smallest].length < whole.length) this.free[smallest] = whole;
   }
 }
 

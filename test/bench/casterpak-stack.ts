@@ -1,10 +1,11 @@
 // CasterPak as a user runs it, from dist/: `casterpakd serve` (builtin packager) behind a real nginx with the drop-in.
 
-import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
+import { promises as fs, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../daemon/config.js';
+import { packageRoot } from '../../daemon/package-root.js';
 import { get } from '../helpers/http.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { freePort, spawnGuarded, stopGuarded, waitFor, type GuardedProcess } from '../helpers/processes.js';
@@ -23,10 +24,16 @@ export interface CasterpakStack {
   dispose(): Promise<void>;
 }
 
-/** The daemon's environment: no CASTERPAK_* variable (the config file alone speaks), production mode. */
+/** The NODE_OPTIONS the systemd unit gives the daemon, so that the benchmark runs it as deployed. */
+function unitNodeOptions(): string {
+  const unit = readFileSync(path.join(packageRoot(), 'systemd', 'casterpakd.service'), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
+}
+
+/** The daemon's environment: no CASTERPAK_* variable (the config file alone speaks), production mode, the unit's NODE_OPTIONS. */
 function daemonEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('CASTERPAK_')));
-  return { ...env, NODE_ENV: 'production' };
+  return { ...env, NODE_ENV: 'production', NODE_OPTIONS: unitNodeOptions() };
 }
 
 async function writeConfig(root: string, segmentDurationSec: number): Promise<string> {

@@ -59,6 +59,16 @@ describe('scratch pool', () => {
     expect(pool.take(10).buffer).not.toBe(b.buffer);
   });
 
+  it('keeps the larger buffer when it is full, so a larger segment than the one kept is allocated for only once', () => {
+    const pool = new ScratchPool(1);
+    const small = pool.take(1024 * 1024);
+    pool.give(small);
+    const large = pool.take(3 * 1024 * 1024);
+    expect(large.buffer).not.toBe(small.buffer);
+    pool.give(large);
+    expect(pool.take(3 * 1024 * 1024).buffer).toBe(large.buffer);
+  });
+
   it('never keeps a buffer above its size limit', () => {
     const pool = new ScratchPool(2, 1024 * 1024);
     const big = pool.take(3 * 1024 * 1024);

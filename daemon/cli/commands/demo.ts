@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { renditionFilePath } from '../../layout/cache-paths.js';
-import { packageRoot } from '../../package-root.js';
+import { DEMO_RENDITION, packageRoot } from '../../package-root.js';
 import { configFromOptions, withConfigOptions } from '../config-options.js';
 import { serveUntilSignalled } from './serve.js';
 
-export const DEMO_RENDITION = 'casterpak-demo.mp4';
+export { DEMO_RENDITION };
 
 export function demoDefaults(): Record<string, unknown> {
   const scratch = path.join(tmpdir(), 'casterpak-demo');

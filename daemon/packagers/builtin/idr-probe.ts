@@ -43,16 +43,26 @@ export async function classifySamples(reader: RangeReader, video: VideoTrack, sa
   return rangesRead;
 }
 
+/** The walk still needed candidates after the most batches the caller allowed (see classifyCutCandidates). */
+export class ProbeBudgetSpent extends Error {
+  constructor(readonly batches: number) {
+    super(`cut candidates still unclassified after ${batches} batches of reads`);
+  }
+}
+
 /**
  * Classifies exactly the sync samples a plan at `targetSec` depends on: the walk reports the
  * candidates it had to assume, they are read in one batch, and the walk repeats until it assumes
  * nothing. Usually one batch of about (duration / target) reads; marks persist for later targets.
+ * Sync samples that are not IDR pictures make the walk repeat, once per such candidate at worst:
+ * past `maxBatches` it stops with ProbeBudgetSpent.
  */
-export async function classifyCutCandidates(reader: RangeReader, video: VideoTrack, targetSec: number, marks: IdrMarks, signal?: AbortSignal): Promise<number> {
+export async function classifyCutCandidates(reader: RangeReader, video: VideoTrack, targetSec: number, marks: IdrMarks, maxBatches = Infinity): Promise<number> {
   let rangesRead = 0;
-  for (;;) {
+  for (let batch = 0; ; batch++) {
     const { unknown } = findVideoCuts(video, targetSec, marks);
     if (unknown.length === 0) return rangesRead;
-    rangesRead += await classifySamples(reader, video, unknown, marks, signal);
+    if (batch >= maxBatches) throw new ProbeBudgetSpent(batch);
+    rangesRead += await classifySamples(reader, video, unknown, marks);
   }
 }

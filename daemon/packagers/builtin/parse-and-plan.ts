@@ -18,13 +18,15 @@ export interface ParseOptions {
   readonly segmentDurationSec: number;
   /** The [limits] the source must stay within, checked from the moov before its tables are built. */
   readonly limits: SourceLimits;
+  /** Batches of cut-candidate reads allowed before giving up with ProbeBudgetSpent (default: no bound). */
+  readonly maxProbeBatches?: number;
 }
 
 export async function parseAndPlan(reader: RangeReader, options: ParseOptions): Promise<PlannedSource> {
   const { segmentDurationSec, limits } = options;
   const movie = await readMovie(reader, { limits, segmentDurationSec });
   const marks = newIdrMarks(movie.video?.samples.count ?? 0);
-  if (movie.video) await classifyCutCandidates(reader, movie.video, segmentDurationSec, marks);
+  if (movie.video) await classifyCutCandidates(reader, movie.video, segmentDurationSec, marks, options.maxProbeBatches);
   return { movie, marks, plan: planSegments(movie, { segmentDurationSec, limits }, marks) };
 }
 

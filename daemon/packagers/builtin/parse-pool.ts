@@ -41,9 +41,15 @@ export interface ParsePoolOptions {
   readonly memoryLimitBytes: number;
   /** A parse running longer is stopped by ending its worker (config `packaging_timeout`). */
   readonly timeoutSec: number;
+  /**
+   * A worker idle this long is ended (default 30 s): most sources are parsed on the event loop, so the
+   * workers serve only the large or unusual ones, and an idle one holds 10-20 MB of memory.
+   */
+  readonly idleSec?: number;
 }
 
 export const DEFAULT_PARSE_POOL: ParsePoolOptions = { size: 2, memoryLimitBytes: 512 * 1024 * 1024, timeoutSec: 120 };
+const DEFAULT_IDLE_SEC = 30;
 
 /**
  * The compiled worker next to this file; when the sources run untranspiled (tests), the build's copy
@@ -66,6 +72,8 @@ interface Pending {
 interface Slot {
   worker?: Worker;
   busy: boolean;
+  /** Ends the worker once it has been idle for idleSec. */
+  idleTimer?: NodeJS.Timeout;
 }
 
 export interface ParsePoolStats {
@@ -97,12 +105,17 @@ export class ParsePool {
 
   /** Starts every worker now, so the first requests after start-up do not wait for a thread to boot. */
   warm(): void {
-    for (const slot of this.slots) if (!this.closed && !slot.worker) slot.worker = this.spawn();
+    for (const slot of this.slots) {
+      if (this.closed || slot.worker) continue;
+      slot.worker = this.spawn();
+      this.retireWhenIdle(slot);
+    }
   }
 
   /** Ends every worker (daemon shutdown, tests). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const slot of this.slots) clearTimeout(slot.idleTimer);
     for (const pending of this.queue.splice(0)) pending.reject(new CasterpakError('PACKAGER_UNAVAILABLE', 'the parse workers are shut down', {}));
     await Promise.all(this.slots.map((slot) => slot.worker?.terminate()));
     for (const slot of this.slots) slot.worker = undefined;
@@ -140,7 +153,21 @@ export class ParsePool {
     return worker;
   }
 
+  /** Ends the slot's worker if it is still idle after idleSec (a worker is started again on demand). */
+  private retireWhenIdle(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
+    const worker = slot.worker;
+    if (!worker) return;
+    slot.idleTimer = setTimeout(() => {
+      if (slot.busy || slot.worker !== worker) return;
+      slot.worker = undefined;
+      void worker.terminate();
+    }, (this.options.idleSec ?? DEFAULT_IDLE_SEC) * 1000);
+    slot.idleTimer.unref();
+  }
+
   private start(slot: Slot, pending: Pending): void {
+    clearTimeout(slot.idleTimer);
     slot.busy = true;
     const worker = (slot.worker ??= this.spawn());
     worker.ref();
@@ -160,7 +187,8 @@ export class ParsePool {
       slot.busy = false;
       if (outcome.error !== undefined) pending.reject(outcome.error);
       else pending.resolve(outcome.result!);
-      if (workerLost && !this.closed && this.queue.length === 0) slot.worker = this.spawn(); // keep the pool warm
+      // A lost worker is replaced on demand, by the next parse that needs this slot.
+      this.retireWhenIdle(slot);
       this.dispatch();
     };
     const onMessage = (reply: ParseReply | ReadRequest) => {

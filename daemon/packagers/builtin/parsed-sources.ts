@@ -22,7 +22,11 @@ export function estimateWeightBytes(movie: Movie): number {
   return ((movie.video?.samples.count ?? 0) + audio) * BYTES_PER_SAMPLE;
 }
 
-export const DEFAULT_CACHE_LIMITS: LruLimits = { maxEntries: 256, maxWeightBytes: 128 * 1024 * 1024 };
+/**
+ * 32 MiB of sample tables: seven 30-minute 720p titles (about 4 MB each) or two two-hour 60 fps ones.
+ * A source that falls out is parsed again on its next miss (about 20 ms for 30 minutes of 720p).
+ */
+export const DEFAULT_CACHE_LIMITS: LruLimits = { maxEntries: 256, maxWeightBytes: 32 * 1024 * 1024 };
 
 /** A replaced file (other size or mtime) is another entry; the old one ages out. */
 export function sourceKey(src: SourceFile): string {
