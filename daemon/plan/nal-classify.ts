@@ -1,6 +1,7 @@
 // Classifies an access unit by its first VCL NAL unit: an IDR picture, another random access point, or neither.
 
 import type { VideoCodec } from '../mp4/types.js';
+import { seiMessages, unescapeRbsp } from '../mp4/nal-syntax.js';
 
 /** H.264 nal_unit_type (ITU-T H.264 Table 7-1): 1–5 are coded slices, 5 is an IDR slice, 6 is SEI. */
 const AVC_VCL_FIRST = 1;
@@ -57,36 +58,9 @@ export function vclIsIdr(codec: VideoCodec, headerByte: number): boolean | undef
   return type <= HEVC_VCL_LAST ? type === HEVC_IDR_W_RADL || type === HEVC_IDR_N_LP : undefined;
 }
 
-/** The RBSP bytes of a NAL unit's payload (emulation_prevention_three_byte removed, H.264 §7.4.1). */
-function rbsp(nal: Uint8Array): Uint8Array {
-  const out: number[] = [];
-  let zeros = 0;
-  for (const byte of nal) {
-    if (zeros >= 2 && byte === 3) {
-      zeros = 0;
-      continue;
-    }
-    zeros = byte === 0 ? zeros + 1 : 0;
-    out.push(byte);
-  }
-  return Uint8Array.from(out);
-}
-
 /** Does this SEI RBSP (after the NAL header) hold a recovery_point message among those that fit in it (§7.3.2.3)? */
 export function seiHasRecoveryPoint(payload: Uint8Array): boolean {
-  let pos = 0;
-  const readCoded = (): number | undefined => {
-    let value = 0;
-    while (pos < payload.length && payload[pos] === 0xff) value += payload[pos++];
-    return pos < payload.length ? value + payload[pos++] : undefined;
-  };
-  while (pos < payload.length && payload[pos] !== 0x80) { // 0x80: rbsp_trailing_bits
-    const type = readCoded();
-    const size = readCoded();
-    if (type === undefined || size === undefined) return false;
-    if (type === AVC_SEI_RECOVERY_POINT) return true;
-    pos += size;
-  }
+  for (const message of seiMessages(payload)) if (message.type === AVC_SEI_RECOVERY_POINT) return true;
   return false;
 }
 
@@ -114,7 +88,7 @@ export function avcSliceType(sliceRbsp: Uint8Array): number | undefined {
 export function vclKind(codec: VideoCodec, nal: Uint8Array, recoveryPoint: boolean): VclKind {
   if (vclIsIdr(codec, nal[0])) return 'idr';
   if (codec === 'hevc') return HEVC_NON_IDR_IRAP.has((nal[0] >> 1) & 0x3f) ? 'recovery' : 'not-idr';
-  const sliceType = recoveryPoint ? avcSliceType(rbsp(nal.subarray(1))) : undefined;
+  const sliceType = recoveryPoint ? avcSliceType(unescapeRbsp(nal.subarray(1))) : undefined;
   return sliceType !== undefined && AVC_INTRA_SLICE_TYPES.has(sliceType) ? 'recovery' : 'not-idr';
 }
 
@@ -151,7 +125,7 @@ export function classifyAccessUnit(layout: NalLayout, bytes: Uint8Array, at: num
     if (layout.codec === 'avc' && (nal[0] & 0x1f) === AVC_SEI && !recoveryPoint) {
       // An SEI this read cut off near its start is read again from there, where a whole read's worth of it is seen.
       if (nal.length < Math.min(nalLength, SEI_HEAD_BYTES) && local > 0) return { kind: 'need-bytes', offsetInSample: pos, recoveryPoint };
-      recoveryPoint = seiHasRecoveryPoint(rbsp(nal.subarray(1)));
+      recoveryPoint = seiHasRecoveryPoint(unescapeRbsp(nal.subarray(1)));
     }
     pos += layout.nalLengthSize + nalLength;
   }
@@ -175,7 +149,7 @@ export function annexBPictureKind(codec: VideoCodec, es: Uint8Array): VclKind {
     const start = i + 3;
     const nal = es.subarray(start, annexBNalEnd(es, start));
     if (vclIsIdr(codec, nal[0]) !== undefined) return vclKind(codec, nal, recoveryPoint);
-    if (codec === 'avc' && (nal[0] & 0x1f) === AVC_SEI && !recoveryPoint) recoveryPoint = seiHasRecoveryPoint(rbsp(nal.subarray(1)));
+    if (codec === 'avc' && (nal[0] & 0x1f) === AVC_SEI && !recoveryPoint) recoveryPoint = seiHasRecoveryPoint(unescapeRbsp(nal.subarray(1)));
     i = start + nal.length - 1;
   }
   return 'not-idr';

@@ -5,26 +5,12 @@
 // Part 4 §6.2.3 puts captions there: country 0xB5, provider 0x0031, identifier `GA94`, user data
 // type 3 (cc_data), then cc_count triplets of which cc_type 0 and 1 are the two CEA-608 fields.
 
+import { seiMessages, unescapeRbsp } from '../mp4/nal-syntax.js';
+
 export type CaptionCodec = 'avc' | 'hevc';
 
 const T35_PAYLOAD_TYPE = 4;
 const GA94 = [0xb5, 0x00, 0x31, 0x47, 0x41, 0x39, 0x34, 0x03];
-
-/** NAL unit payload without emulation prevention bytes (00 00 03 → 00 00, H.264 §7.4.1). */
-function unescapeRbsp(nal: Uint8Array): Uint8Array {
-  const out = new Uint8Array(nal.length);
-  let length = 0;
-  let zeros = 0;
-  for (const byte of nal) {
-    if (zeros >= 2 && byte === 3) {
-      zeros = 0;
-      continue;
-    }
-    zeros = byte === 0 ? zeros + 1 : 0;
-    out[length++] = byte;
-  }
-  return out.subarray(0, length);
-}
 
 /** cc_data() with at least one valid CEA-608 pair that is not padding. */
 function hasCea608Pairs(ccData: Uint8Array): boolean {
@@ -43,17 +29,8 @@ function hasCea608Pairs(ccData: Uint8Array): boolean {
 
 /** One SEI RBSP: its messages, looking for a GA94 cc_data payload. */
 function seiHasCaptions(rbsp: Uint8Array): boolean {
-  let at = 0;
-  while (at < rbsp.length && rbsp[at] !== 0x80) {
-    let type = 0;
-    while (rbsp[at] === 0xff) type += rbsp[at++];
-    type += rbsp[at++] ?? 0;
-    let size = 0;
-    while (rbsp[at] === 0xff) size += rbsp[at++];
-    size += rbsp[at++] ?? 0;
-    const payload = rbsp.subarray(at, at + size);
+  for (const { type, payload } of seiMessages(rbsp)) {
     if (type === T35_PAYLOAD_TYPE && GA94.every((b, k) => payload[k] === b) && hasCea608Pairs(payload.subarray(GA94.length))) return true;
-    at += size;
   }
   return false;
 }
