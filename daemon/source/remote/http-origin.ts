@@ -3,7 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import { OriginFailure, networkFailure, type ObjectInfo, type Origin, type RangeRequest } from './origin.js';
+import { OriginFailure, networkFailure, rangedBody, type ObjectInfo, type Origin, type RangeRequest } from './origin.js';
 import type { OriginStats } from './origin-stats.js';
 import { DEFAULT_RETRY, statusFailure, withRetries } from './retry.js';
 
@@ -28,19 +28,6 @@ export function versionHeaders(info: ObjectInfo): Record<string, string> {
 function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** A ranged body into `target` (or a new buffer), refusing a body longer or shorter than asked. */
-async function readBody(body: AsyncIterable<Uint8Array>, length: number, target?: Uint8Array): Promise<Uint8Array> {
-  const out = target && target.length === length ? target : new Uint8Array(length);
-  let filled = 0;
-  for await (const chunk of body) {
-    if (filled + chunk.length > length) throw new OriginFailure('failed', `the origin sent more than the ${length} bytes asked for`);
-    out.set(chunk, filled);
-    filled += chunk.length;
-  }
-  if (filled !== length) throw new OriginFailure('failed', `the origin sent ${filled} of ${length} bytes`, true);
-  return out;
 }
 
 /** Size (from Content-Length or Content-Range) and version headers → ObjectInfo. */
@@ -102,7 +89,7 @@ export function httpOrigin(options: HttpOriginOptions): Origin {
           throw statusFailure(res.statusCode, `GET ${req.key} ${range}`);
         }
         try {
-          return { value: await readBody(res.body, req.length, req.target), bytes: req.length };
+          return { value: await rangedBody(res.body, req.length, { target: req.target, sender: 'the origin' }), bytes: req.length };
         } catch (err) {
           res.body.destroy();
           throw networkFailure(err);

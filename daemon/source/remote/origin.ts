@@ -80,3 +80,20 @@ export function networkFailure(err: unknown): OriginFailure {
   if (TIMEOUT_CODES.has(code) || TIMEOUT_CODES.has(e.name ?? '')) return new OriginFailure('timeout', message);
   return new OriginFailure('failed', message, TRANSIENT_CODES.has(code) || /socket hang up|ECONNRESET|other side closed/i.test(message));
 }
+
+/**
+ * A ranged answer's body into `target` (or a new buffer), refusing one longer or shorter than asked;
+ * a short body may be tried again (the connection broke). `sender` names who answered in the message.
+ */
+export async function rangedBody(body: AsyncIterable<Uint8Array>, length: number, options: { target?: Uint8Array; sender: string }): Promise<Uint8Array> {
+  const { target, sender } = options;
+  const out = target && target.length === length ? target : new Uint8Array(length);
+  let filled = 0;
+  for await (const chunk of body) {
+    if (filled + chunk.length > length) throw new OriginFailure('failed', `${sender} sent more than the ${length} bytes asked for`);
+    out.set(chunk, filled);
+    filled += chunk.length;
+  }
+  if (filled !== length) throw new OriginFailure('failed', `${sender} sent ${filled} of ${length} bytes`, true);
+  return out;
+}

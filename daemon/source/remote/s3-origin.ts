@@ -6,7 +6,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { OriginFailure, networkFailure, type ObjectInfo, type Origin, type RangeRequest } from './origin.js';
+import { OriginFailure, networkFailure, rangedBody, type ObjectInfo, type Origin, type RangeRequest } from './origin.js';
 import type { OriginStats } from './origin-stats.js';
 import { DEFAULT_RETRY, statusFailure, withRetries } from './retry.js';
 
@@ -47,18 +47,6 @@ function s3Failure(err: unknown, what: string): OriginFailure {
 function versionOf(info: ObjectInfo): { IfMatch?: string; IfUnmodifiedSince?: Date } {
   if (info.etag) return { IfMatch: info.etag };
   return info.lastModifiedMs !== undefined ? { IfUnmodifiedSince: new Date(info.lastModifiedMs) } : {};
-}
-
-async function bodyInto(body: AsyncIterable<Uint8Array>, length: number, target?: Uint8Array): Promise<Uint8Array> {
-  const out = target && target.length === length ? target : new Uint8Array(length);
-  let filled = 0;
-  for await (const chunk of body) {
-    if (filled + chunk.length > length) throw new OriginFailure('failed', `the store sent more than the ${length} bytes asked for`);
-    out.set(chunk, filled);
-    filled += chunk.length;
-  }
-  if (filled !== length) throw new OriginFailure('failed', `the store sent ${filled} of ${length} bytes`, true);
-  return out;
 }
 
 export function s3Origin(options: S3OriginOptions): Origin {
@@ -102,7 +90,7 @@ export function s3Origin(options: S3OriginOptions): Origin {
         const range = `bytes=${req.offset}-${req.offset + req.length - 1}`;
         const what = `GET ${keyOf(req.key)} ${range}`;
         const out = await call(what, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: keyOf(req.key), Range: range, ...versionOf(req.info) })));
-        const bytes = await call(what, () => bodyInto(out.Body as Readable, req.length, req.target));
+        const bytes = await call(what, () => rangedBody(out.Body as Readable, req.length, { target: req.target, sender: 'the store' }));
         return { value: bytes, bytes: req.length };
       }),
     download: (sourceRel, info, file) =>
