@@ -18,7 +18,7 @@ export interface AudioSwitchRun {
 }
 
 /** The languages of the player's audio tracks (each once), in the player's order; empty until it knows them. */
-function audioLanguages(player: PlayerName): string[] {
+export function audioLanguages(player: PlayerName): string[] {
   const p = (window as unknown as Record<string, any>).player;
   let langs: string[] = [];
   if (player === 'hls.js') langs = (p.audioTracks ?? []).map((t: { lang?: string }) => t.lang ?? '');
@@ -28,7 +28,7 @@ function audioLanguages(player: PlayerName): string[] {
 }
 
 /** Asks the player for `language`, through its own API. */
-function selectLanguage(player: PlayerName, language: string): void {
+export function selectLanguage(player: PlayerName, language: string): void {
   const p = (window as unknown as Record<string, any>).player;
   if (player === 'hls.js') p.audioTrack = p.audioTracks.findIndex((t: { lang?: string }) => t.lang === language);
   else if (player === 'shaka') p.selectAudioTrack(p.getAudioTracks().find((t: { language: string }) => t.language === language));
@@ -36,7 +36,7 @@ function selectLanguage(player: PlayerName, language: string): void {
 }
 
 /** The language the player plays now. */
-function playingLanguage(player: PlayerName): string {
+export function playingLanguage(player: PlayerName): string {
   const p = (window as unknown as Record<string, any>).player;
   if (player === 'hls.js') return p.audioTracks[p.audioTrack]?.lang ?? '';
   if (player === 'shaka') return p.getVariantTracks().find((t: { active: boolean }) => t.active)?.language ?? '';
