@@ -47,9 +47,10 @@ const CASES: Array<[PlayerName, string, RegExp]> = [
 ];
 
 describe('three audio languages in the browser', () => {
-  it.each(CASES)('%s lists English, French and German from %s and switches to German while playing', async (player, file, germanAudio) => {
+  it.each(CASES)('%s lists English, French and German from %s by their names and switches to German while playing', async (player, file, germanAudio) => {
     const run = await switchAudio(browser, player, `${nginx.baseUrl}/i/talk.mp4/${file}`, { to: 'de', newAudioUrl: germanAudio });
     expect(run.languages).toEqual(['en', 'fr', 'de']);
+    expect(run.labels).toEqual(['English', 'français', 'Deutsch']);
     expect(run.urlsAfterSwitch.some((u) => germanAudio.test(u)), run.urlsAfterSwitch.join('\n')).toBe(true);
     expect(run.playing).toBe('de');
     expect(run.timeAfter).toBeGreaterThan(run.timeAtSwitch + 1);

@@ -104,11 +104,12 @@ describe('a rendition with three audio tracks', () => {
     }
   });
 
-  it('gives the MPD one audio AdaptationSet per language with lang, Role main on the default', async () => {
+  it('gives the MPD one audio AdaptationSet per language with lang, the track\'s NAME as Label, Role main on the default', async () => {
     const mpd = await text(`${daemon.baseUrl}/i/${TITLE}/cmaf/manifest.mpd`);
     const sets = [...mpd.matchAll(/<AdaptationSet [^>]*contentType="audio"[^>]*>[\s\S]*?<\/AdaptationSet>/g)].map((m) => m[0]);
     expect(sets.map((s) => /lang="([^"]+)"/.exec(s)?.[1])).toEqual(['en', 'fr', 'de']);
     expect(sets.map((s) => s.includes('<Role schemeIdUri="urn:mpeg:dash:role:2011" value="main"/>'))).toEqual([true, false, false]);
+    expect(sets.map((s) => /<Label>([^<]*)<\/Label>/.exec(s)?.[1])).toEqual(['English', 'français', 'Deutsch']);
     expect(sets.map((s) => /initialization="([^"]+)"/.exec(s)?.[1])).toEqual(['audio1_init.mp4', 'audio2_init.mp4', 'audio3_init.mp4']);
     expect((await streamTypes(`${daemon.baseUrl}/i/${TITLE}/cmaf/manifest.mpd`)).sort()).toEqual(['audio', 'audio', 'audio', 'video']);
   });
@@ -136,6 +137,7 @@ describe('a rendition set mixing video and audio-only renditions', () => {
     ]);
     const mpd = await text(`${daemon.baseUrl}/i/${SET}/cmaf/manifest.mpd`);
     expect([...mpd.matchAll(/<AdaptationSet [^>]*lang="([^"]+)"/g)].map((m) => m[1])).toEqual(['en', 'fr']);
+    expect([...mpd.matchAll(/<Label>([^<]*)<\/Label>/g)].map((m) => m[1])).toEqual(['English', 'français']);
   });
 });
 

@@ -78,11 +78,13 @@ describe('three audio languages and two subtitle languages in one title', () => 
 });
 
 describe('the MPD of a title with both', () => {
-  it('numbers the video AdaptationSet 0, the audio ones 1 to 3 and the text ones after them, and keeps the DASH schema structure', async () => {
+  it('numbers the video AdaptationSet 0, the audio ones 1 to 3 and the text ones after them, each audio and text set labelled with its NAME, and keeps the DASH schema structure', async () => {
     const mpd = await (await fetch(`${nginx.baseUrl}/i/show.mp4/cmaf/manifest.mpd`)).text();
     const root = await parseXmlInBrowser(browser, mpd);
     expect(mpdProblems(root)).toEqual([]);
     const sets = descendants(root, 'AdaptationSet').map((set) => [set.attrs.id, set.attrs.contentType, set.attrs.lang ?? '']);
     expect(sets).toEqual([['0', 'video', ''], ['1', 'audio', 'en'], ['2', 'audio', 'fr'], ['3', 'audio', 'de'], ['4', 'text', 'en'], ['5', 'text', 'fr']]);
+    const labels = descendants(root, 'AdaptationSet').map((set) => descendants(set, 'Label').map((label) => label.text));
+    expect(labels).toEqual([[], ['English'], ['français'], ['Deutsch'], ['English'], ['French']]);
   });
 });

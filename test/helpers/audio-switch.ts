@@ -6,6 +6,8 @@ import { PLAYER_SCRIPTS, startPlayer, type PlayerName } from './cmaf-players.js'
 export interface AudioSwitchRun {
   /** The languages the player lists, in its order. */
   readonly languages: string[];
+  /** The names it shows for them. */
+  readonly labels: string[];
   /** The language the player says it plays after the switch. */
   readonly playing: string;
   readonly timeAtSwitch: number;
@@ -25,6 +27,17 @@ export function audioLanguages(player: PlayerName): string[] {
   else if (player === 'shaka') langs = (p.getVariantTracks?.() ?? []).map((t: { language: string }) => t.language);
   else langs = (p.getTracksFor?.('audio') ?? []).map((t: { lang?: string }) => t.lang ?? '');
   return [...new Set(langs)];
+}
+
+/**
+ * The name each player shows for each audio language, in its order: hls.js the EXT-X-MEDIA NAME, Shaka
+ * and dash.js the AdaptationSet's Label (empty when a player has none to show).
+ */
+export function audioLabels(player: PlayerName): string[] {
+  const p = (window as unknown as Record<string, any>).player;
+  if (player === 'hls.js') return (p.audioTracks ?? []).map((t: { name?: string }) => t.name ?? '');
+  if (player === 'shaka') return (p.getAudioTracks?.() ?? []).map((t: { label?: string | null }) => t.label ?? '');
+  return (p.getTracksFor?.('audio') ?? []).map((t: { labels?: Array<{ text: string }> }) => t.labels?.[0]?.text ?? '');
 }
 
 /** Asks the player for `language`, through its own API. */
@@ -69,6 +82,7 @@ export async function switchAudio(browser: Browser, player: PlayerName, url: str
     await page.evaluate(`(${startPlayer.toString()})(${JSON.stringify(player)}, ${JSON.stringify(url)})`);
     await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 1, undefined, { timeout: timeoutMs });
     const languages = (await page.evaluate(`(${audioLanguages.toString()})(${JSON.stringify(player)})`)) as string[];
+    const labels = (await page.evaluate(`(${audioLabels.toString()})(${JSON.stringify(player)})`)) as string[];
     const timeAtSwitch = await time();
     const before = requested.length;
     await page.evaluate(`(${selectLanguage.toString()})(${JSON.stringify(player)}, ${JSON.stringify(options.to)})`);
@@ -81,7 +95,7 @@ export async function switchAudio(browser: Browser, player: PlayerName, url: str
       .catch(() => undefined); // reported through timeAfter
     const playing = (await page.evaluate(`(${playingLanguage.toString()})(${JSON.stringify(player)})`)) as string;
     const playerErrors = (await page.evaluate(() => (window as unknown as { playerErrors: string[] }).playerErrors)) ?? [];
-    return { languages, playing, timeAtSwitch, timeAfter: await time(), urlsAfterSwitch: requested.slice(before), playerErrors, pageErrors };
+    return { languages, labels, playing, timeAtSwitch, timeAfter: await time(), urlsAfterSwitch: requested.slice(before), playerErrors, pageErrors };
   } finally {
     await context.close();
   }
