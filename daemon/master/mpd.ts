@@ -86,12 +86,17 @@ function representation(source: RepresentationSource, id: string): string[] {
   return lines;
 }
 
-/** One AdaptationSet: `audio` may carry its language (`lang`) and, for the default one, `Role` main (ISO/IEC 23009-1 §5.8.5.5). */
+/**
+ * One AdaptationSet: `audio` may carry its language (`lang`), the name players show for it (`Label`,
+ * ISO/IEC 23009-1 §5.3.3.2, ahead of `Role` as the schema orders them) and, for the default one, `Role`
+ * main (§5.8.5.5).
+ */
 interface SetOptions {
   readonly id: number;
   readonly kind: 'video' | 'audio';
   readonly independentSegments: boolean;
   readonly lang?: string;
+  readonly label?: string;
   readonly main?: boolean;
   /** Distinguishes the representation ids of several audio sets. */
   readonly idPrefix?: string;
@@ -109,6 +114,7 @@ function adaptationSet(sources: readonly RepresentationSource[], options: SetOpt
     startWithSAP: kind === 'audio' || options.independentSegments ? 1 : undefined,
   };
   const lines = [`<AdaptationSet${attributes(set)}>`];
+  if (options.label) lines.push(`  <Label>${escapeXml(options.label)}</Label>`);
   if (options.main) lines.push(`  <Role${attributes({ schemeIdUri: ROLE_SCHEME, value: 'main' })}/>`);
   members.forEach((source, k) => lines.push(...representation(source, `${options.idPrefix ?? kind}-${k + 1}`).map((l) => `  ${l}`)));
   lines.push('</AdaptationSet>');
@@ -120,7 +126,7 @@ function audioSets(renditions: readonly CmafRendition[], independentSegments: bo
   const sets = audioAdaptationSets(renditions);
   if (sets.length === 1 && !sets[0].labelled) return adaptationSet(sets[0].sources, { id: 1, kind: 'audio', independentSegments });
   return sets.flatMap((set, k) =>
-    adaptationSet(set.sources, { id: k + 1, kind: 'audio', independentSegments, lang: set.lang, main: set.main, idPrefix: `audio${k + 1}` }),
+    adaptationSet(set.sources, { id: k + 1, kind: 'audio', independentSegments, lang: set.lang, label: set.label, main: set.main, idPrefix: `audio${k + 1}` }),
   );
 }
 

@@ -99,7 +99,16 @@ export function cutsAllIdr(cuts: readonly number[], marks: IdrMarks): boolean {
   return cuts.every((sample) => marks[sample] === IDR);
 }
 
-/** Audio-only renditions: every frame is a sync point, so cut at the first frame at or after each multiple. */
+/**
+ * Audio-only renditions: every frame is a sync point, so cut at the first frame at or after each multiple
+ * of the target on the presentation timeline: a fixed grid, whatever else is packaged with the file. An
+ * audio-only file of a rendition set is cut by this grid and not by its set's video: its cached files
+ * are the same whether it was first asked for alone or inside a set (or in two sets with different
+ * video), so its plan may depend on nothing but the file. The video of a ladder encoded with aligned
+ * GOPs that divide the target is cut on the same grid (at the IDR on each multiple), and with one
+ * timestamp for time t in every rendition (timelineShift90k) each audio segment starts within one
+ * audio frame of the video segment of its number.
+ */
 export function findAudioCuts(audio: AudioTrack, targetSec: number): number[] {
   const cuts = [0];
   let lastCutSec = presentationSec(audio, 0);

@@ -100,9 +100,20 @@ export function prerollStartOffsetSec(extents: readonly TrackExtent[], video: { 
   return firstSec - Math.min(...extents.map((extent) => extent.lowest90k)) / CLOCK_90K_HZ;
 }
 
-/** The one constant added to every timestamp of the rendition: the lead, plus whatever edits pushed below zero. */
+/** Room kept below the earliest timestamp for the PCR, which the MPEG-TS muxer sends 100 ms ahead of it. */
+const PCR_ROOM_90K = 9_000;
+
+/**
+ * The one constant added to every timestamp of the rendition: a whole number of leads (one unless
+ * edits put more than 0.9 s of pre-roll before zero). It depends on the pre-roll only in whole steps
+ * so that presentation time t is the same MPEG-TS (and fMP4) timestamp in every rendition of a title:
+ * a video whose B-frames decode 80 ms before zero and an audio-only file whose AAC priming starts
+ * 21 ms before zero both put t = 0 at 90000, and a player joining a set's video and audio-only
+ * renditions by timestamp plays them in sync, their segments starting at the same instants.
+ */
 export function timelineShift90k(extents: readonly TrackExtent[]): number {
-  return TIMELINE_LEAD_90K - Math.min(0, ...extents.map((extent) => extent.lowest90k));
+  const preroll90k = Math.max(0, ...extents.map((extent) => -extent.lowest90k));
+  return TIMELINE_LEAD_90K * (1 + Math.floor((preroll90k + PCR_ROOM_90K) / TIMELINE_LEAD_90K));
 }
 
 /** A sample's DTS and PTS at 90 kHz on the rendition's timeline, shift included. */

@@ -29,9 +29,13 @@ afterAll(async () => {
 
 /**
  * hls.js notes the small gap before the first presented picture (AAC priming, B-frames) as a non-fatal hole it
- * skips. With MPEG-TS video-only variants and alternate audio, hls.js 1.7 also reports the first video segment
- * once as appended "without buffered range growth" (non-fatal, at time 0, before any switch; playback goes on):
- * one such notice is tolerated there, no other.
+ * skips. With MPEG-TS video-only variants and alternate audio, hls.js 1.7.4 also reports the first video segment
+ * once as appended "without buffered range growth" (non-fatal, at time 0, before any switch; playback goes on).
+ * That is its own race, not our segments: the audio transmuxer waits for the video's first PTS, so the video
+ * appends are queued before the SourceBuffers exist, and the progress check runs before the video append
+ * has completed (its `updateend` comes after the notice; the range is then [0, 2]). Segments made by ffmpeg's
+ * own HLS muxer (`-map 0:v -f hls`, `-map 0:a:0 -f hls`) behind the same master get the same notice. One such
+ * notice is tolerated there, no other.
  */
 function unexpected(errors: readonly string[], file: string): string[] {
   const holes = errors.filter((e) => !/^mediaError bufferSeekOverHole .*seeking from 0 to 0\.[0-4]\d*$/.test(e));
@@ -47,9 +51,10 @@ const CASES: Array<[PlayerName, string, RegExp]> = [
 ];
 
 describe('three audio languages in the browser', () => {
-  it.each(CASES)('%s lists English, French and German from %s and switches to German while playing', async (player, file, germanAudio) => {
+  it.each(CASES)('%s lists English, French and German from %s by their names and switches to German while playing', async (player, file, germanAudio) => {
     const run = await switchAudio(browser, player, `${nginx.baseUrl}/i/talk.mp4/${file}`, { to: 'de', newAudioUrl: germanAudio });
     expect(run.languages).toEqual(['en', 'fr', 'de']);
+    expect(run.labels).toEqual(['English', 'français', 'Deutsch']);
     expect(run.urlsAfterSwitch.some((u) => germanAudio.test(u)), run.urlsAfterSwitch.join('\n')).toBe(true);
     expect(run.playing).toBe('de');
     expect(run.timeAfter).toBeGreaterThan(run.timeAtSwitch + 1);

@@ -9,6 +9,7 @@ import { makeClip } from '../helpers/clip.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
 import { parseAttributes, parseMaster } from '../helpers/m3u8.js';
 import { playlistSegments } from '../helpers/media.js';
+import { probePackets } from '../helpers/probe.js';
 import { THREE_LANGUAGES, audioPacketCount, makeLanguageAudio, makeMultiAudioClip, streamTypes, toneHz } from '../helpers/multi-audio.js';
 
 let daemon: ListeningDaemon;
@@ -22,6 +23,13 @@ beforeAll(async () => {
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', withAudio, '-an', '-c', 'copy', path.join(daemon.mediaRoot, 'news_video_360.mp4')]);
   makeLanguageAudio(path.join(daemon.mediaRoot, 'news_audio_en.m4a'), { language: 'und', toneHz: 300 });
   makeLanguageAudio(path.join(daemon.mediaRoot, 'news_audio_fr.m4a'), { language: 'und', toneHz: 600 });
+  // A ladder rung with B-frames (its first DTS 80 ms before zero) and a GOP of 1 s, which divides segment_duration.
+  execFileSync('ffmpeg', [
+    '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=6',
+    '-c:v', 'libx264', '-preset', 'medium', '-bf', '2', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+    '-movflags', '+faststart', path.join(daemon.mediaRoot, 'ladder_video_360.mp4'),
+  ]);
+  makeLanguageAudio(path.join(daemon.mediaRoot, 'ladder_audio_en.m4a'), { language: 'eng', toneHz: 300 });
 }, 120_000);
 
 afterAll(async () => {
@@ -104,11 +112,12 @@ describe('a rendition with three audio tracks', () => {
     }
   });
 
-  it('gives the MPD one audio AdaptationSet per language with lang, Role main on the default', async () => {
+  it('gives the MPD one audio AdaptationSet per language with lang, the track\'s NAME as Label, Role main on the default', async () => {
     const mpd = await text(`${daemon.baseUrl}/i/${TITLE}/cmaf/manifest.mpd`);
     const sets = [...mpd.matchAll(/<AdaptationSet [^>]*contentType="audio"[^>]*>[\s\S]*?<\/AdaptationSet>/g)].map((m) => m[0]);
     expect(sets.map((s) => /lang="([^"]+)"/.exec(s)?.[1])).toEqual(['en', 'fr', 'de']);
     expect(sets.map((s) => s.includes('<Role schemeIdUri="urn:mpeg:dash:role:2011" value="main"/>'))).toEqual([true, false, false]);
+    expect(sets.map((s) => /<Label>([^<]*)<\/Label>/.exec(s)?.[1])).toEqual(['English', 'français', 'Deutsch']);
     expect(sets.map((s) => /initialization="([^"]+)"/.exec(s)?.[1])).toEqual(['audio1_init.mp4', 'audio2_init.mp4', 'audio3_init.mp4']);
     expect((await streamTypes(`${daemon.baseUrl}/i/${TITLE}/cmaf/manifest.mpd`)).sort()).toEqual(['audio', 'audio', 'audio', 'video']);
   });
@@ -136,6 +145,32 @@ describe('a rendition set mixing video and audio-only renditions', () => {
     ]);
     const mpd = await text(`${daemon.baseUrl}/i/${SET}/cmaf/manifest.mpd`);
     expect([...mpd.matchAll(/<AdaptationSet [^>]*lang="([^"]+)"/g)].map((m) => m[1])).toEqual(['en', 'fr']);
+    expect([...mpd.matchAll(/<Label>([^<]*)<\/Label>/g)].map((m) => m[1])).toEqual(['English', 'français']);
+  });
+});
+
+/** The earliest PTS (90 kHz) of each MPEG-TS segment of a media playlist, as ffprobe reads each segment alone. */
+async function segmentStarts90k(playlistUrl: string): Promise<number[]> {
+  const segments = playlistSegments(await text(playlistUrl));
+  return Promise.all(segments.map(async (s) => Math.min(...(await probePackets(new URL(s.uri, playlistUrl).href)).map((p) => p.pts90k))));
+}
+
+/** One AAC frame (1024 samples) at 48 kHz, in 90 kHz ticks. */
+const AAC_FRAME_90K = (1024 * 90_000) / 48_000;
+
+describe('the audio-only rendition of a set with a video ladder', () => {
+  it('starts each audio segment within one audio frame of the video segment of the same number, whichever URL was asked first', async () => {
+    // The audio alone first: its files are cached before the set names it, and must serve the set as they are.
+    const audioStarts = await segmentStarts90k(`${daemon.baseUrl}/i/ladder_audio_en.m4a/index_0_av.m3u8`);
+    const master = await text(`${daemon.baseUrl}/i/ladder_,video_360.mp4,audio_en.m4a,.csmil/master.m3u8`);
+    expect(mediaLines(master).map((m) => m.URI)).toEqual(['../ladder_audio_en.m4a/index_0_av.m3u8']);
+    const videoStarts = await segmentStarts90k(`${daemon.baseUrl}/i/ladder_video_360.mp4/index_0_av.m3u8`);
+    expect(videoStarts).toEqual([90_000, 270_000, 450_000]);
+    expect(audioStarts).toHaveLength(videoStarts.length);
+    // Segment 1 of the audio starts with its priming frame, before zero; every later one at the first frame at or after the video's cut.
+    for (const [k, start] of audioStarts.entries()) {
+      expect(Math.abs(start - videoStarts[k]), `segment ${k + 1}: audio ${start}, video ${videoStarts[k]}`).toBeLessThanOrEqual(AAC_FRAME_90K);
+    }
   });
 });
 

@@ -6,6 +6,8 @@ import { PLAYER_SCRIPTS, startPlayer, type PlayerName } from './cmaf-players.js'
 export interface AudioSwitchRun {
   /** The languages the player lists, in its order. */
   readonly languages: string[];
+  /** The names it shows for them. */
+  readonly labels: string[];
   /** The language the player says it plays after the switch. */
   readonly playing: string;
   readonly timeAtSwitch: number;
@@ -18,7 +20,7 @@ export interface AudioSwitchRun {
 }
 
 /** The languages of the player's audio tracks (each once), in the player's order; empty until it knows them. */
-function audioLanguages(player: PlayerName): string[] {
+export function audioLanguages(player: PlayerName): string[] {
   const p = (window as unknown as Record<string, any>).player;
   let langs: string[] = [];
   if (player === 'hls.js') langs = (p.audioTracks ?? []).map((t: { lang?: string }) => t.lang ?? '');
@@ -27,8 +29,19 @@ function audioLanguages(player: PlayerName): string[] {
   return [...new Set(langs)];
 }
 
+/**
+ * The name each player shows for each audio language, in its order: hls.js the EXT-X-MEDIA NAME, Shaka
+ * and dash.js the AdaptationSet's Label (empty when a player has none to show).
+ */
+export function audioLabels(player: PlayerName): string[] {
+  const p = (window as unknown as Record<string, any>).player;
+  if (player === 'hls.js') return (p.audioTracks ?? []).map((t: { name?: string }) => t.name ?? '');
+  if (player === 'shaka') return (p.getAudioTracks?.() ?? []).map((t: { label?: string | null }) => t.label ?? '');
+  return (p.getTracksFor?.('audio') ?? []).map((t: { labels?: Array<{ text: string }> }) => t.labels?.[0]?.text ?? '');
+}
+
 /** Asks the player for `language`, through its own API. */
-function selectLanguage(player: PlayerName, language: string): void {
+export function selectLanguage(player: PlayerName, language: string): void {
   const p = (window as unknown as Record<string, any>).player;
   if (player === 'hls.js') p.audioTrack = p.audioTracks.findIndex((t: { lang?: string }) => t.lang === language);
   else if (player === 'shaka') p.selectAudioTrack(p.getAudioTracks().find((t: { language: string }) => t.language === language));
@@ -36,7 +49,7 @@ function selectLanguage(player: PlayerName, language: string): void {
 }
 
 /** The language the player plays now. */
-function playingLanguage(player: PlayerName): string {
+export function playingLanguage(player: PlayerName): string {
   const p = (window as unknown as Record<string, any>).player;
   if (player === 'hls.js') return p.audioTracks[p.audioTrack]?.lang ?? '';
   if (player === 'shaka') return p.getVariantTracks().find((t: { active: boolean }) => t.active)?.language ?? '';
@@ -69,6 +82,7 @@ export async function switchAudio(browser: Browser, player: PlayerName, url: str
     await page.evaluate(`(${startPlayer.toString()})(${JSON.stringify(player)}, ${JSON.stringify(url)})`);
     await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 1, undefined, { timeout: timeoutMs });
     const languages = (await page.evaluate(`(${audioLanguages.toString()})(${JSON.stringify(player)})`)) as string[];
+    const labels = (await page.evaluate(`(${audioLabels.toString()})(${JSON.stringify(player)})`)) as string[];
     const timeAtSwitch = await time();
     const before = requested.length;
     await page.evaluate(`(${selectLanguage.toString()})(${JSON.stringify(player)}, ${JSON.stringify(options.to)})`);
@@ -81,7 +95,7 @@ export async function switchAudio(browser: Browser, player: PlayerName, url: str
       .catch(() => undefined); // reported through timeAfter
     const playing = (await page.evaluate(`(${playingLanguage.toString()})(${JSON.stringify(player)})`)) as string;
     const playerErrors = (await page.evaluate(() => (window as unknown as { playerErrors: string[] }).playerErrors)) ?? [];
-    return { languages, playing, timeAtSwitch, timeAfter: await time(), urlsAfterSwitch: requested.slice(before), playerErrors, pageErrors };
+    return { languages, labels, playing, timeAtSwitch, timeAfter: await time(), urlsAfterSwitch: requested.slice(before), playerErrors, pageErrors };
   } finally {
     await context.close();
   }

@@ -13,6 +13,8 @@ export interface XmlNode {
   readonly ns: string | null;
   readonly attrs: Record<string, string>;
   readonly children: XmlNode[];
+  /** The text inside an element without child elements (a `Label`); empty otherwise. */
+  readonly text: string;
 }
 
 /** Parses `text` in a blank page; throws with the parser's message when it is not well-formed XML. */
@@ -29,6 +31,7 @@ export async function parseXmlInBrowser(browser: Browser, text: string): Promise
         ns: el.namespaceURI,
         attrs: Object.fromEntries(Array.from(el.attributes).map((a) => [a.name, a.value])),
         children: Array.from(el.children).map(walk),
+        text: el.children.length === 0 ? (el.textContent ?? '') : '',
       });
       return walk(doc.documentElement);
     }, text);

@@ -1,6 +1,7 @@
 // hls.js, Shaka Player and dash.js in Chromium: list a presentation's subtitle tracks, show one, switch to another while playing, read back the cues.
 
 import type { Browser } from 'playwright-core';
+import { audioLanguages, playingLanguage, selectLanguage } from './audio-switch.js';
 import { PLAYER_SCRIPTS, startPlayer, type PlayerName } from './cmaf-players.js';
 
 export interface ListedTrack {
@@ -24,6 +25,18 @@ export interface SubtitleRun {
   readonly switchedAtSec: number;
   readonly ended: boolean;
   readonly errors: string[];
+  /** With `audioTo`: the audio languages the player listed, the one it played at the end, the URLs fetched after the switch. */
+  readonly audioLanguages?: string[];
+  readonly audioPlaying?: string;
+  readonly urlsAfterSwitch?: string[];
+}
+
+export interface SubtitlePlayOptions {
+  readonly first: string;
+  readonly second: string;
+  readonly switchAtSec: number;
+  /** Also switch the audio to this language at the same moment (a title with several audio languages). */
+  readonly audioTo?: string;
 }
 
 /** The player's subtitle tracks, as language and label. */
@@ -75,10 +88,11 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 }
 
 /**
- * Plays `url`, shows the `first` language from the start, switches to `second` once the element passes
- * `switchAtSec`, and plays to the end. Cues are read from the element's text tracks, as a page would.
+ * Plays `url`, shows the `first` language from the start, switches to `second` (and the audio to `audioTo`)
+ * once the element passes `switchAtSec`, and plays to the end. Cues are read from the element's text tracks,
+ * as a page would.
  */
-export async function playSubtitles(browser: Browser, player: PlayerName, url: string, options: { first: string; second: string; switchAtSec: number }): Promise<SubtitleRun> {
+export async function playSubtitles(browser: Browser, player: PlayerName, url: string, options: SubtitlePlayOptions): Promise<SubtitleRun> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
@@ -86,26 +100,33 @@ export async function playSubtitles(browser: Browser, player: PlayerName, url: s
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
+  const requested: string[] = [];
+  page.on('request', (request) => requested.push(request.url()));
   const call = <T>(fn: (...args: any[]) => T, ...args: unknown[]) => page.evaluate(`(${fn.toString()})(${args.map((a) => JSON.stringify(a)).join(',')})`) as Promise<T>;
   const time = () => page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);
   try {
     await page.setContent('<!doctype html><html><body><video id="v" muted playsinline></video></body></html>');
     await page.addScriptTag({ path: PLAYER_SCRIPTS[player] });
     await call(startPlayer, player, url);
-    await waitFor(async () => (await call(listTracks, player)).length > 0, 30_000);
+    await waitFor(async () => (await call(listTracks, player)).length > 0 && (!options.audioTo || (await call(audioLanguages, player)).length > 0), 30_000);
     const listed = await call(listTracks, player);
+    const languages = options.audioTo ? await call(audioLanguages, player) : undefined;
     await waitFor(() => call(selectTrack, player, options.first), 10_000);
     await waitFor(async () => (await time()) >= options.switchAtSec, 30_000);
     const firstCues = await call(showingCues);
     const switchedAtSec = await time();
+    const requestsBefore = requested.length;
     await call(selectTrack, player, options.second);
+    if (options.audioTo) await call(selectLanguage, player, options.audioTo);
     const ended = await waitFor(
       () => page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).ended || (window as unknown as { playerEnded?: boolean }).playerEnded === true),
       30_000,
     );
     const secondCues = await call(showingCues);
     const playerErrors = await page.evaluate(() => (window as unknown as { playerErrors: string[] }).playerErrors);
-    return { listed, firstCues, secondCues, switchedAtSec, ended, errors: [...errors, ...playerErrors] };
+    const run = { listed, firstCues, secondCues, switchedAtSec, ended, errors: [...errors, ...playerErrors] };
+    if (!options.audioTo) return run;
+    return { ...run, audioLanguages: languages, audioPlaying: await call(playingLanguage, player), urlsAfterSwitch: requested.slice(requestsBefore) };
   } finally {
     await context.close();
   }

@@ -206,16 +206,22 @@ describe('timeline shift', () => {
     expect(plan(movieOf({ video: videoTrack({ frames: 50, gop: 25 }) }), 1).shift90k).toBe(TIMELINE_LEAD_90K);
   });
 
-  it('grows by the pre-roll an edit list puts before zero', () => {
+  it('stays the constant lead under a pre-roll that fits in it, so time 0 is the same timestamp in every rendition', () => {
     // A stream-copy cut: the media edit starts 0.5 s (6400 ticks) into the media.
     const cut = videoTrack({ frames: 50, gop: 25, edit: { emptyDelayTicks: 0, mediaStartTicks: 6400 } });
     const p = plan(movieOf({ video: cut }), 1);
-    expect(p.shift90k).toBe(TIMELINE_LEAD_90K + 45000);
+    expect(p.shift90k).toBe(TIMELINE_LEAD_90K);
     // The hidden pre-roll stays in segment 1, timed before zero; its EXTINF counts from zero.
     expect(p.segments[0].startSec).toBe(0);
     const last = cut.samples.count - 1;
     const endSec = (cut.samples.dts[last] + cut.samples.cts[last] + cut.samples.durations[last] - 6400) / cut.timescale;
     expect(p.segments.reduce((sum, s) => sum + s.durationSec, 0)).toBeCloseTo(endSec, 9);
+  });
+
+  it('grows by whole leads under a pre-roll longer than the lead allows, keeping room for the PCR', () => {
+    // 0.95 s of hidden pre-roll (12160 ticks at 12800 Hz): one lead would leave 4500 ticks before the first DTS.
+    const cut = videoTrack({ frames: 50, gop: 25, edit: { emptyDelayTicks: 0, mediaStartTicks: 12160 } });
+    expect(plan(movieOf({ video: cut }), 1).shift90k).toBe(2 * TIMELINE_LEAD_90K);
   });
 
   it('ends the presentation where the edit does, even with samples after it', () => {
