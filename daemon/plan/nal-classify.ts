@@ -59,17 +59,19 @@ export function vclIsIdr(codec: VideoCodec, headerByte: number): boolean | undef
 
 /** The RBSP bytes of a NAL unit's payload (emulation_prevention_three_byte removed, H.264 §7.4.1). */
 function rbsp(nal: Uint8Array): Uint8Array {
-  const out: number[] = [];
+  const out = new Uint8Array(nal.length);
+  let length = 0;
   let zeros = 0;
-  for (const byte of nal) {
+  for (let i = 0; i < nal.length; i++) {
+    const byte = nal[i];
     if (zeros >= 2 && byte === 3) {
       zeros = 0;
       continue;
     }
     zeros = byte === 0 ? zeros + 1 : 0;
-    out.push(byte);
+    out[length++] = byte;
   }
-  return Uint8Array.from(out);
+  return out.subarray(0, length);
 }
 
 /** Does this SEI RBSP (after the NAL header) hold a recovery_point message among those that fit in it (§7.3.2.3)? */
