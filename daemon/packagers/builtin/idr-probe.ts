@@ -16,8 +16,12 @@ import { readRanges } from '../../source/ranged-reads.js';
 const PROBE_BYTES = 4096;
 /** A sample whose first slice is not found after this many hops over non-VCL NAL units is not used as a cut. */
 const MAX_HOPS = 8;
-/** Sync samples closer than this are read in one call (short GOPs at low bitrates). */
-const PROBE_READ = { maxGapBytes: 4096, maxSpanBytes: 256 * 1024, concurrency: 16 };
+/**
+ * Sync samples closer than this are read in one call (short GOPs at low bitrates). A local file's
+ * probes are read on this thread for up to 4 ms per batch (a cached title's 180 take well under one),
+ * the rest through the thread pool: see readRanges.
+ */
+const PROBE_READ = { maxGapBytes: 4096, maxSpanBytes: 256 * 1024, concurrency: 16, syncBudgetMs: 4 };
 
 interface Pending extends ProbeCursor {
   readonly sample: number;
