@@ -59,19 +59,17 @@ export function vclIsIdr(codec: VideoCodec, headerByte: number): boolean | undef
 
 /** The RBSP bytes of a NAL unit's payload (emulation_prevention_three_byte removed, H.264 §7.4.1). */
 function rbsp(nal: Uint8Array): Uint8Array {
-  const out = new Uint8Array(nal.length);
-  let length = 0;
+  const out: number[] = [];
   let zeros = 0;
-  for (let i = 0; i < nal.length; i++) {
-    const byte = nal[i];
+  for (const byte of nal) {
     if (zeros >= 2 && byte === 3) {
       zeros = 0;
       continue;
     }
     zeros = byte === 0 ? zeros + 1 : 0;
-    out[length++] = byte;
+    out.push(byte);
   }
-  return out.subarray(0, length);
+  return Uint8Array.from(out);
 }
 
 /** Does this SEI RBSP (after the NAL header) hold a recovery_point message among those that fit in it (§7.3.2.3)? */
