@@ -49,8 +49,14 @@ export interface TrackExtent {
  */
 const MAX_EDIT_OVERRUN_SEC = 1;
 
-/** One pass over the track's samples (a long rendition has 10^5–10^6). */
-export function trackExtent(track: Track): TrackExtent {
+/**
+ * Earliest and latest presentation ticks of the track (edit shift applied, each sample's end for the
+ * latest): one pass over its samples (a long rendition has 10^5–10^6). Apart from trackExtent's
+ * arithmetic on purpose: the start-up warm-up's demo has whole-second extents, so the optimised
+ * trackExtent took its divisions for integer ones and was thrown away on the first real source, and
+ * this loop with it (the next track's 84,000 samples then ran interpreted, about 10 ms).
+ */
+function presentationRangeTicks(track: Track): { earliest: number; latest: number } {
   const { count, dts, cts, durations } = track.samples;
   const offset = editOffsetTicks(track);
   let earliest = Infinity;
@@ -60,12 +66,18 @@ export function trackExtent(track: Track): TrackExtent {
     if (pts < earliest) earliest = pts;
     if (pts + durations[i] > latest) latest = pts + durations[i];
   }
+  return { earliest, latest };
+}
+
+export function trackExtent(track: Track): TrackExtent {
+  const { earliest, latest } = presentationRangeTicks(track);
+  const offset = editOffsetTicks(track);
   const { emptyDelayTicks, mediaDurationTicks } = track.edit;
   const editEnd = mediaDurationTicks === undefined ? latest : Math.min(emptyDelayTicks + mediaDurationTicks, latest + MAX_EDIT_OVERRUN_SEC * track.timescale);
   return {
     startSec: Math.max(earliest, emptyDelayTicks) / track.timescale,
     endSec: editEnd / track.timescale,
-    lowest90k: ticksTo90k(Math.min(earliest, dts[0] + offset), track.timescale),
+    lowest90k: ticksTo90k(Math.min(earliest, track.samples.dts[0] + offset), track.timescale),
     earliestSec: earliest / track.timescale,
   };
 }

@@ -53,18 +53,30 @@ function counting(log: ReadLog): BuiltinOptions['wrapReader'] {
 const signal = () => new AbortController().signal;
 
 describe('the builtin packager', () => {
-  it('plans from the moov and a few bytes of each cut candidate, never reading whole samples', async () => {
-    const file = await writeMovie('probe.mp4', { ...VIDEO, seiBytes: 700 });
+  /** The reads of a plan of `file` inside its mdat (the box headers and the moov are read apart). */
+  async function probeReads(file: string): Promise<Array<{ offset: number; length: number }>> {
     const log: ReadLog = { reads: [] };
     const packager = createBuiltinPackager({ segmentDurationSec: 2, wrapReader: counting(log) });
     const { durationsSec } = await packager.plan(await sourceFileOf(file));
     expect(durationsSec.map((d) => Number(d.toFixed(3)))).toEqual([2, 2, 2, 2, 2]);
     const bytes = await fs.readFile(file);
-    const moovSize = bytes.readUInt32BE(findFourCC(bytes, 'moov') - 4);
-    const probes = log.reads.filter((read) => read.length !== moovSize);
-    // Candidates at 0, 2, 4, 6 and 8 s; each is read twice (the AUD and SEI, then the slice past the SEI).
-    expect(probes.filter((read) => read.length === 64)).toHaveLength(10);
-    expect(probes.every((read) => read.length <= 64)).toBe(true);
+    const mdatStart = findFourCC(bytes, 'mdat') - 4;
+    const mdatEnd = mdatStart + bytes.readUInt32BE(mdatStart);
+    return log.reads.filter((read) => read.offset >= mdatStart + 8 && read.offset < mdatEnd);
+  }
+
+  it('plans from the moov and one page of each cut candidate, never reading whole samples', async () => {
+    const probes = await probeReads(await writeMovie('probe.mp4', { ...VIDEO, seiBytes: 700 }));
+    // Candidates at 0, 2, 4, 6 and 8 s; the AUD, the SEI and the slice header fit in one read of each.
+    expect(probes).toHaveLength(5);
+    expect(probes.every((read) => read.length === 4096)).toBe(true);
+  });
+
+  it('reads a candidate again past an SEI longer than its first read, and only the bytes after the SEI', async () => {
+    const probes = await probeReads(await writeMovie('probe-long-sei.mp4', { ...VIDEO, seiBytes: 5000, sliceBytes: 12000 }));
+    // Each candidate is read twice: the AUD and the start of the SEI, then from the slice past the SEI.
+    expect(probes).toHaveLength(10);
+    expect(probes.every((read) => read.length <= 4096)).toBe(true);
   });
 
   it('does not cut at a sync sample whose first slice is not an IDR, even behind a large SEI', async () => {

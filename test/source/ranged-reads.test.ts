@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFileReader, type FileRangeReader } from '../../daemon/source/file-reader.js';
 import { coalesceRanges, coalescedBytes, readRanges } from '../../daemon/source/ranged-reads.js';
 import { ScratchPool } from '../../daemon/source/scratch-pool.js';
 import { MemoryReader } from '../helpers/memory-reader.js';
@@ -35,6 +39,66 @@ describe('ranged reads', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(readRanges(new MemoryReader(data), [{ offset: 0, length: 4 }], { ...options, signal: controller.signal })).rejects.toThrow(/abort/i);
+  });
+});
+
+describe('ranged reads of a local file on the calling thread', () => {
+  let dir: string;
+  let file: FileRangeReader;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'casterpak-ranged-'));
+    await fs.writeFile(path.join(dir, 'data.bin'), data);
+    file = await openFileReader(path.join(dir, 'data.bin'));
+  });
+  afterAll(async () => {
+    await file.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  /** The file's reader, counting the reads made on this thread and through the pool; each read on this thread takes `slowMs` at least. */
+  function counted(slowMs = 0) {
+    const counts = { here: 0, pool: 0 };
+    const reader: FileRangeReader = {
+      sizeBytes: file.sizeBytes,
+      read: (offset, length, target) => {
+        counts.pool += 1;
+        return file.read(offset, length, target);
+      },
+      readSync: (offset, length, target) => {
+        counts.here += 1;
+        const until = performance.now() + slowMs;
+        while (performance.now() < until); // a read that reached a slow disk
+        return file.readSync!(offset, length, target);
+      },
+      close: () => Promise.resolve(),
+    };
+    return { reader, counts };
+  }
+
+  const far = [0, 2000, 4000, 6000, 8000].map((offset) => ({ offset, length: 64 }));
+  const expected = far.map((r) => Array.from(data.subarray(r.offset, r.offset + r.length)));
+
+  it('read every span on this thread within the budget, the same bytes as the thread pool reads', async () => {
+    const { reader, counts } = counted();
+    const views = await readRanges(reader, far, { ...options, syncBudgetMs: 1000 });
+    expect(views.map((v) => Array.from(v))).toEqual(expected);
+    expect(counts).toEqual({ here: 5, pool: 0 });
+  });
+
+  it('send the spans left once the budget is spent to the thread pool', async () => {
+    const { reader, counts } = counted(30);
+    const views = await readRanges(reader, far, { ...options, syncBudgetMs: 50 });
+    expect(views.map((v) => Array.from(v))).toEqual(expected);
+    // 30 ms a read against a 50 ms budget: one or two here (a loaded machine may stretch the first), the rest in the pool.
+    expect(counts.here).toBeGreaterThanOrEqual(1);
+    expect(counts.here).toBeLessThanOrEqual(2);
+    expect(counts.here + counts.pool).toBe(5);
+  });
+
+  it('never block without a budget: every span goes to the thread pool', async () => {
+    const { reader, counts } = counted();
+    await readRanges(reader, far, options);
+    expect(counts).toEqual({ here: 0, pool: 5 });
   });
 });
 
