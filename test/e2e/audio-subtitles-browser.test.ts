@@ -10,8 +10,8 @@ import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening
 import { descendants, mpdProblems, parseXmlInBrowser } from '../helpers/mpd-check.js';
 import { THREE_LANGUAGES, makeMultiAudioClip } from '../helpers/multi-audio.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
-import { playSubtitles, type ReadCue } from '../helpers/subtitle-players.js';
-import { ENGLISH_CUES, FRENCH_CUES, srtText, vttText, type TestCue } from '../helpers/subtitled-clip.js';
+import { expectCues, playSubtitles } from '../helpers/subtitle-players.js';
+import { ENGLISH_CUES, FRENCH_CUES, srtText, vttText } from '../helpers/subtitled-clip.js';
 
 let browser: Browser;
 let daemon: ListeningDaemon;
@@ -31,18 +31,6 @@ afterAll(async () => {
   await nginx?.stop();
   await daemon?.stop();
 });
-
-/** One frame at 25 fps: the most a cue may sit off its side file's time on the element's timeline. */
-const FRAME_SEC = 0.04;
-
-function expectCues(read: readonly ReadCue[], expected: readonly TestCue[]): void {
-  for (const cue of expected) {
-    const match = read.find((r) => r.text === cue.text);
-    expect(match, `${cue.text} among ${JSON.stringify(read)}`).toBeDefined();
-    expect(Math.abs(match!.startSec - cue.startSec), `${cue.text} starts at ${match!.startSec}`).toBeLessThanOrEqual(FRAME_SEC);
-    expect(Math.abs(match!.endSec - cue.endSec), `${cue.text} ends at ${match!.endSec}`).toBeLessThanOrEqual(FRAME_SEC);
-  }
-}
 
 /**
  * Non-fatal notices tolerated: hls.js skipping the first few ms gap before the first picture, the subtitle

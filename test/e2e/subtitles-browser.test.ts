@@ -8,8 +8,8 @@ import type { PlayerName } from '../helpers/cmaf-players.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
 import { descendants, mpdProblems, parseXmlInBrowser } from '../helpers/mpd-check.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
-import { playSubtitles, type ReadCue } from '../helpers/subtitle-players.js';
-import { ENGLISH_CUES, FRENCH_CUES, makeSubtitledClip, type TestCue } from '../helpers/subtitled-clip.js';
+import { expectCues, playSubtitles } from '../helpers/subtitle-players.js';
+import { ENGLISH_CUES, FRENCH_CUES, makeSubtitledClip } from '../helpers/subtitled-clip.js';
 
 let browser: Browser;
 let daemon: ListeningDaemon;
@@ -27,19 +27,6 @@ afterAll(async () => {
   await nginx?.stop();
   await daemon?.stop();
 });
-
-/** One frame at 25 fps: the most a cue may sit off its side file's time on the element's timeline. */
-const FRAME_SEC = 0.04;
-
-/** Each expected cue is among the read ones (a player may hold a cue twice, once per segment it came in), within a frame. */
-function expectCues(read: readonly ReadCue[], expected: readonly TestCue[]): void {
-  for (const cue of expected) {
-    const match = read.find((r) => r.text === cue.text);
-    expect(match, `${cue.text} among ${JSON.stringify(read)}`).toBeDefined();
-    expect(Math.abs(match!.startSec - cue.startSec), `${cue.text} starts at ${match!.startSec}`).toBeLessThanOrEqual(FRAME_SEC);
-    expect(Math.abs(match!.endSec - cue.endSec), `${cue.text} ends at ${match!.endSec}`).toBeLessThanOrEqual(FRAME_SEC);
-  }
-}
 
 const CASES: Array<[PlayerName, string]> = [
   ['hls.js', 'master.m3u8'],

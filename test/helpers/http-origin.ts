@@ -1,10 +1,9 @@
 // An HTTP origin for remote-source tests: Debian's real nginx serving a directory (it answers Range, ETag, If-Match), with a byte-counting access log.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { NGINX_BIN } from './nginx.js';
+import { NGINX_BIN, answers } from './nginx.js';
 import { freePort, spawnGuarded, stopGuarded, waitFor, type GuardedProcess } from './processes.js';
 
 /** One request the origin answered, from its access log. */
@@ -70,16 +69,6 @@ http {
     }
 }
 `;
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(true));
-    });
-    req.on('error', () => resolve(false));
-  });
 }
 
 /** Serves `root` (a directory) at `/media/` on a free loopback port. */

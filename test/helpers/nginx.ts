@@ -101,7 +101,8 @@ export function nginxTest(conf: GeneratedConf): { ok: boolean; output: string } 
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
-function answers(port: number): Promise<boolean> {
+/** Whether something answers HTTP on the loopback port (any status): nginx has started listening. */
+export function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
       res.resume();

@@ -1,10 +1,9 @@
 // Debian's nginx with an http block of the test's own (no CasterPak drop-in): a front tier, or stand-in nodes.
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { NGINX_BIN } from './nginx.js';
+import { NGINX_BIN, answers } from './nginx.js';
 import { freePort, spawnGuarded, stopGuarded, waitFor, type GuardedProcess } from './processes.js';
 
 export interface PlainNginx {
@@ -43,17 +42,6 @@ ${httpBody}
 `,
   );
   return { prefixDir, confPath, errorLogPath: p('error.log') };
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(true));
-    });
-    req.on('error', () => resolve(false));
-    req.setTimeout(1000, () => req.destroy());
-  });
 }
 
 async function startOnce(httpBody: (port: number) => string | Promise<string>): Promise<PlainNginx> {

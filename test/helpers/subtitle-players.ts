@@ -1,8 +1,10 @@
 // hls.js, Shaka Player and dash.js in Chromium: list a presentation's subtitle tracks, show one, switch to another while playing, read back the cues.
 
 import type { Browser } from 'playwright-core';
+import { expect } from 'vitest';
 import { audioLanguages, playingLanguage, selectLanguage } from './audio-switch.js';
 import { PLAYER_SCRIPTS, startPlayer, type PlayerName } from './cmaf-players.js';
+import type { TestCue } from './subtitled-clip.js';
 
 export interface ListedTrack {
   readonly language: string;
@@ -129,5 +131,18 @@ export async function playSubtitles(browser: Browser, player: PlayerName, url: s
     return { ...run, audioLanguages: languages, audioPlaying: await call(playingLanguage, player), urlsAfterSwitch: requested.slice(requestsBefore) };
   } finally {
     await context.close();
+  }
+}
+
+/** One frame at 25 fps: the most a cue may sit off its side file's time on the element's timeline. */
+export const CUE_TOLERANCE_SEC = 0.04;
+
+/** Each expected cue is among the read ones (a player may hold a cue twice, once per segment it came in), within a frame. */
+export function expectCues(read: readonly ReadCue[], expected: readonly TestCue[]): void {
+  for (const cue of expected) {
+    const match = read.find((r) => r.text === cue.text);
+    expect(match, `${cue.text} among ${JSON.stringify(read)}`).toBeDefined();
+    expect(Math.abs(match!.startSec - cue.startSec), `${cue.text} starts at ${match!.startSec}`).toBeLessThanOrEqual(CUE_TOLERANCE_SEC);
+    expect(Math.abs(match!.endSec - cue.endSec), `${cue.text} ends at ${match!.endSec}`).toBeLessThanOrEqual(CUE_TOLERANCE_SEC);
   }
 }
