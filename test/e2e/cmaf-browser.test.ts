@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
-import { playWith, type PlayerName, type PlayerRun } from '../helpers/cmaf-players.js';
+import { playWith, unexpectedNotices, type PlayerName, type PlayerRun } from '../helpers/cmaf-players.js';
 import { makeClip, probeDurationSec } from '../helpers/clip.js';
 import { LADDER_FPS, makeLadder } from '../helpers/ladder.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
@@ -37,18 +37,8 @@ afterAll(async () => {
   await daemon?.stop();
 });
 
-/**
- * hls.js takes the first decode time as time 0 and reports skipping the gap to the first presented
- * picture as a non-fatal notice: about 21 ms where the audio starts first (AAC priming trimmed by the
- * edit list), a few frames where B-frames put the first picture after its decode time (the ladder's
- * rungs, as in the TS ladder test). A jump from 0 of under half a second is that; nothing else is tolerated.
- */
-function unexpected(errors: readonly string[]): string[] {
-  return errors.filter((e) => !/^mediaError bufferSeekOverHole .*seeking from 0 to 0\.[0-4]\d*$/.test(e));
-}
-
 function expectPlayedToTheEnd(run: PlayerRun, sourceSec: number, fps: number): void {
-  expect(unexpected(run.playerErrors)).toEqual([]);
+  expect(unexpectedNotices(run.playerErrors)).toEqual([]);
   expect(run.pageErrors).toEqual([]);
   expect(run.ended, `stopped at ${run.currentTime} of ${run.duration}, buffered ${run.buffered}`).toBe(true);
   expect(Math.abs(run.duration - sourceSec)).toBeLessThan(0.15);

@@ -160,3 +160,19 @@ export async function playWith(browser: Browser, player: PlayerName, url: string
     await context.close();
   }
 }
+
+/**
+ * The player notices left once the harmless ones are taken out:
+ * - always: hls.js skipping the gap of a few ms before the first presented picture (AAC priming, B-frames);
+ * - `abortedOnSwitch`: the request a player aborts when a track is switched while it loads;
+ * - `videoOnlyTsMaster`: hls.js 1.7.4 reporting the first video-only MPEG-TS segment once as appended without
+ *   buffered range growth (non-fatal, at time 0). That is its own race, not our segments: the audio transmuxer
+ *   waits for the video's first PTS, so the video appends are queued before the SourceBuffers exist and the
+ *   progress check runs before that append completes; segments made by ffmpeg's own HLS muxer behind the same
+ *   master get the same notice. One such notice is tolerated, no other.
+ */
+export function unexpectedNotices(errors: readonly string[], tolerate: { abortedOnSwitch?: boolean; videoOnlyTsMaster?: boolean } = {}): string[] {
+  const left = errors.filter((e) => !/^mediaError bufferSeekOverHole .*seeking from 0 to 0\.[0-4]\d*$/.test(e) && !(tolerate.abortedOnSwitch && e === 'networkError aborted'));
+  const firstNoProgress = left.indexOf('mediaError bufferAppendNoProgress');
+  return tolerate.videoOnlyTsMaster && firstNoProgress !== -1 ? left.filter((_, k) => k !== firstNoProgress) : left;
+}
