@@ -117,6 +117,22 @@ describe('CMAF playback in Chromium through nginx', () => {
     expect(ladder.representations).toBe(6);
   }, 60_000);
 
+  it('the MPD check refuses what the DASH schema refuses: an undeclared attribute, a value outside its type, children out of order', async () => {
+    const mpd = await (await get(`${nginx.baseUrl}/i/clip.mp4/cmaf/manifest.mpd`)).text();
+    const problemsOf = async (text: string) => mpdProblems(await parseXmlInBrowser(browser, text));
+    expect(await problemsOf(mpd)).toEqual([]);
+    const bandwidth = /bandwidth="\d+"/;
+    expect(await problemsOf(mpd.replace(bandwidth, '$& peakBandwidth="1"'))).toEqual([expect.stringMatching(/@peakBandwidth is not in the schema/)]);
+    expect(await problemsOf(mpd.replace(bandwidth, 'bandwidth="4294967296"'))).toEqual([expect.stringMatching(/@bandwidth="4294967296" is not of its schema type/)]);
+    expect(await problemsOf(mpd.replace(/frameRate="[^"]+"/, 'frameRate="25.0"'))).toEqual([expect.stringMatching(/@frameRate="25.0" is not of its schema type/)]);
+    expect(await problemsOf(mpd.replace('type="static"', 'type="static" minBufferTime="PT"').replace(/ minBufferTime="PT[\d.]+S"/, ''))).toEqual([expect.stringMatching(/@minBufferTime="PT" is not of its schema type/)]);
+    // AudioChannelConfiguration belongs before SegmentTemplate (RepresentationBaseType comes first).
+    const channels = /\s*<AudioChannelConfiguration[^>]*\/>/.exec(mpd)?.[0] ?? '';
+    const moved = mpd.replace(channels, '').replace(/(<\/SegmentTemplate>)(\s*<\/Representation>\s*<\/AdaptationSet>\s*<\/Period>)/, `$1${channels}$2`);
+    expect(await problemsOf(moved)).toEqual([expect.stringMatching(/Representation\[0\]: children out of order/)]);
+    expect(await problemsOf(mpd.replace('<SegmentTimeline>', '<SegmentTimeline><S d="1"/></SegmentTimeline><SegmentTimeline>'))).toContainEqual(expect.stringMatching(/2 SegmentTimeline where the schema allows 1/));
+  });
+
   it('a csmil MPD has one AdaptationSet per media type, representations by ascending bandwidth', async () => {
     const root = await parseXmlInBrowser(browser, await (await get(`${nginx.baseUrl}/i/ladder/${SET}/cmaf/manifest.mpd`)).text());
     const sets = descendants(root, 'AdaptationSet');
