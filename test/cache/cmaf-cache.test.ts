@@ -1,15 +1,17 @@
 // CMAF files go through the cache like the MPEG-TS ones: made once, recorded, served as hits, dropped by invalidate; bandwidths are what is served.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { invalidateRendition } from '../../daemon/cache/invalidate.js';
 import { parseRequestPath } from '../../daemon/http/request-path.js';
 import { bitrates } from '../../daemon/master/bitrate.js';
+import { renditionSummaries } from '../../daemon/store/operator-queries.js';
 import { makeClip } from '../helpers/clip.js';
 import { failureOf } from '../helpers/expect-code.js';
 import { inProcessDaemon, type InProcessDaemon } from '../helpers/in-process.js';
 import { playlistSegments } from '../helpers/media.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 
 async function body(daemon: InProcessDaemon, url: string): Promise<Buffer> {
   const response = await daemon.request(url);
@@ -67,6 +69,24 @@ describe('CMAF files in the cache', () => {
       expect((await daemon.request(`/i/clip.mp4/${file}`)).status).toBe(404);
     }
     expect(existsSync(path.join(daemon.cacheDir, 'i/clip.mp4/cmaf'))).toBe(false);
+  });
+
+  it('counts CMAF files in /metrics and lists them under their rendition in ls, with their on-disk bytes', async () => {
+    const daemon = daemonWithClip();
+    const files = ['cmaf/video.m3u8', 'cmaf/video_init.mp4', 'cmaf/video_1.m4s', 'cmaf/audio_init.mp4', 'cmaf/audio_2.m4s'];
+    for (const file of files) await body(daemon, `/i/clip.mp4/${file}`);
+    // On-disk bytes, as prune counts them: the blocks each file takes.
+    const bytes = files.reduce((sum, file) => sum + statSync(path.join(daemon.cacheDir, 'i/clip.mp4', file)).blocks * 512, 0);
+    // What `casterpakd ls` prints: the rendition with every file it owns.
+    const [summary] = renditionSummaries(daemon.store);
+    expect([summary.source_path, summary.files, summary.bytes]).toEqual(['clip.mp4', files.length, bytes]);
+    const metrics = await daemon.request('/metrics');
+    const families = parsePrometheusText(await metrics.text());
+    expect(sampleValue(families, 'casterpak_cache_files')).toBe(files.length);
+    expect(sampleValue(families, 'casterpak_cache_size_bytes')).toBe(bytes);
+    expect(sampleValue(families, 'casterpak_misses_total')).toBe(files.length);
+    expect(sampleValue(families, 'casterpak_http_requests_total', { route: 'segment', status: '200' })).toBe(4);
+    expect(sampleValue(families, 'casterpak_http_requests_total', { route: 'playlist', status: '200' })).toBe(1);
   });
 
   it("gives the HLS variant the peak and average bit rates of the segments it serves, and each DASH representation its own track's peak", async () => {
