@@ -47,6 +47,23 @@ describe('master playlists through nginx', () => {
     expect((await stack.get(`${SET}?b=x`)).status).toBe(400);
   });
 
+  it('answers ?b= on the CMAF master and the MPD with filtered ones from the daemon even though the unfiltered ones are cached', async () => {
+    const cmafSet = SET.replace('/master.m3u8', '/cmaf/master.m3u8');
+    const mpdSet = SET.replace('/master.m3u8', '/cmaf/manifest.mpd');
+    for (const url of [cmafSet, mpdSet]) expect((await stack.get(url)).status).toBe(200);
+    const master = await stack.get(`${cmafSet}?b=${LADDER[2].videoKbps}`);
+    expect(master.status, master.text()).toBe(200);
+    expect(parseMaster(master.text()).variants.map((v) => v.uri)).toEqual([`../../${rungName(LADDER[2])}/cmaf/video.m3u8`]);
+    const mpd = await stack.get(`${mpdSet}?b=${LADDER[2].videoKbps}`);
+    expect(mpd.status, mpd.text()).toBe(200);
+    expect(mpd.headers['content-type']).toBe('application/dash+xml');
+    expect(mpd.text().match(/<Representation /g)).toHaveLength(2);
+    expect(mpd.text()).toContain(`../../${rungName(LADDER[2])}/cmaf/video_$Number$.m4s`);
+    // The cached files keep every rendition.
+    expect(parseMaster(readFileSync(path.join(stack.daemon.cacheDir, cmafSet.slice(1)), 'utf8')).variants).toHaveLength(3);
+    expect(readFileSync(path.join(stack.daemon.cacheDir, mpdSet.slice(1)), 'utf8').match(/<Representation /g)).toHaveLength(6);
+  });
+
   it('serves I-frame playlists and their byte ranges into segments that were never requested before', async () => {
     const master = parseMaster((await stack.get(SET)).text());
     const iframesUrl = new URL(master.iframeStreams[0].uri, `${stack.nginx.baseUrl}${SET}`).pathname;

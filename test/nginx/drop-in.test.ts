@@ -175,8 +175,11 @@ describe('query strings', () => {
     expect(seen).toEqual(['/i/querymiss.mp4/index_0_av.m3u8']);
   });
 
-  it('sends ?b= on a master to the daemon, with the filter alone, even when the master is cached', async () => {
-    const masters = ['i/m.mp4/master.m3u8', 'i/M.MOV/master.m3u8', 'i/shows/c_,1,2,p.mp4.csmil/master.m3u8'];
+  it('sends ?b= on a master (MPEG-TS, CMAF HLS, DASH MPD) to the daemon, with the filter alone, even when the master is cached', async () => {
+    const masters = [
+      'i/m.mp4/master.m3u8', 'i/M.MOV/master.m3u8', 'i/shows/c_,1,2,p.mp4.csmil/master.m3u8',
+      'i/m.mp4/cmaf/master.m3u8', 'i/m.mp4/cmaf/manifest.mpd', 'i/shows/c_,1,2,p.mp4.csmil/cmaf/master.m3u8', 'i/shows/c_,1,2,p.mp4.csmil/cmaf/manifest.mpd',
+    ];
     for (const rel of masters) cacheFile(rel, '#EXTM3U\n#unfiltered\n');
     answer = (_req, res) => res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'public, max-age=60' }).end('#EXTM3U\n#filtered\n');
     for (const rel of masters) {
@@ -188,6 +191,9 @@ describe('query strings', () => {
     seen.length = 0;
     expect((await get(port(), '/i/m.mp4/master.m3u8?x=1')).text()).toBe('#EXTM3U\n#unfiltered\n');
     expect((await get(port(), '/i/m.mp4/master.m3u8?b=')).text()).toBe('#EXTM3U\n#unfiltered\n');
+    // A CMAF media playlist or segment is no master: ?b= there is a hit.
+    cacheFile('i/m.mp4/cmaf/video.m3u8', '#EXTM3U\n#media\n');
+    expect((await get(port(), '/i/m.mp4/cmaf/video.m3u8?b=1')).text()).toBe('#EXTM3U\n#media\n');
     expect(seen).toEqual([]);
   });
 
