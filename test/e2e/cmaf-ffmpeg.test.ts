@@ -100,7 +100,7 @@ describe('CMAF presentations of real renditions', () => {
     }, 120_000);
   }
 
-  for (const name of ['h264-bframes-25fps-aac48k-stereo.mp4', 'hevc-aac.mp4', 'h264-mp3.mp4']) {
+  for (const name of ['h264-bframes-25fps-aac48k-stereo.mp4', 'hevc-aac.mp4', HEV1_EAC3, 'h264-ac3.mp4', 'h264-mp3.mp4']) {
     it(`every media segment of ${name} starts with a sync sample and each tfdt starts where the previous segment ended`, async () => {
       for (const track of ['video', 'audio']) {
         const init = inspectInit(await get(url(name, `${track}_init.mp4`)));
@@ -186,23 +186,30 @@ describe('CMAF presentations of real renditions', () => {
     }
   });
 
-  it('segments made in any order, each on its own, are byte-identical to those made in sequence', async () => {
-    const name = 'h264-bframes-25fps-aac48k-stereo.mp4';
-    const second = await startListeningDaemon({ segment_duration: 2 });
+  it.each(['h264-bframes-25fps-aac48k-stereo.mp4', 'hevc-aac.mp4'])('segments of %s made in any order, each on its own, are byte-identical to those made in sequence', async (name) => {
+    // Two fresh daemons, nothing shared with this one: one makes every file backwards, the other only
+    // the middle segment of each track as its very first request (no playlist, no neighbour made before).
+    const backwardsDaemon = await startListeningDaemon({ segment_duration: 2 });
+    const aloneDaemon = await startListeningDaemon({ segment_duration: 2 });
     try {
-      await fs.copyFile(path.join(daemon.mediaRoot, name), path.join(second.mediaRoot, name));
+      for (const other of [backwardsDaemon, aloneDaemon]) await fs.copyFile(path.join(daemon.mediaRoot, name), path.join(other.mediaRoot, name));
+      const fromOther = (other: ListeningDaemon, file: string) => get(`${other.baseUrl}/i/${encodeURIComponent(name)}/cmaf/${file}`);
       for (const track of ['video', 'audio']) {
         const uris = playlistSegments((await get(url(name, `${track}.m3u8`))).toString('utf8')).map((s) => s.uri);
+        expect(uris.length).toBeGreaterThanOrEqual(2);
+        const middle = uris[uris.length >> 1];
+        expect((await fromOther(aloneDaemon, middle)).equals(await get(url(name, middle))), `${middle} made alone`).toBe(true);
         const inSequence = [];
         for (const uri of uris) inSequence.push(await get(url(name, uri)));
-        // The other daemon makes them backwards, then the middle one again after deleting it from its cache.
         const backwards = new Map<string, Buffer>();
-        for (const uri of [...uris].reverse()) backwards.set(uri, await get(`${second.baseUrl}/i/${name}/cmaf/${uri}`));
-        uris.forEach((uri, k) => expect(backwards.get(uri)?.equals(inSequence[k])).toBe(true));
-        expect(uris.length).toBeGreaterThan(2);
+        for (const uri of [...uris].reverse()) backwards.set(uri, await fromOther(backwardsDaemon, uri));
+        uris.forEach((uri, k) => expect(backwards.get(uri)?.equals(inSequence[k]), `${uri} made backwards`).toBe(true));
+        const init = `${track}_init.mp4`;
+        expect((await fromOther(backwardsDaemon, init)).equals(await get(url(name, init)))).toBe(true);
       }
     } finally {
-      await second.stop();
+      await backwardsDaemon.stop();
+      await aloneDaemon.stop();
     }
-  }, 60_000);
+  }, 90_000);
 });
