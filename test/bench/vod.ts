@@ -29,6 +29,9 @@ const PLAYLIST: Record<Who, Record<Format, (n: string) => string>> = {
   vod: { ts: (n) => `/hls/${n}/index.m3u8`, fmp4: (n) => `/fmp4/${n}/index.m3u8`, dash: (n) => `/dash/${n}/manifest.mpd` },
 };
 
+/** The fMP4 HLS master of source `n`: CasterPak's CMAF master against nginx-vod-module's fMP4 one. */
+const FMP4_MASTER: Record<Who, (n: string) => string> = { casterpak: (n) => `/i/${n}/cmaf/master.m3u8`, vod: (n) => `/fmp4/${n}/master.m3u8` };
+
 /** Every file of segment k (video and audio): CasterPak's CMAF files serve both fMP4 HLS and DASH. */
 const SEGMENT: Record<Who, Record<Format, (n: string, k: number) => string[]>> = {
   casterpak: {
@@ -95,10 +98,10 @@ async function bothSides<T>(i: number, work: (who: Who) => Promise<T>): Promise<
 type Pair = Record<Who, number>;
 type Figures = Record<string, Pair>;
 
-async function coldPlaylist(b: Bench, format: Format, first: number): Promise<Pair> {
+async function coldPlaylist(b: Bench, pathOf: (who: Who, name: string) => string, first: number): Promise<Pair> {
   const runs: Record<Who, number[]> = { casterpak: [], vod: [] };
   for (let i = 0; i < COLD_SAMPLES; i++) {
-    const pair = await bothSides(first + i, async (who) => (await timed(b, who, [PLAYLIST[who][format](fresh(b))])).ms);
+    const pair = await bothSides(first + i, async (who) => (await timed(b, who, [pathOf(who, fresh(b))])).ms);
     runs.casterpak.push(pair.casterpak);
     runs.vod.push(pair.vod);
   }
@@ -131,23 +134,28 @@ async function misses(b: Bench, format: Format, first: number): Promise<{ p50: P
   return { p50: { casterpak: p50('casterpak'), vod: p50('vod') }, cpu: { casterpak: cpu('casterpak'), vod: cpu('vod') }, frontCpu };
 }
 
-/** Every segment of a new copy on each side, as its own MPEG-TS playlist lists them, alternating. */
-async function everySegment(b: Bench): Promise<{ count: Pair; bytes: Pair }> {
+/**
+ * Every segment of a new copy on each side in `format` (CMAF: the video and the audio file of each), k
+ * from 1 to the count its own MPEG-TS playlist lists, alternating sides: bytes and the wall time of
+ * the requests, for throughput.
+ */
+async function everySegment(b: Bench, format: 'ts' | 'fmp4'): Promise<{ count: Pair; bytes: Pair; ms: Pair }> {
   const names = { casterpak: fresh(b), vod: fresh(b) };
-  const lists = await bothSides(0, async (who) => {
-    const playlist = PLAYLIST[who].ts(names[who]);
-    const { body } = await timed(b, who, [playlist]);
-    // nginx-vod-module writes absolute segment URLs; CasterPak relative ones.
-    return body.split('\n').filter((l) => l && !l.startsWith('#')).map((uri) => new URL(uri, `http://localhost${playlist}`).pathname);
+  const counts = await bothSides(0, async (who) => {
+    const { body } = await timed(b, who, [PLAYLIST[who].ts(names[who])]);
+    return body.split('\n').filter((l) => l && !l.startsWith('#')).length;
   });
-  const count = Math.max(lists.casterpak.length, lists.vod.length);
+  if (format === 'fmp4') for (const who of ['casterpak', 'vod'] as const) await timed(b, who, [PLAYLIST[who].fmp4(names[who])]);
   const bytes: Pair = { casterpak: 0, vod: 0 };
-  for (let i = 0; i < count; i++) {
-    const pair = await bothSides(i, async (who) => (lists[who][i] ? (await timed(b, who, [lists[who][i]])).bytes : 0));
-    bytes.casterpak += pair.casterpak;
-    bytes.vod += pair.vod;
+  const ms: Pair = { casterpak: 0, vod: 0 };
+  for (let k = 1; k <= Math.max(counts.casterpak, counts.vod); k++) {
+    const pair = await bothSides(k, async (who) => (k <= counts[who] ? timed(b, who, SEGMENT[who][format](names[who], k)) : { ms: 0, bytes: 0, body: '' }));
+    for (const who of ['casterpak', 'vod'] as const) {
+      bytes[who] += pair[who].bytes;
+      ms[who] += pair[who].ms;
+    }
   }
-  return { count: { casterpak: lists.casterpak.length, vod: lists.vod.length }, bytes };
+  return { count: counts, bytes, ms };
 }
 
 async function restart(b: Bench): Promise<void> {
@@ -161,28 +169,35 @@ async function round(b: Bench, r: number): Promise<Figures> {
   if (r > 0) await restart(b);
   const f: Figures = { load: { casterpak: loadAverage(), vod: loadAverage() } };
   f.first = await bothSides(r, async (who) => (await timed(b, who, [PLAYLIST[who].ts(fresh(b))])).ms);
-  for (const format of FORMATS) f[`cold-${format}`] = await coldPlaylist(b, format, r);
+  for (const format of FORMATS) f[`cold-${format}`] = await coldPlaylist(b, (who, name) => PLAYLIST[who][format](name), r);
+  f['cold-master'] = await coldPlaylist(b, (who, name) => FMP4_MASTER[who](name), r);
   for (const format of FORMATS) {
     const m = await misses(b, format, r);
     f[`miss-${format}`] = m.p50;
     f[`cpu-${format}`] = m.cpu;
     f[`front-cpu-${format}`] = { casterpak: m.frontCpu, vod: 0 };
   }
-  const every = await everySegment(b);
+  const every = await everySegment(b, 'ts');
   f.segments = every.count;
   f.bytes = every.bytes;
+  f['throughput-ts'] = { casterpak: every.bytes.casterpak / every.ms.casterpak / 1e3, vod: every.bytes.vod / every.ms.vod / 1e3 };
   const daemon = memoryOf([b.stack.daemonPid()]);
   const front = memoryOf(childPids(b.stack.nginxMasterPid));
   const vod = memoryOf(b.vod.workerPids());
   f.hwm = { casterpak: daemon.hwmBytes, vod: vod.hwmBytes };
   f.rss = { casterpak: daemon.rssBytes, vod: vod.rssBytes };
   f.front = { casterpak: front.hwmBytes, vod: 0 };
+  // After the memory figures, which stay those of packaging the MPEG-TS rendition once.
+  const everyFmp4 = await everySegment(b, 'fmp4');
+  f['bytes-fmp4'] = everyFmp4.bytes;
+  f['throughput-fmp4'] = { casterpak: everyFmp4.bytes.casterpak / everyFmp4.ms.casterpak / 1e3, vod: everyFmp4.bytes.vod / everyFmp4.ms.vod / 1e3 };
   f.load.vod = loadAverage();
   return f;
 }
 
 const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
 const mb = (v: number) => `${(v / 1e6).toFixed(0)} MB`;
+const mbPerSec = (v: number) => `${v.toFixed(0)} MB/s`;
 
 /** The median over rounds, then each round's figure: `12 ms (11, 13)`. */
 function cellOf(rounds: Figures[], key: string, who: Who, unit: (v: number) => string): string {
@@ -210,6 +225,7 @@ function rowsOf(rounds: Figures[], sizeBytes: number): BenchRow[] {
   return [
     pairRow(rounds, 'first', { figure: `First media playlist after start-up, ${source}`, unit: ms }),
     ...FORMATS.map((format) => pairRow(rounds, `cold-${format}`, { figure: `Cold ${format === 'dash' ? 'MPD' : 'media playlist'}, warm process, ${label[format]}`, unit: ms, max: 3 })),
+    pairRow(rounds, 'cold-master', { figure: 'Cold master playlist, warm process, CMAF vs fMP4 HLS', unit: ms, max: 3 }),
     ...FORMATS.map((format) => pairRow(rounds, `miss-${format}`, { figure: `Segment miss p50 (video + audio), ${label[format]} (${MISS_SAMPLES} segments)`, unit: ms, max: 2 })),
     ...FORMATS.map((format) => {
       const row = pairRow(rounds, `cpu-${format}`, { figure: `CPU per segment miss (daemon + nginx worker vs vod worker), ${label[format]}`, unit: ms, max: 2 });
@@ -223,6 +239,9 @@ function rowsOf(rounds: Figures[], sizeBytes: number): BenchRow[] {
     },
     pairRow(rounds, 'rss', { figure: 'RSS after packaging every segment', unit: mb }),
     pairRow(rounds, 'bytes', { figure: 'MPEG-TS bytes served for every segment (the same media on both sides)', unit: mb }),
+    pairRow(rounds, 'throughput-ts', { figure: 'Whole-rendition throughput, every MPEG-TS segment a miss, one request at a time', unit: mbPerSec }),
+    pairRow(rounds, 'bytes-fmp4', { figure: 'fMP4 bytes served for every segment (CMAF: video and audio files)', unit: mb }),
+    pairRow(rounds, 'throughput-fmp4', { figure: 'Whole-rendition throughput, CMAF vs fMP4 HLS, every segment a miss', unit: mbPerSec }),
     { figure: 'Load average (1 min) at the start and end of each round', casterpak: loads.map((l) => l.toFixed(1)).join(', '), reference: `${os.cpus().length} CPUs`, ratio: '', target: '' },
   ];
 }
