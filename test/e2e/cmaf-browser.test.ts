@@ -52,6 +52,9 @@ const CASES: Array<[PlayerName, string]> = [
   ['dash.js', 'cmaf/manifest.mpd'],
 ];
 
+/** Shaka Player takes the fMP4 HLS presentation as well as the DASH one. */
+const WITH_SHAKA_HLS: Array<[PlayerName, string]> = [...CASES, ['shaka', 'cmaf/master.m3u8']];
+
 async function get(url: string): Promise<Response> {
   const response = await fetch(url);
   expect(response.status, url).toBe(200);
@@ -79,12 +82,12 @@ async function checkMpd(mpdUrl: string): Promise<{ representations: number; segm
 }
 
 describe('CMAF playback in Chromium through nginx', () => {
-  it.each(CASES)('%s plays %s of an H.264/AAC rendition to the end with no error', async (player, file) => {
+  it.each(WITH_SHAKA_HLS)('%s plays %s of an H.264/AAC rendition to the end with no error', async (player, file) => {
     const run = await playWith(browser, player, `${nginx.baseUrl}/i/clip.mp4/${file}`);
     expectPlayedToTheEnd(run, clipSec, CLIP.fps);
   }, 90_000);
 
-  it.each(CASES)('%s plays %s of a three-rendition csmil ladder to the end with no error, switching renditions on the way', async (player, file) => {
+  it.each(WITH_SHAKA_HLS)('%s plays %s of a three-rendition csmil ladder to the end with no error, switching renditions on the way', async (player, file) => {
     const run = await playWith(browser, player, `${nginx.baseUrl}/i/ladder/${SET}/${file}`, { switchRendition: true });
     expectPlayedToTheEnd(run, ladderSec, LADDER_FPS);
     expect(run.switched, 'the player took a forced switch to another rendition').toBeDefined();
