@@ -1,5 +1,6 @@
 // CMAF files go through the cache like the MPEG-TS ones: made once, recorded, served as hits, dropped by invalidate; bandwidths are what is served.
 
+import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,6 +88,30 @@ describe('CMAF files in the cache', () => {
     expect(sampleValue(families, 'casterpak_misses_total')).toBe(files.length);
     expect(sampleValue(families, 'casterpak_http_requests_total', { route: 'segment', status: '200' })).toBe(4);
     expect(sampleValue(families, 'casterpak_http_requests_total', { route: 'playlist', status: '200' })).toBe(1);
+  });
+
+  it('describes the rendition as ffprobe sees the source: codecs, resolution, frame rate, sample rate, channels, duration', async () => {
+    const daemon = daemonWithClip();
+    const source = path.join(daemon.mediaRoot, 'clip.mp4');
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', source], { encoding: 'utf8' })) as {
+      streams: Array<{ codec_type: string; width?: number; height?: number; r_frame_rate?: string; sample_rate?: string; channels?: number }>;
+      format: { duration: string };
+    };
+    const video = probe.streams.find((st) => st.codec_type === 'video')!;
+    const audio = probe.streams.find((st) => st.codec_type === 'audio')!;
+    const [num, den] = video.r_frame_rate!.split('/').map(Number);
+    const master = (await body(daemon, '/i/clip.mp4/cmaf/master.m3u8')).toString('utf8');
+    expect(master).toMatch(/^#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n/);
+    expect(master).toMatch(/#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="([^"]+)",[^\n]*CHANNELS="1"[^\n]*URI="audio\.m3u8"/);
+    expect(master).toMatch(new RegExp(`#EXT-X-STREAM-INF:BANDWIDTH=\\d+,AVERAGE-BANDWIDTH=\\d+,CODECS="avc1\\.[0-9a-f]{6},mp4a\\.40\\.2",RESOLUTION=${video.width}x${video.height},FRAME-RATE=${(num / den).toFixed(3)}`));
+    const mpd = (await body(daemon, '/i/clip.mp4/cmaf/manifest.mpd')).toString('utf8');
+    expect(mpd).toMatch(new RegExp(`<Representation id="video-1" bandwidth="\\d+" codecs="avc1\\.[0-9a-f]{6}" width="${video.width}" height="${video.height}" frameRate="${num / den}"`));
+    expect(mpd).toMatch(new RegExp(`<Representation id="audio-1" bandwidth="\\d+" codecs="mp4a\\.40\\.2" audioSamplingRate="${audio.sample_rate}">`));
+    expect(mpd).toContain(`<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${audio.channels}"/>`);
+    const durationSec = Number(/mediaPresentationDuration="PT([\d.]+)S"/.exec(mpd)?.[1]);
+    expect(Math.abs(durationSec - Number(probe.format.duration))).toBeLessThanOrEqual(1 / 25 + 0.001);
+    // Twice the target duration: the 2 s segments of this clip.
+    expect(mpd).toContain('minBufferTime="PT4.000S"');
   });
 
   it("gives the HLS variant the peak and average bit rates of the segments it serves, and each DASH representation its own track's peak", async () => {
