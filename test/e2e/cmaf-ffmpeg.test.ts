@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeMedia, mediaFile, removeMediaDir } from '../helpers/corpus.js';
-import { inspectFragment, inspectInit } from '../helpers/fmp4-inspector.js';
+import { inspectFragment, inspectInit, readBoxes } from '../helpers/fmp4-inspector.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
 import { playlistSegments } from '../helpers/media.js';
 import { inspectTs } from '../helpers/ts-inspector.js';
@@ -87,6 +87,23 @@ async function sourceVideoSamples(file: string): Promise<number> {
   return Number.parseInt(stdout.trim(), 10);
 }
 
+/**
+ * The bitstream itself, not only trun's flag: the segment's first sample holds an IDR slice (H.264 NAL
+ * type 5) or an IRAP picture (HEVC types 16-23), read through its 4-byte NAL length prefixes.
+ */
+function firstSampleIsRandomAccess(entryType: string, segment: Buffer): boolean {
+  const mdat = readBoxes(segment).find((b) => b.type === 'mdat');
+  const size = inspectFragment(segment).samples[0].size;
+  const sample = mdat ? mdat.body.subarray(0, size) : Buffer.alloc(0);
+  const hevc = entryType === 'hvc1' || entryType === 'hev1';
+  for (let at = 0; at + 5 <= sample.length; ) {
+    const type = hevc ? (sample[at + 4] >> 1) & 0x3f : sample[at + 4] & 0x1f;
+    if (hevc ? type >= 16 && type <= 23 : type === 5) return true;
+    at += 4 + sample.readUInt32BE(at);
+  }
+  return false;
+}
+
 describe('CMAF presentations of real renditions', () => {
   for (const name of [...SOURCES, HEV1_EAC3]) {
     const hasVideo = !name.startsWith('audio-only');
@@ -110,11 +127,13 @@ describe('CMAF presentations of real renditions', () => {
         expect(playlist).toContain(`#EXT-X-MAP:URI="${track}_init.mp4"`);
         let expectedStart: number | undefined;
         for (const [k, segment] of playlistSegments(playlist).entries()) {
-          const fragment = inspectFragment(await get(url(name, segment.uri)));
+          const bytes = await get(url(name, segment.uri));
+          const fragment = inspectFragment(bytes);
           expect(fragment.topTypes).toEqual(['styp', 'moof', 'mdat']);
           expect(fragment.sequenceNumber).toBe(k + 1);
           expect(fragment.dataOffsetMatchesMdat).toBe(true);
           expect(fragment.samples[0].sync).toBe(true);
+          if (track === 'video') expect(firstSampleIsRandomAccess(init.entryType, bytes), segment.uri).toBe(true);
           if (expectedStart !== undefined) expect(fragment.baseDecodeTime).toBe(expectedStart);
           expectedStart = fragment.baseDecodeTime + fragment.durationTicks;
           // EXTINF is the segment's presentation span, within a frame of its decode span.
