@@ -1,12 +1,14 @@
 // hls.js plays the fMP4 HLS, Shaka Player and dash.js the DASH presentation, in Debian's Chromium, through nginx.
 
 import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
 import { playWith, unexpectedNotices, type PlayerName, type PlayerRun } from '../helpers/cmaf-players.js';
 import { makeClip, probeDurationSec } from '../helpers/clip.js';
+import { makeMedia, mediaFile, removeMediaDir } from '../helpers/corpus.js';
 import { LADDER_FPS, makeLadder } from '../helpers/ladder.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
 import { descendants, mpdProblems, parseXmlInBrowser, timelineSegments } from '../helpers/mpd-check.js';
@@ -35,6 +37,7 @@ afterAll(async () => {
   await browser?.close();
   await nginx?.stop();
   await daemon?.stop();
+  await removeMediaDir();
 });
 
 function expectPlayedToTheEnd(run: PlayerRun, sourceSec: number, fps: number): void {
@@ -119,6 +122,24 @@ describe('CMAF playback in Chromium through nginx', () => {
     const ladder = await checkMpd(`${nginx.baseUrl}/i/ladder/${SET}/cmaf/manifest.mpd`);
     expect(ladder.representations).toBe(6);
   }, 60_000);
+
+  it('the MPDs of HEVC (hvc1, hev1), AC-3, E-AC-3, MP3, video-only, audio-only, edit-list and open-GOP renditions pass the schema check too', async () => {
+    const names = ['hevc-aac.mp4', 'h264-ac3.mp4', 'h264-mp3.mp4', 'video-only-h264.mp4', 'audio-only-aac44k-stereo.m4a', 'h264-edit-list-cut.mp4', 'h264-open-gop.mp4'];
+    await makeMedia(names);
+    for (const name of names) await fs.copyFile(await mediaFile(name), path.join(daemon.mediaRoot, name));
+    // HEVC under the hev1 sample entry, with E-AC-3 audio.
+    execFileSync('ffmpeg', [
+      '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4',
+      '-c:v', 'libx265', '-x265-params', 'keyint=25:min-keyint=25:scenecut=0:log-level=none', '-tag:v', 'hev1', '-c:a', 'eac3', '-b:a', '96k',
+      path.join(daemon.mediaRoot, 'hevc-hev1-eac3.mp4'),
+    ]);
+    for (const name of [...names, 'hevc-hev1-eac3.mp4']) {
+      const root = await parseXmlInBrowser(browser, await (await get(`${nginx.baseUrl}/i/${name}/cmaf/manifest.mpd`)).text());
+      expect([name, mpdProblems(root)]).toEqual([name, []]);
+      const codecs = descendants(root, 'Representation').map((r) => r.attrs.codecs);
+      expect(codecs.length, name).toBe(name.startsWith('video-only') || name.startsWith('audio-only') ? 1 : 2);
+    }
+  }, 120_000);
 
   it('the MPD check refuses what the DASH schema refuses: an undeclared attribute, a value outside its type, children out of order', async () => {
     const mpd = await (await get(`${nginx.baseUrl}/i/clip.mp4/cmaf/manifest.mpd`)).text();
