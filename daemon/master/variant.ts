@@ -1,7 +1,7 @@
 // What a master playlist says about one rendition, from its Movie and segment plan alone (pure).
 
 import type { Movie, VideoTrack } from '../mp4/types.js';
-import { keyframeRanges, layoutSizeBytes, type SegmentLayout } from '../mpegts/layout.js';
+import { keyframeRanges, layoutSizeBytes, type KeyframeRange } from '../mpegts/layout.js';
 import { bitrates, type SizedSegment } from './bitrate.js';
 import { iframeEntries } from './iframe-entries.js';
 import { segmentLayout, type SegmentSpan } from './segment-bytes.js';
@@ -46,22 +46,33 @@ function mediaBytes(movie: Movie): number {
   return bytes;
 }
 
+/** What the master needs of one segment's layout; the layout itself is dropped at once (a long rendition has thousands). */
+interface LaidOutSegment {
+  readonly sizeBytes: number;
+  readonly keyframes: readonly KeyframeRange[];
+}
+
+function layOut(movie: Movie, segment: SegmentSpan, shift90k: number | undefined): LaidOutSegment {
+  const layout = segmentLayout(movie, segment, shift90k);
+  return { sizeBytes: layoutSizeBytes(layout), keyframes: keyframeRanges(layout) };
+}
+
 /**
  * The I-frame playlist as the builtin muxer's layout places it: each keyframe's byte range in its
  * segment (the first one of a segment from byte 0, with the PAT and PMT), lasting until the next
  * keyframe is presented. The same ranges and the same durations as the I-frame playlist itself,
  * which reads them back from the written segments (iframe-entries.ts).
  */
-function iframeSegments(layouts: readonly SegmentLayout[], totalSec: number): SizedSegment[] {
-  const segments = layouts.map((layout, k) => ({ segmentNumber: k + 1, ranges: keyframeRanges(layout) }));
+function iframeSegments(laidOut: readonly LaidOutSegment[], totalSec: number): SizedSegment[] {
+  const segments = laidOut.map((segment, k) => ({ segmentNumber: k + 1, ranges: segment.keyframes }));
   return iframeEntries(segments, totalSec).map((entry) => ({ sizeBytes: entry.lengthBytes, durationSec: entry.durationSec }));
 }
 
 /** `shift90k` is the plan's timeline shift, so the sizes follow the PCRs the muxer writes (see segmentLayout). */
 export function variantFacts(movie: Movie, segments: readonly SegmentSpan[], shift90k?: number): VariantFacts {
   // One layout per segment, run on the moov's sample sizes: the segment sizes and the I-frame ranges both come from it.
-  const layouts = segments.map((segment) => segmentLayout(movie, segment, shift90k));
-  const sized = layouts.map((layout, k) => ({ sizeBytes: layoutSizeBytes(layout), durationSec: segments[k].durationSec }));
+  const laidOut = segments.map((segment) => layOut(movie, segment, shift90k));
+  const sized = laidOut.map((segment, k) => ({ sizeBytes: segment.sizeBytes, durationSec: segments[k].durationSec }));
   const { peakBps, averageBps } = bitrates(sized);
   const totalSec = segments.reduce((sum, s) => sum + s.durationSec, 0);
   const codecs = [movie.video?.codecString, movie.audio?.codecString].filter((c): c is string => !!c).join(',');
@@ -73,7 +84,7 @@ export function variantFacts(movie: Movie, segments: readonly SegmentSpan[], shi
   };
   if (!movie.video) return facts;
   const resolution = { width: movie.video.width, height: movie.video.height };
-  const iframe = bitrates(iframeSegments(layouts, totalSec));
+  const iframe = bitrates(iframeSegments(laidOut, totalSec));
   return {
     ...facts,
     resolution,
