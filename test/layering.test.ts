@@ -1,4 +1,4 @@
-// The layering rule of daemon/ holds: no import cycle between files, no stage folder importing from one above it.
+// The layering rule of daemon/ holds: no import cycle between files, no stage folder importing from one above it; the test helpers have no cycle either.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -110,6 +110,13 @@ describe('layering of daemon/', () => {
 
   it('has no import from a stage folder to one after it in the order, and no base file importing a folder', () => {
     expect(upwardImports(graph, statedOrder())).toEqual([]);
+  });
+
+  it('has no import cycle between the test helpers either, type-only imports included', () => {
+    const helpers = readdirSync(path.join(ROOT, 'test', 'helpers')).filter((name) => name.endsWith('.ts'));
+    const helperGraph = new Map(helpers.map((name) => [name, importsOf(name, readFileSync(path.join(ROOT, 'test', 'helpers', name), 'utf8'))]));
+    expect(helperGraph.size).toBeGreaterThan(20);
+    expect(importCycles(helperGraph)).toEqual([]);
   });
 
   it('resolves every relative import to a file of daemon/', () => {
