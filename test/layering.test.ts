@@ -1,4 +1,4 @@
-// The layering rule of daemon/ holds: no import cycle between files, no stage folder importing from one above it.
+// The layering rule of daemon/ holds: no import cycle between files, no stage folder importing from one above it; the test helpers have no cycle either.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -25,8 +25,7 @@ function daemonFiles(dir = DAEMON): string[] {
  * Every relative import of a file, as a daemon-relative path: `import`, `import type`, `export … from` and
  * `import()`, read by the TypeScript compiler's own pre-processor (type-only imports count: they tie files too).
  */
-function importsOf(file: string): string[] {
-  const text = readFileSync(path.join(DAEMON, file), 'utf8');
+function importsOf(file: string, text = readFileSync(path.join(DAEMON, file), 'utf8')): string[] {
   return ts
     .preProcessFile(text, true, true)
     .importedFiles.map((ref) => ref.fileName)
@@ -82,6 +81,17 @@ function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][]
   return cycles;
 }
 
+/** Imports from a stage folder to one after it in `order`, and from a base file to any folder, as `from → to`. */
+function upwardImports(graph: ReadonlyMap<string, readonly string[]>, order: readonly string[]): string[] {
+  const upward: string[] = [];
+  for (const [file, deps] of graph) {
+    for (const dep of deps) {
+      if (order.indexOf(stageOf(dep)) > order.indexOf(stageOf(file))) upward.push(`${file} → ${dep}`);
+    }
+  }
+  return upward;
+}
+
 const files = daemonFiles();
 const graph = new Map(files.map((file) => [file, importsOf(file)]));
 
@@ -99,20 +109,53 @@ describe('layering of daemon/', () => {
   });
 
   it('has no import from a stage folder to one after it in the order, and no base file importing a folder', () => {
-    const order = statedOrder();
-    const upward: string[] = [];
-    for (const [file, deps] of graph) {
-      for (const dep of deps) {
-        const from = order.indexOf(stageOf(file));
-        const to = order.indexOf(stageOf(dep));
-        if (to > from) upward.push(`${file} → ${dep}`);
-      }
-    }
-    expect(upward).toEqual([]);
+    expect(upwardImports(graph, statedOrder())).toEqual([]);
+  });
+
+  it('has no import cycle between the test helpers either, type-only imports included', () => {
+    const helpers = readdirSync(path.join(ROOT, 'test', 'helpers')).filter((name) => name.endsWith('.ts'));
+    const helperGraph = new Map(helpers.map((name) => [name, importsOf(name, readFileSync(path.join(ROOT, 'test', 'helpers', name), 'utf8'))]));
+    expect(helperGraph.size).toBeGreaterThan(20);
+    expect(importCycles(helperGraph)).toEqual([]);
   });
 
   it('resolves every relative import to a file of daemon/', () => {
     const dangling = [...graph].flatMap(([file, deps]) => deps.filter((dep) => !graph.has(dep)).map((dep) => `${file} → ${dep}`));
     expect(dangling).toEqual([]);
+  });
+});
+
+describe('the layering checks themselves', () => {
+  it('reads type-only imports, re-exports and dynamic imports as imports, relative to the importing file', () => {
+    const text = [
+      "import type { Store } from '../store/store.js';",
+      "import { type Config } from '../config.js';",
+      "export type { Movie } from '../mp4/types.js';",
+      "export * from './paths.js';",
+      "const lazy = () => import('../packagers/index.js');",
+      "import { readFile } from 'node:fs';",
+    ].join('\n');
+    expect(importsOf('cache/filler.ts', text)).toEqual(['store/store.ts', 'config.ts', 'mp4/types.ts', 'cache/paths.ts', 'packagers/index.ts']);
+  });
+
+  it('finds a cycle made of type-only imports alone, through a third file, and a file importing itself', () => {
+    const cyclic = new Map([
+      ['cache/filler.ts', ['cache/iframe-filler.ts']],
+      ['cache/iframe-filler.ts', ['cache/fill-result.ts']],
+      ['cache/fill-result.ts', ['cache/filler.ts']],
+      ['mp4/sample-entry.ts', ['mp4/sample-entry.ts']],
+      ['mp4/boxes.ts', []],
+    ]);
+    expect(importCycles(cyclic)).toEqual([['cache/fill-result.ts', 'cache/filler.ts', 'cache/iframe-filler.ts'], ['mp4/sample-entry.ts']]);
+  });
+
+  it('finds an import from a stage up to a later one, and a base file importing a folder', () => {
+    const order = ['base', 'layout', 'packagers', 'cache'];
+    const upward = new Map([
+      ['packagers/index.ts', ['cache/filler.ts', 'layout/requests.ts']],
+      ['config.ts', ['layout/sources.ts']],
+      ['cache/filler.ts', ['packagers/index.ts', 'units.ts']],
+    ]);
+    expect(upwardImports(upward, order)).toEqual(['packagers/index.ts → cache/filler.ts', 'config.ts → layout/sources.ts']);
   });
 });

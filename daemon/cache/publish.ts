@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { fileKindOf } from '../layout/rendition-files.js';
 import { checkCacheFolders, cacheFileAbs, diskBytes, tmpDirAbs, TMP_DIR_NAME } from './paths.js';
 
 /** A finished, fsynced file under .tmp/, waiting to be renamed to `cachePath`. */
@@ -102,8 +103,8 @@ export async function sweepTmp(cacheDir: string): Promise<number> {
 }
 
 /**
- * Unlinks published files, playlists before segments, so nginx never finds an old playlist whose segments are
- * already gone. Unlink, never truncate: nginx finishes sending a file it has open (docs/cache-and-log-rules.md#unlink-never-truncate). Missing is fine, and so is
+ * Unlinks published files, playlists (and MPDs) before segments, so nginx never finds an old playlist whose
+ * segments are already gone. Unlink, never truncate: nginx finishes sending a file it has open (docs/cache-and-log-rules.md#unlink-never-truncate). Missing is fine, and so is
  * a file behind a symbolic link inside cache_dir: not ours, left alone. fs.unlink, not fs.rm, which probes
  * and retries and costs milliseconds per file.
  */
@@ -118,8 +119,9 @@ export async function unlinkCacheFiles(cacheDir: string, cachePaths: readonly st
     fs.unlink(cacheFileAbs(cacheDir, cachePath)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
-  await Promise.all(ours.filter((p) => p.endsWith('.m3u8')).map(unlink));
-  await Promise.all(ours.filter((p) => !p.endsWith('.m3u8')).map(unlink));
+  // Playlists, masters and MPDs first: whatever names segments goes before the segments it names.
+  await Promise.all(ours.filter((p) => fileKindOf(p) !== 'segment').map(unlink));
+  await Promise.all(ours.filter((p) => fileKindOf(p) === 'segment').map(unlink));
 }
 
 function realFolder(cacheDir: string, relDir: string): boolean {

@@ -164,11 +164,18 @@ function listedNames(playlist: string): string[] {
   return playlist.split('\n').filter((line) => line !== '' && !line.startsWith('#')).map((line) => line.slice(line.lastIndexOf('/') + 1));
 }
 
+/** The keys of the subtitle playlists a master lists in its `EXT-X-MEDIA:TYPE=SUBTITLES` lines, read by their names. */
+function subtitleKeysOf(master: string): string[] {
+  const uris = [...master.matchAll(/^#EXT-X-MEDIA:TYPE=SUBTITLES,.*URI="([^"]*)"$/gm)].map((m) => m[1]);
+  const files = uris.map((uri) => subtitleFile(uri.slice(uri.lastIndexOf('/') + 1)));
+  return files.flatMap((file) => (file?.kind === 'subs-playlist' ? [file.key] : []));
+}
+
 /** The master (which finds the tracks), then each subtitle track it lists: playlist, segments, whole file; returns how many files that is. */
 async function warmSubtitles(deps: WarmDeps, sourceRel: string): Promise<number> {
   const master = await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind: 'master' }));
   const text = master.uncachedText ?? (await fs.readFile(master.absPath, 'utf8'));
-  const keys = [...text.matchAll(/^#EXT-X-MEDIA:TYPE=SUBTITLES,.*URI="(?:[^"]*\/)?subs_([^"/]+)\.m3u8"$/gm)].map((m) => m[1]);
+  const keys = subtitleKeysOf(text);
   let files = 1;
   for (const key of keys) {
     const playlist = await deps.filler.fill(renditionRequest(deps.urlPrefix, sourceRel, { kind: 'subs-playlist', key }));

@@ -10,7 +10,12 @@ import { isTrackFile, trackFile, trackFileName, type TrackFile } from './track-f
 
 /** `segment<N>_0_av.ts`, the Akamai MSOD segment name, N from 1. */
 export function segmentFileName(n: number): string {
-  return `segment${n}_0_av.ts`;
+  return segmentFileTemplate(String(n));
+}
+
+/** The segment name with `placeholder` where N goes, for a tool that numbers its own output (ffmpeg's `%d`). */
+export function segmentFileTemplate(placeholder: string): string {
+  return `segment${placeholder}_0_av.ts`;
 }
 
 export const MEDIA_PLAYLIST_NAME = 'index_0_av.m3u8';

@@ -3,13 +3,10 @@
 import type { AudioTrack, Movie, VideoTrack } from '../mp4/types.js';
 import { accessUnitSizer } from '../mpegts/annexb.js';
 import { audioFrameOverhead, groupAudioFrames, type AudioFrame } from '../mpegts/audio-units.js';
-import { TS_PACKET_BYTES } from '../mpegts/ids.js';
-import { PSI_PACKETS, layoutSegment, layoutSizeBytes, unitAlonePackets, type LayoutTrack, type SegmentLayout, type SizedUnit } from '../mpegts/layout.js';
+import { layoutSegment, layoutSizeBytes, type LayoutTrack, type SegmentLayout, type SizedUnit } from '../mpegts/layout.js';
 import { expectedEndDts90k } from '../mpegts/sample-timing.js';
 import { describeAudio, describeVideo } from '../mpegts/streams.js';
 import { sampleTimes90k, TIMELINE_LEAD_90K } from '../plan/timeline.js';
-
-export { PSI_PACKETS };
 
 /** Inclusive sample indexes of one track in one segment (the shape of the planner's SampleRange). */
 export interface SampleSpan {
@@ -69,9 +66,4 @@ export function segmentLayout(movie: Movie, segment: SegmentSpan, shift90k = TIM
  */
 export function segmentSizeBytes(movie: Movie, segment: SegmentSpan, shift90k?: number): number {
   return layoutSizeBytes(segmentLayout(movie, segment, shift90k));
-}
-
-/** Bytes of the TS packets that carry video sample `i` (its PES alone, as an I-frame byte range holds it). */
-export function videoPesBytes(video: VideoTrack, i: number): number {
-  return unitAlonePackets(videoUnit(video, i, accessUnitSizer(video), TIMELINE_LEAD_90K), true) * TS_PACKET_BYTES;
 }

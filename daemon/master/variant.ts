@@ -1,20 +1,17 @@
 // What a master playlist says about one rendition, from its Movie and segment plan alone (pure).
 
 import type { Movie, VideoTrack } from '../mp4/types.js';
-import { TS_PACKET_BYTES } from '../mpegts/ids.js';
-import { presentationSec, trackExtent } from '../plan/timeline.js';
+import { keyframeRanges, layoutSizeBytes, type KeyframeRange } from '../mpegts/layout.js';
 import { bitrates, type SizedSegment } from './bitrate.js';
-import { PSI_PACKETS, segmentSizeBytes, videoPesBytes, type SegmentSpan } from './segment-bytes.js';
-
-/** A picture presented at (or after) the end of the track still lasts a printable moment. */
-const MIN_IFRAME_SEC = 0.001;
+import { iframeEntries } from './iframe-entries.js';
+import { segmentLayout, type SegmentSpan } from './segment-bytes.js';
 
 export interface Resolution {
   readonly width: number;
   readonly height: number;
 }
 
-/** EXT-X-I-FRAME-STREAM-INF facts: estimated from the sync samples (the playlist itself measures the muxed bytes). */
+/** EXT-X-I-FRAME-STREAM-INF facts: from the muxer's layout of every segment (the playlist itself measures the written bytes). */
 export interface IframeFacts {
   readonly bandwidthBps: number;
   readonly averageBandwidthBps: number;
@@ -49,32 +46,33 @@ function mediaBytes(movie: Movie): number {
   return bytes;
 }
 
+/** What the master needs of one segment's layout; the layout itself is dropped at once (a long rendition has thousands). */
+interface LaidOutSegment {
+  readonly sizeBytes: number;
+  readonly keyframes: readonly KeyframeRange[];
+}
+
+function layOut(movie: Movie, segment: SegmentSpan, shift90k: number | undefined): LaidOutSegment {
+  const layout = segmentLayout(movie, segment, shift90k);
+  return { sizeBytes: layoutSizeBytes(layout), keyframes: keyframeRanges(layout) };
+}
+
 /**
- * Each sync sample of the plan as an I-frame: the TS packets of its PES, plus the segment's PAT and
- * PMT for the first one of a segment (the I-frame playlist's ranges start at byte 0 there), lasting
- * until the next sync sample is presented.
+ * The I-frame playlist as the builtin muxer's layout places it: each keyframe's byte range in its
+ * segment (the first one of a segment from byte 0, with the PAT and PMT), lasting until the next
+ * keyframe is presented. The same ranges and the same durations as the I-frame playlist itself,
+ * which reads them back from the written segments (iframe-entries.ts).
  */
-function iframeSegments(video: VideoTrack, segments: readonly SegmentSpan[]): SizedSegment[] {
-  const picks: Array<{ sample: number; firstOfSegment: boolean }> = [];
-  for (const segment of segments) {
-    if (!segment.video) continue;
-    for (let i = segment.video.firstSample; i <= segment.video.lastSample; i++) {
-      if (video.samples.sync[i]) picks.push({ sample: i, firstOfSegment: i === segment.video.firstSample });
-    }
-  }
-  const endSec = trackExtent(video).endSec;
-  return picks.map(({ sample, firstOfSegment }, k) => {
-    const nextSec = k + 1 < picks.length ? presentationSec(video, picks[k + 1].sample) : endSec;
-    return {
-      sizeBytes: videoPesBytes(video, sample) + (firstOfSegment ? PSI_PACKETS * TS_PACKET_BYTES : 0),
-      durationSec: Math.max(nextSec - presentationSec(video, sample), MIN_IFRAME_SEC),
-    };
-  });
+function iframeSegments(laidOut: readonly LaidOutSegment[], totalSec: number): SizedSegment[] {
+  const segments = laidOut.map((segment, k) => ({ segmentNumber: k + 1, ranges: segment.keyframes }));
+  return iframeEntries(segments, totalSec).map((entry) => ({ sizeBytes: entry.lengthBytes, durationSec: entry.durationSec }));
 }
 
 /** `shift90k` is the plan's timeline shift, so the sizes follow the PCRs the muxer writes (see segmentLayout). */
 export function variantFacts(movie: Movie, segments: readonly SegmentSpan[], shift90k?: number): VariantFacts {
-  const sized = segments.map((segment) => ({ sizeBytes: segmentSizeBytes(movie, segment, shift90k), durationSec: segment.durationSec }));
+  // One layout per segment, run on the moov's sample sizes: the segment sizes and the I-frame ranges both come from it.
+  const laidOut = segments.map((segment) => layOut(movie, segment, shift90k));
+  const sized = laidOut.map((segment, k) => ({ sizeBytes: segment.sizeBytes, durationSec: segments[k].durationSec }));
   const { peakBps, averageBps } = bitrates(sized);
   const totalSec = segments.reduce((sum, s) => sum + s.durationSec, 0);
   const codecs = [movie.video?.codecString, movie.audio?.codecString].filter((c): c is string => !!c).join(',');
@@ -86,7 +84,7 @@ export function variantFacts(movie: Movie, segments: readonly SegmentSpan[], shi
   };
   if (!movie.video) return facts;
   const resolution = { width: movie.video.width, height: movie.video.height };
-  const iframe = bitrates(iframeSegments(movie.video, segments));
+  const iframe = bitrates(iframeSegments(laidOut, totalSec));
   return {
     ...facts,
     resolution,

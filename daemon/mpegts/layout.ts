@@ -3,9 +3,7 @@
 import { wrap33 } from './clock.js';
 import { padToContinuity } from './continuity.js';
 import { TS_PACKET_BYTES } from './ids.js';
-import { FIRST_ADAPTATION_BYTES, pesPacketCount } from './packet.js';
 import { schedulePcr, type SegmentItem } from './pcr-schedule.js';
-import { pesHeaderBytes } from './pes.js';
 import { newPesUnit, unitPacketCount, type PesUnit } from './pes-unit.js';
 import type { StreamDescription } from './streams.js';
 
@@ -126,11 +124,4 @@ export function keyframeRanges(layout: SegmentLayout): KeyframeRange[] {
   }
   close();
   return ranges;
-}
-
-/** TS packets of one unit's PES on its own, before any continuity padding: what an I-frame alone costs. */
-export function unitAlonePackets(unit: SizedUnit, carriesPcr: boolean): number {
-  const pesBytes = pesHeaderBytes(unit.dts90k !== unit.pts90k, 0) + unit.payloadBytes;
-  const first = carriesPcr ? FIRST_ADAPTATION_BYTES.pcr : unit.randomAccess ? FIRST_ADAPTATION_BYTES.randomAccess : FIRST_ADAPTATION_BYTES.none;
-  return pesPacketCount(pesBytes, first, 0);
 }

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
-import { segmentFileName } from '../layout/rendition-files.js';
+import { segmentFileName, segmentFileTemplate } from '../layout/rendition-files.js';
 import type { SourceFile } from '../source/resolve.js';
 import { checkToolSegments, parseToolPlaylist } from './hls-output.js';
 import type { PackagerOptions, RenditionPackager, SegmentList } from './packager.js';
@@ -58,7 +58,7 @@ export function createFfmpegPackager(options: PackagerOptions & { ffmpegPath: st
         '-hls_playlist_type', 'vod',
         '-hls_list_size', '0',
         '-start_number', '1',
-        '-hls_segment_filename', path.join(outDir, 'segment%d_0_av.ts'),
+        '-hls_segment_filename', path.join(outDir, segmentFileTemplate('%d')),
         playlist,
       ];
       const result = await runTool(tool, args, signal, await src.wholeFileFd(outDir, signal));

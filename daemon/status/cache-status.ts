@@ -2,18 +2,13 @@
 
 import { promises as fs } from 'node:fs';
 import type { Config } from '../config.js';
+import { cacheTotals, topRenditions, type RenditionUse } from '../store/operator-queries.js';
 import { Store } from '../store/store.js';
 import { loadCounters, type Counters } from '../tail/tail-state.js';
 import { committedLagSource, type TailerLag } from '../tail/lag.js';
 
-export interface RenditionStatus {
-  readonly source: string;
-  readonly packager: string;
-  readonly files: number;
-  readonly bytes: number;
-  readonly hits: number;
-  readonly lastAccessMs: number | null;
-}
+/** One rendition's share of the cache and of the hits on it. */
+export type RenditionStatus = RenditionUse;
 
 export interface CacheStatus {
   readonly cache: {
@@ -41,14 +36,6 @@ export interface CacheStatus {
   readonly topRenditions: RenditionStatus[];
 }
 
-interface Totals {
-  files: number;
-  bytes: number;
-  hits: number;
-  oldest_use_ms: number | null;
-  newest_access_ms: number | null;
-}
-
 function ratio(hits: number, misses: number): number | null {
   return hits + misses === 0 ? null : hits / (hits + misses);
 }
@@ -63,9 +50,7 @@ export interface CacheStatusOptions {
 export async function cacheStatus(config: Config, options: CacheStatusOptions = {}, openStore?: Store): Promise<CacheStatus> {
   const store = openStore ?? Store.open(config.stateDir);
   try {
-    const totals = store.statement('cacheTotals').get() as Totals;
-    const { packages } = store.statement('packageCount').get() as { packages: number };
-    const renditions = store.statement('topRenditions').all({ limit: options.top ?? 10 }) as { source_path: string; packager: string; files: number; bytes: number; hits: number; last_access_ms: number | null }[];
+    const totals = cacheTotals(store);
     const counters = loadCounters(store);
     const lag = options.lag === undefined ? await committedLagSource(config, store)() : (options.lag ?? undefined);
     const statfs = await fs.statfs(config.cacheDir).catch(() => undefined);
@@ -76,11 +61,11 @@ export async function cacheStatus(config: Config, options: CacheStatusOptions = 
     // Without counts, each request the daemon served is on its file, the one that created it included.
     const hits = counted ? counters.hits : config.mode === 'standalone' ? Math.max(0, totals.hits - totals.files) : totals.hits;
     return {
-      cache: { bytes: totals.bytes, maxSizeBytes: config.prune.maxSizeBytes, files: totals.files, packages, freeBytes: statfs && statfs.bavail * statfs.bsize, minFreeBytes: config.prune.minFreeBytes },
+      cache: { bytes: totals.bytes, maxSizeBytes: config.prune.maxSizeBytes, files: totals.files, packages: totals.packages, freeBytes: statfs && statfs.bavail * statfs.bsize, minFreeBytes: config.prune.minFreeBytes },
       hits: { hits, misses, ratio: ratio(hits, misses), basis },
       tailer: lag && { ...lag, counters },
-      access: { oldestUseMs: totals.oldest_use_ms, newestAccessMs: totals.newest_access_ms },
-      topRenditions: renditions.map((r) => ({ source: r.source_path, packager: r.packager, files: r.files, bytes: r.bytes, hits: r.hits, lastAccessMs: r.last_access_ms })),
+      access: { oldestUseMs: totals.oldestUseMs, newestAccessMs: totals.newestAccessMs },
+      topRenditions: topRenditions(store, options.top ?? 10),
     };
   } finally {
     if (!openStore) store.close();

@@ -22,6 +22,21 @@ export interface CacheTotals {
   /** On-disk bytes. */
   bytes: number;
   packages: number;
+  /** Hits recorded on the files cached now. */
+  hits: number;
+  /** The least recent use of a cached file (its last access, or its creation if never accessed). */
+  oldestUseMs: number | null;
+  newestAccessMs: number | null;
+}
+
+/** One rendition's share of the cache and of the hits on it. */
+export interface RenditionUse {
+  readonly source: string;
+  readonly packager: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly hits: number;
+  readonly lastAccessMs: number | null;
 }
 
 /** Requests for cache files as the access log (or the daemon itself, in standalone mode) counted them. */
@@ -57,9 +72,15 @@ export function renditionSummaries(store: Store): RenditionSummary[] {
 }
 
 export function cacheTotals(store: Store): CacheTotals {
-  const { files, bytes } = store.statement('cacheTotals').get() as { files: number; bytes: number };
+  const row = store.statement('cacheTotals').get() as { files: number; bytes: number; hits: number; oldest_use_ms: number | null; newest_access_ms: number | null };
   const { packages } = store.statement('packageCount').get() as { packages: number };
-  return { files, bytes, packages };
+  return { files: row.files, bytes: row.bytes, packages, hits: row.hits, oldestUseMs: row.oldest_use_ms, newestAccessMs: row.newest_access_ms };
+}
+
+/** The `limit` renditions with the most hits. */
+export function topRenditions(store: Store, limit: number): RenditionUse[] {
+  const rows = store.statement('topRenditions').all({ limit }) as { source_path: string; packager: string; files: number; bytes: number; hits: number; last_access_ms: number | null }[];
+  return rows.map((r) => ({ source: r.source_path, packager: r.packager, files: r.files, bytes: r.bytes, hits: r.hits, lastAccessMs: r.last_access_ms }));
 }
 
 export function accessCounts(store: Store): AccessCounts {

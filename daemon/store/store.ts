@@ -152,10 +152,14 @@ export class Store {
     this.db.close();
   }
 
-  /** A prepared statement for a named SQL constant, prepared once. Only the SQL of store/sql.ts runs here. */
+  /**
+   * A prepared statement for a named SQL constant, prepared once. Only the SQL of store/sql.ts runs here:
+   * any other name (SQL text, a name built at run time that the compiler did not check) is refused.
+   */
   statement(name: keyof typeof SQL): Database.Statement {
     let statement = this.statements.get(name);
     if (!statement) {
+      if (!Object.hasOwn(SQL, name)) throw new Error(`no statement named ${JSON.stringify(name)} in store/sql.ts`);
       statement = this.db.prepare(SQL[name]);
       this.statements.set(name, statement);
     }

@@ -44,10 +44,6 @@ export class LogFileSet {
     return this.current ? [...this.rotated, this.current] : [...this.rotated];
   }
 
-  bytesBehind(): number {
-    return this.all().reduce((sum, f) => sum + f.bytesBehind(), 0);
-  }
-
   async closeAll(): Promise<void> {
     for (const file of this.all()) await file.close();
     this.current = undefined;

@@ -197,11 +197,6 @@ export class FollowedFile {
     this.pending = Buffer.alloc(0);
   }
 
-  /** Bytes not yet committed, as of the last stat. */
-  bytesBehind(): number {
-    return Math.max(0, this.sizeSeen - this.committed.offset);
-  }
-
   async close(): Promise<void> {
     await this.readAhead?.bytes;
     this.readAhead = undefined;

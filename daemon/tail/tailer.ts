@@ -3,7 +3,6 @@
 import type { FSWatcher } from 'chokidar';
 import { pino } from 'pino';
 import type { Config } from '../config.js';
-import type { TailerLag } from './lag.js';
 import type { Store } from '../store/store.js';
 import { BadLineLog, type TailLogger } from './bad-line-log.js';
 import type { Chunk, FollowedFile } from './followed-file.js';
@@ -34,8 +33,11 @@ export interface TailerOptions {
   readonly watch?: boolean;
 }
 
-/** A live tailer's own figures; its lag fields are those of the one lag type (seen from inside, while reading). */
-export interface TailerStats extends Counters, Pick<TailerLag, 'bytesBehind' | 'secondsBehind' | 'lastLineMs'> {
+/**
+ * A live tailer's own counts of what it did. How far behind it is, is not among them: every view measures
+ * that one way, from SQLite and the log on disk (measureTailerLag in lag.ts), whichever process tails.
+ */
+export interface TailerStats extends Counters {
   readonly batches: number;
   readonly rotations: number;
   readonly truncations: number;
@@ -49,8 +51,6 @@ export class Tailer {
   private restored = false;
   private lastWriteMs = 0;
   private lastErrorLogMs = -Infinity;
-  private lastLineMs: number | null = null;
-  private lagSec = 0;
   private readonly counters = zeroCounters();
   private batches = 0;
   private loop: Promise<void> | undefined;
@@ -107,15 +107,11 @@ export class Tailer {
   }
 
   stats(): TailerStats {
-    const bytesBehind = this.files.bytesBehind();
     return {
       ...this.counters,
       batches: this.batches,
       rotations: this.files.rotations,
       truncations: this.files.truncations,
-      bytesBehind,
-      secondsBehind: bytesBehind > 0 ? this.lagSec : 0,
-      lastLineMs: this.lastLineMs,
       filesOpen: this.files.all().length,
     };
   }
@@ -164,8 +160,6 @@ export class Tailer {
     await this.commit(flush);
     await this.files.retireDrained(this.options.rotateGraceMs ?? 10_000);
     if (this.files.dirty) await this.persist();
-    const bytesBehind = this.files.bytesBehind();
-    if (bytesBehind > 0 && this.lastLineMs !== null) this.lagSec = Math.max(0, (Date.now() - this.lastLineMs) / 1000);
     return more;
   }
 
@@ -202,7 +196,6 @@ export class Tailer {
     }
     for (const file of files) file.markCommitted();
     for (const [name, value] of Object.entries(flush.counters)) this.counters[name as keyof Counters] += value;
-    if (flush.lastLineMs !== null && (this.lastLineMs === null || flush.lastLineMs > this.lastLineMs)) this.lastLineMs = flush.lastLineMs;
     this.batches += 1;
     this.lastWriteMs = Date.now();
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { packageGenerationKey } from '../../daemon/store/generation-keys.js';
 import { DB_FILE_NAME, Store } from '../../daemon/store/store.js';
 import { formatBytes } from '../../daemon/units.js';
 import { makeClip } from '../helpers/clip.js';
@@ -179,7 +180,7 @@ describe('casterpakd invalidate', () => {
     const site = newSite();
     expect((await runCli(['warm', ...site.flags, 'shows/d.mp4'])).status).toBe(0);
     const store = Store.open(site.stateDir);
-    store.startGeneration('pkg:shows/d.mp4');
+    store.startGeneration(packageGenerationKey('shows/d.mp4'));
     store.close();
     const run = await runCli(['invalidate', ...site.flags, 'shows/d.mp4']);
     expect(run.status).toBe(1);

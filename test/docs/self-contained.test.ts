@@ -16,6 +16,8 @@ const RULE_NUMBER = /\brules?\s+\d+/gi;
 const OUTSIDE_NOTES = /\.\.\/shared\b|\/work\/shared\b/g;
 /** A Markdown file named in any text (a relative or absolute path ending in the .md extension), with an optional `#anchor`. */
 const MD_CITATION = /(?<![\w./-])([\w./-]*[\w-]\.md)\b(#[\w-]+)?/g;
+/** A README section cited by its heading in prose: `README, "Replacing a source"`, `the README's Security section`. */
+const README_SECTION = /README(?:'s)?,? "([^"]+)"|the README's ([\w-]+(?: [\w-]+)?) section/g;
 /** A same-page link in Markdown: `](#name)`. */
 const LOCAL_ANCHOR = /\]\(#([\w-]+)\)/g;
 
@@ -54,6 +56,12 @@ function headingSlugs(markdown: string): string[] {
   return slugs;
 }
 
+/** The README's headings, lower case, for citations by a section's name. */
+function readmeHeadings(): string[] {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/^#{1,6}\s+(.*?)\s*$/gm)].map((m) => m[1].toLowerCase());
+}
+
 /** Anchors a Markdown file defines: explicit `id="…"`/`name="…"` attributes and heading slugs. */
 function anchorsOf(relPath: string): Set<string> {
   const text = readFileSync(path.join(ROOT, relPath), 'utf8');
@@ -83,6 +91,10 @@ function brokenCitations(file: string, text: string): Finding[] {
     const add = (citation: string, problem: string) => findings.push({ file, line: index + 1, citation, problem });
     for (const m of lineText.matchAll(RULE_NUMBER)) add(m[0], 'a rule cited by number: cite docs/cache-and-log-rules.md#<name>, or explain it here');
     for (const m of lineText.matchAll(OUTSIDE_NOTES)) add(m[0], 'notes outside the repository');
+    for (const m of lineText.matchAll(README_SECTION)) {
+      const section = (m[1] ?? m[2]).toLowerCase();
+      if (!readmeHeadings().some((heading) => heading.startsWith(section))) add(m[0], 'README.md has no section of that name');
+    }
     for (const m of lineText.matchAll(MD_CITATION)) {
       const [citation, cited, hash] = m;
       const target = resolveCitation(file, cited);
@@ -131,6 +143,8 @@ describe('the repository explains itself', () => {
     ['an anchor the rules page lacks', 'daemon/store/store.ts', `// see ${md('docs/cache-and-log-rules', 'no-such-rule')}`],
     ['a page the docs folder lacks', 'daemon/store/store.ts', `// see ${md('docs/sqlite-notes', 'sqlite-wal')}`],
     ['a same-page link to a missing anchor', 'docs/cache-and-log-rules.md', 'as [tmp-sweep](#tmp-sweep-gone) says'],
+    ['a README section by a name it lacks', 'nginx/casterpak-http.conf', `# Renamed sources (${['README,', '"Renaming the sources"'].join(' ')}) keep their URLs.`],
+    ['a README section named in prose that it lacks', 'daemon/config.ts', `// (see ${["the README's", 'Hardening', 'section'].join(' ')}).`],
   ])('flags %s', (_what, file, line) => {
     expect(brokenCitations(file, line)).toHaveLength(1);
   });
@@ -140,6 +154,8 @@ describe('the repository explains itself', () => {
     ['a README section by its heading', 'daemon/plan/playlist.ts', '// in the form README.md#urls shows'],
     ['an install location of the README', 'systemd/casterpakd.service', 'Documentation=file:///opt/casterpak/README.md'],
     ['a link relative to the docs folder', 'docs/cache-and-log-rules.md', `see [the README](${md('../README', 'layout')})`],
+    ['a README section by its heading in prose', 'nginx/casterpak-http.conf', '# If every encode gets a new file name (README, "Replacing a source"), no URL ever changes'],
+    ['a README section by its name', 'daemon/config.ts', "// Operator surface (see the README's Security section)."],
     ['a spec section and ordinary words', 'daemon/mp4/edit-list.ts', '// The edit rule (ISO/IEC 14496-12 §8.6.6) and the mdat box.'],
   ])('accepts %s', (_what, file, line) => {
     expect(brokenCitations(file, line)).toEqual([]);

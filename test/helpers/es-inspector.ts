@@ -1,23 +1,6 @@
 // Reads elementary streams out of reassembled PES payloads for tests: Annex B NAL unit types and ADTS headers.
 
-import type { PesPacket, PmtStream } from './ts-inspector.js';
-
-export interface AccessUnitNals {
-  pesIndex: number;
-  nalTypes: number[];
-}
-
-export interface AdtsFrame {
-  pesIndex: number;
-  mpegVersionId: number;
-  protectionAbsent: boolean;
-  profile: number;
-  samplingFrequencyIndex: number;
-  channelConfiguration: number;
-  frameLength: number;
-  bufferFullness: number;
-  rawBlocks: number;
-}
+import type { AccessUnitNals, AdtsFrame, PesPacket, PmtStream } from './ts-types.js';
 
 /** NAL unit types of an Annex B byte stream (3- or 4-byte start codes). */
 export function annexBNalTypes(bytes: Uint8Array, hevc: boolean): number[] {

@@ -1,9 +1,10 @@
 // An independent MPEG-TS reader for tests: parses a segment field by field, lists what breaks ISO/IEC 13818-1 or HLS rules, and answers quick questions (streams, first picture).
 
-import { analyseAdts, analyseVideo, type AccessUnitNals, type AdtsFrame } from './es-inspector.js';
+import { analyseAdts, analyseVideo } from './es-inspector.js';
 import { readPat, readPmt } from './ts-sections.js';
+import type { Pcr, PesPacket, TsInspection } from './ts-types.js';
 
-export type { AccessUnitNals, AdtsFrame } from './es-inspector.js';
+export type { AccessUnitNals, AdtsFrame, ContinuityInfo, Pcr, PesPacket, PmtStream, TsInspection } from './ts-types.js';
 export { crc32Bitwise } from './ts-sections.js';
 
 const PACKET = 188;
@@ -12,61 +13,6 @@ const WRAP_33 = 2n ** 33n;
 const STREAM_TYPE_AVC = 0x1b;
 const STREAM_TYPE_HEVC = 0x24;
 const STREAM_TYPE_AAC_ADTS = 0x0f;
-
-export interface PmtStream {
-  streamType: number;
-  pid: number;
-  /** Descriptors of the ES_info loop as tag + body. */
-  descriptors: { tag: number; body: Uint8Array }[];
-}
-
-export interface Pcr {
-  packetIndex: number;
-  pid: number;
-  /** base * 300 + extension, in 27 MHz ticks. */
-  value27M: bigint;
-  /** The 33-bit base, 90 kHz ticks. */
-  base90k: number;
-  /** The packet has no payload (adaptation field only). */
-  adaptationOnly: boolean;
-}
-
-export interface PesPacket {
-  pid: number;
-  packetIndex: number;
-  streamId: number;
-  pesPacketLength: number;
-  dataAlignment: boolean;
-  randomAccess: boolean;
-  pts?: number;
-  dts?: number;
-  /** Number of TS packets the PES spans. */
-  packetCount: number;
-  payload: Uint8Array;
-  /** The PCR most recently seen before this PES started (any PID). */
-  pcrBefore?: Pcr;
-}
-
-export interface ContinuityInfo {
-  first: number;
-  last: number;
-  payloadPackets: number;
-  adaptationOnlyPackets: number;
-}
-
-export interface TsInspection {
-  packetCount: number;
-  pids: number[];
-  problems: string[];
-  pat?: { transportStreamId: number; programs: { programNumber: number; pmtPid: number }[]; crcOk: boolean };
-  pmt?: { pid: number; programNumber: number; pcrPid: number; streams: PmtStream[]; crcOk: boolean };
-  continuity: Map<number, ContinuityInfo>;
-  pcrs: Pcr[];
-  pes: Map<number, PesPacket[]>;
-  /** NAL unit types of each video PES (H.264 or HEVC numbering by the PMT's stream type). */
-  accessUnits: Map<number, AccessUnitNals[]>;
-  adtsFrames: Map<number, AdtsFrame[]>;
-}
 
 /** b - a on the 33-bit circle, as a signed distance: timestamps compare correctly across the wrap. */
 export function signedDiff33(b: number, a: number): number {

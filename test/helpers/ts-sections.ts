@@ -1,6 +1,6 @@
 // PSI sections for the test TS inspector: PAT and PMT read field by field (ISO/IEC 13818-1 §2.4.4), CRC checked bit by bit.
 
-import type { PmtStream, TsInspection } from './ts-inspector.js';
+import type { PmtStream, TsInspection } from './ts-types.js';
 
 /** CRC-32/MPEG-2 computed bit by bit (deliberately not the muxer's table method). */
 export function crc32Bitwise(bytes: Uint8Array): number {

@@ -152,11 +152,16 @@ describe('the master playlist of a csmil ladder, served by the builtin packager'
     }
   });
 
-  it('declares I-frame bandwidths equal to the peak the I-frame playlists measure', async () => {
+  it('declares I-frame bandwidths equal to the peak and the average the I-frame playlists measure', async () => {
     for (const stream of master.iframeStreams) {
       const playlist = parseMedia(await text(resolve(stream.uri, SET)));
       const pictures = playlist.entries.map((e) => ({ bytes: e.range!.lengthBytes, durationSec: e.durationSec }));
       expect(Number(stream.attributes.BANDWIDTH), stream.uri).toBe(Math.ceil(measuredPeakBps(pictures)));
+      // As for the variants: the test divides by EXTINFs rounded to the millisecond, the daemon by exact durations.
+      const average = measuredAverageBps(pictures);
+      const totalSec = pictures.reduce((sum, p) => sum + p.durationSec, 0);
+      const roundingBps = (average * pictures.length * 0.0005) / totalSec + 1;
+      expect(Math.abs(Number(stream.attributes['AVERAGE-BANDWIDTH']) - average), `${stream.uri} average`).toBeLessThanOrEqual(roundingBps);
     }
   });
 });

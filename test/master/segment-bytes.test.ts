@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { segmentSizeBytes, videoPesBytes, type SegmentSpan } from '../../daemon/master/segment-bytes.js';
+import { bitrates } from '../../daemon/master/bitrate.js';
+import { iframeEntries } from '../../daemon/master/iframe-entries.js';
+import { findKeyframeRanges } from '../../daemon/master/iframe-ranges.js';
+import { segmentSizeBytes, type SegmentSpan } from '../../daemon/master/segment-bytes.js';
+import { variantFacts } from '../../daemon/master/variant.js';
 import { muxSegment } from '../../daemon/mpegts/muxer.js';
 import type { Track } from '../../daemon/mp4/types.js';
 import { presentationSec } from '../../daemon/plan/timeline.js';
@@ -100,13 +104,20 @@ describe('segment size model', () => {
     expectExact(rendition, 2, 1);
   });
 
-  it('sizes each picture as the TS packets of its PES alone', () => {
-    const rendition = syntheticRendition({ video: { frames: 3, timescale: 25, frameDuration: 1, gop: 3, sliceBytes: (i) => [5000, 700, 3000][i] } });
+  it('gives the master the I-frame bandwidth of the I-frame playlist read back from the written segments', () => {
+    // Audio that decodes before each picture, PCR-only packets and continuity padding all land in the ranges.
+    const rendition = syntheticRendition({
+      video: { frames: 150, timescale: 12800, frameDuration: 512, gop: 25, sliceBytes: wobble(400, 9000), cts: (i) => ((i % 3) + 1) * 512 },
+      audio: { frames: 282, sampleRate: 48000, frameBytes: wobble(180, 300), startTicks: 0 },
+    });
     const video = rendition.movie.video!;
-    const inspection = inspectTs(muxSegment(muxInputOf(rendition, 1, { durationSec: 0.12, video: { firstSample: 0, lastSample: 2 } })));
-    const pes = inspection.pes.get(inspection.pmt!.streams[0].pid)!;
-    // The last PES absorbs the continuity padding; the others are exactly their own packets.
-    expect(videoPesBytes(video, 0)).toBe(pes[0].packetCount * 188);
-    expect(videoPesBytes(video, 1)).toBe(pes[1].packetCount * 188);
+    const shifted = { ...rendition, movie: { ...rendition.movie, video: { ...video, edit: { emptyDelayTicks: 1280, mediaStartTicks: 0 } } } };
+    const segments = spans(shifted, 2, 3);
+    const written = segments.map((span, k) => ({ segmentNumber: k + 1, ranges: findKeyframeRanges(muxSegment(muxInputOf(shifted, k + 1, span))) }));
+    const entries = iframeEntries(written, segments.reduce((sum, s) => sum + s.durationSec, 0));
+    expect(entries).toHaveLength(6);
+    const measured = bitrates(entries.map((e) => ({ sizeBytes: e.lengthBytes, durationSec: e.durationSec })));
+    const { iframe } = variantFacts(shifted.movie, segments);
+    expect(iframe).toMatchObject({ bandwidthBps: measured.peakBps, averageBandwidthBps: measured.averageBps });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planEviction, type PolicyInput } from '../../daemon/prune/policy.js';
+import { packageGenerationKey } from '../../daemon/store/generation-keys.js';
 import type { CacheFileRow, PackageRow } from '../../daemon/store/store.js';
 
 const NOW = 1_700_000_000_000;
@@ -78,7 +79,7 @@ describe('eviction policy', () => {
     ];
     const plan = planEviction(input({ packages, files }));
     expect(plan.evictions).toHaveLength(1);
-    expect(plan.evictions[0]).toMatchObject({ key: 'pkg:old.mp4', pkg: { id: 1 }, reason: 'ttl', bytes: 8192 });
+    expect(plan.evictions[0]).toMatchObject({ key: packageGenerationKey('old.mp4'), pkg: { id: 1 }, reason: 'ttl', bytes: 8192 });
     expect(paths(plan)).toEqual(['i/old.mp4/index_0_av.m3u8', 'i/old.mp4/segment1_0_av.ts']);
   });
 
@@ -96,7 +97,7 @@ describe('eviction policy', () => {
       file('i/s.ts', { accessedAgoH: 40 }),
       file('i/adopted.ts', { createdAgoH: 0, accessedAgoH: null }),
     ];
-    const plan = planEviction(input({ packages, files, ttlSec: 0, generating: new Set(['pkg:r.mp4', 'i/s.ts']), adopted: new Set(['i/adopted.ts']) }));
+    const plan = planEviction(input({ packages, files, ttlSec: 0, generating: new Set([packageGenerationKey('r.mp4'), 'i/s.ts']), adopted: new Set(['i/adopted.ts']) }));
     expect(plan.evictions).toEqual([]);
     expect(plan.skippedGenerating).toBe(3);
   });
@@ -112,9 +113,9 @@ describe('eviction policy', () => {
     const sources = new Map([[1, 'changed'], [2, 'missing'], [3, 'missing'], [4, 'ok']] as const);
     const plan = planEviction(input({ packages, files, sources }));
     expect(plan.evictions.map((u) => [u.key, u.reason, u.files.length])).toEqual([
-      ['pkg:changed.mp4', 'source-changed', 2],
-      ['pkg:gone.mp4', 'source-missing', 1],
-      ['pkg:empty.mp4', 'source-missing', 0],
+      [packageGenerationKey('changed.mp4'), 'source-changed', 2],
+      [packageGenerationKey('gone.mp4'), 'source-missing', 1],
+      [packageGenerationKey('empty.mp4'), 'source-missing', 0],
     ]);
   });
 });

@@ -34,6 +34,29 @@ describe('where SQL lives', () => {
     expect(outside).toEqual([]);
   });
 
+  it('names a statement outside daemon/store/ only by a literal name, which the compiler checks against store/sql.ts', () => {
+    const calls = daemonFiles()
+      .filter((file) => !file.startsWith('store/'))
+      .flatMap((file) => [...readFileSync(path.join(DAEMON, file), 'utf8').matchAll(/\.statement\(([^)]*)\)/g)].map((m) => ({ file, argument: m[1] })));
+    // The scan does find the callers (prune, the tailer's rows): the check below is not vacuous.
+    expect(calls.length).toBeGreaterThan(5);
+    expect(calls.filter(({ argument }) => !/^'\w+'$/.test(argument))).toEqual([]);
+  });
+
+  it('refuses to run anything but a named statement of store/sql.ts, SQL text included', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'casterpak-sql-'));
+    const store = Store.open(dir);
+    try {
+      for (const name of ['SELECT 1', 'DELETE FROM cache_files', 'toString', '__proto__']) {
+        expect(() => store.statement(name as keyof typeof SQL), name).toThrow(/no statement named .* in store\/sql\.ts/);
+      }
+      expect(store.statement('ping').get()).toBeDefined();
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prepares every named statement of store/sql.ts against the current schema', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'casterpak-sql-'));
     const store = Store.open(dir);

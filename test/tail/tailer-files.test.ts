@@ -59,13 +59,12 @@ describe('tailer on log files written by the test', () => {
     expect(logged().filter((l) => String(l.msg).includes('not in the casterpak format')).length).toBe(1);
   });
 
-  it('reports the bytes and seconds it is behind, in process and from the disk', async () => {
+  it('is measured behind in bytes and seconds from SQLite and the log on disk, the one lag every view reads', async () => {
     const { config, store, paths } = setup();
     const tailer = new Tailer({ store, logPath: config.accessLog, context: config, watch: false, pollIntervalMs: 60_000 });
     writeFileSync(config.accessLog, accessLine(paths[2], Date.now() - 1000));
     await tailer.start();
     await tailer.catchUp();
-    expect(tailer.stats().bytesBehind).toBe(0);
     const caughtUp = await measureTailerLag(store, config.accessLog);
     expect(caughtUp).toMatchObject({ logExists: true, hasCursor: true, bytesBehind: 0, secondsBehind: 0 });
 
