@@ -1,7 +1,7 @@
 // The README's "Installing with nginx" commands, run as written on this host's real paths: npm pack, npm install -g, setup, a played stream, logrotate, cron, and all of it undone.
 
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,8 +41,8 @@ function readmeInstallCommands(): string[] {
 }
 
 /**
- * Lines this test cannot run, and what it checks instead: the host already has Node.js 20, nginx and git,
- * and the test runs in a checkout whose node_modules `npm ci` made (and other checkouts share).
+ * Lines this test cannot run, and what it does instead: the host already has Node.js 20, nginx and git;
+ * the clone is a copy of this checkout's files as they are, with the node_modules `npm ci` made here.
  */
 const STANDING_IN: ReadonlyArray<[RegExp, string]> = [
   [/^curl -fsSL https:\/\/deb\.nodesource\.com\/setup_20\.x \| sudo bash -$/, 'node'],
@@ -53,8 +53,17 @@ const STANDING_IN: ReadonlyArray<[RegExp, string]> = [
 /** The README lines the tests below run as they are (npm ci aside), in the README's order. */
 const RUN: readonly RegExp[] = [/^npm ci && npm pack /, /^sudo npm install -g \.\/casterpak-\*\.tgz /, /^sudo casterpakd setup --dry-run --site \/etc\/nginx\/sites-available\/default /, /^sudo casterpakd setup --site \/etc\/nginx\/sites-available\/default$/];
 
+/** A clone of this checkout, uncommitted changes included (what git would not ignore), sharing its node_modules. */
+function cloneHere(dir: string): void {
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\0');
+  for (const file of files.filter((f) => f !== '' && existsSync(path.join(REPO_ROOT, f)))) cpSync(path.join(REPO_ROOT, file), path.join(dir, file));
+  symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+}
+
+let checkout = REPO_ROOT;
+
 function sh(line: string): SpawnSyncReturns<string> {
-  return spawnSync('sh', ['-c', line], { cwd: REPO_ROOT, encoding: 'utf8', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: os.homedir() } });
+  return spawnSync('sh', ['-c', line], { cwd: checkout, encoding: 'utf8', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: os.homedir() } });
 }
 
 interface StatusJson {
@@ -67,6 +76,11 @@ function status(): StatusJson {
   return JSON.parse(execFileSync('runuser', ['-u', USER, '--', 'casterpakd', 'status', '--json', '--config', CONFIG], { encoding: 'utf8' })) as StatusJson;
 }
 
+/** The log's lines so far (the rotated file first), for a failure message: a line nginx did not write shows here. */
+function loggedLines(): string {
+  return [`${ACCESS_LOG}.1`, ACCESS_LOG].filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8')).join('');
+}
+
 /** Waits until the tailer has read `lines` lines in all, then returns the counters. */
 function counted(lines: number): Promise<StatusJson> {
   return waitFor(`${lines} log lines counted`, () => {
@@ -76,14 +90,18 @@ function counted(lines: number): Promise<StatusJson> {
 }
 
 describe.skipIf(!fresh)('the README install, run as written on this host (root, Debian nginx, no systemd: the cron path)', () => {
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'casterpak-readme-install-'));
+  let scratch = '';
+  let strayLog = '';
   const siteBefore = fresh ? readFileSync(SITE) : Buffer.alloc(0);
-  const strayLog = path.join(scratch, 'casterpak.access.log.before');
   let daemon: GuardedProcess | undefined;
   let setupOut = '';
   let segmentCount = 0;
 
   beforeAll(() => {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'casterpak-readme-install-'));
+    strayLog = path.join(scratch, 'casterpak.access.log.before');
+    checkout = path.join(scratch, 'casterpak');
+    cloneHere(checkout);
     // A log left by something else would be read as this install's: keep it aside, put back at the end.
     if (existsSync(ACCESS_LOG)) renameSync(ACCESS_LOG, strayLog);
   });
@@ -104,13 +122,12 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
     for (const p of CREATED) rmSync(p, { recursive: true, force: true });
     for (const name of readdirSync('/var/log/nginx').filter((n) => n.startsWith('casterpak.access.log'))) rmSync(path.join('/var/log/nginx', name));
     writeFileSync(SITE, siteBefore);
-    for (const name of readdirSync(REPO_ROOT).filter((n) => /^casterpak-.*\.tgz$/.test(n))) rmSync(path.join(REPO_ROOT, name));
   }
 
   afterAll(async () => {
     await undo();
-    if (existsSync(strayLog)) renameSync(strayLog, ACCESS_LOG);
-    rmSync(scratch, { recursive: true, force: true });
+    if (strayLog !== '' && existsSync(strayLog)) renameSync(strayLog, ACCESS_LOG);
+    if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
   }, 120_000);
 
   it('has only lines this test runs as they are, or stands in for by checking the host', () => {
@@ -121,12 +138,13 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
     expect(commands.filter((line) => !stoodIn.includes(line)).map((line) => RUN.findIndex((pattern) => pattern.test(line)))).toEqual([0, 1, 2, 3]);
     expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(20);
     for (const program of ['nginx', 'git', 'npm']) expect(sh(`command -v ${program}`).status).toBe(0);
-    expect(existsSync(path.join(REPO_ROOT, 'node_modules'))).toBe(true);
+    expect(readFileSync(path.join(checkout, 'README.md'), 'utf8')).toBe(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8'));
+    expect(existsSync(path.join(checkout, 'node_modules/typescript'))).toBe(true);
   });
 
   it('packs the checkout and installs it globally: casterpakd is on PATH, running the installed package', () => {
     const [pack, install] = RUN.slice(0, 2).map((pattern) => readmeInstallCommands().find((line) => pattern.test(line))!);
-    // `npm ci` would replace the node_modules this checkout shares; the pack that follows it runs as written.
+    // `npm ci` would replace the node_modules the clone shares with this checkout; the pack after it runs as written.
     const packed = sh(pack.replace(/^npm ci && /, ''));
     expect(packed.status, packed.stderr).toBe(0);
     const installed = sh(install);
@@ -194,7 +212,7 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
 
     // Every request was a miss once (the playlist and each segment), then the playlist a hit: nothing else.
     const s = await counted(segmentCount + 2);
-    expect(s.tailer.counters).toMatchObject({ lines: segmentCount + 2, hits: 1, misses: segmentCount + 1, ignored: 0, bad: 0 });
+    expect(s.tailer.counters, loggedLines()).toMatchObject({ lines: segmentCount + 2, hits: 1, misses: segmentCount + 1, ignored: 0, bad: 0 });
     expect(s.hits).toMatchObject({ hits: 1, misses: segmentCount + 1 });
   });
 
@@ -203,7 +221,7 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
     expect((await get(80, '/i/,clip,.mp4.csmil/master.m3u8?b=0-')).status).toBe(200);
     expect((await get(80, '/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
     const s = await counted(segmentCount + 4);
-    expect(s.tailer.counters).toMatchObject({ lines: segmentCount + 4, hits: 2, misses: segmentCount + 1, ignored: 1, bad: 0 });
+    expect(s.tailer.counters, loggedLines()).toMatchObject({ lines: segmentCount + 4, hits: 2, misses: segmentCount + 1, ignored: 1, bad: 0 });
     expect(s.hits).toMatchObject({ hits: 2, misses: segmentCount + 1 });
   });
 
@@ -229,7 +247,7 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
     await waitFor('nginx to write the new file', () => (statSync(ACCESS_LOG).size > 0 ? true : undefined), 10_000);
     expect(readFileSync(ACCESS_LOG, 'utf8').trim().split('\n')).toHaveLength(3);
     const s = await counted(segmentCount + 7);
-    expect(s.tailer.counters).toMatchObject({ lines: segmentCount + 7, hits: 5, misses: segmentCount + 1, ignored: 1, bad: 0 });
+    expect(s.tailer.counters, loggedLines()).toMatchObject({ lines: segmentCount + 7, hits: 5, misses: segmentCount + 1, ignored: 1, bad: 0 });
 
     const check = spawnSync('runuser', ['-u', USER, '--', 'casterpakd', 'check', '--config', CONFIG], { encoding: 'utf8' });
     expect(check.stdout).toMatch(/^ok +access_log: /m);
