@@ -185,7 +185,11 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
     expect([log.uid, log.gid, (log.mode & 0o777).toString(8)]).toEqual([0, 0, '644']);
   });
 
-  it('plays a rendition copied into /srv/media through nginx on port 80, with the daemon started as setup says, and counts exact hits', async () => {
+  it('answers a miss with 502 until the daemon runs, then plays a rendition from /srv/media through nginx on port 80, with the daemon started as setup says, and counts exact hits', async () => {
+    makeClip('/srv/media/clip.mp4', { durationSec: 25 });
+    // nginx is up and the daemon not yet: a miss is nginx's 502 (logged, and counted as ignored).
+    expect((await get(80, '/i/clip.mp4/index_0_av.m3u8')).status).toBe(502);
+
     // Without systemd setup prints the command that starts the daemon, for the operator's supervisor.
     const start = /^skipped +start the daemon \(systemd is not PID 1: start `(.+)` under your supervisor\)$/m.exec(setupOut)![1];
     expect(start).toMatch(/^runuser -u casterpak -- \S+ \S+\/lib\/node_modules\/casterpak\/dist\/daemon\/cli\/main\.js serve --config \/etc\/casterpak\/casterpakd\.toml$/);
@@ -194,7 +198,6 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
     daemon = await spawnGuarded(program, args);
     await waitFor('the daemon', async () => ((await get(8081, '/healthz').catch(() => undefined))?.status === 200 ? true : undefined), 30_000);
 
-    makeClip('/srv/media/clip.mp4', { durationSec: 25 });
     const playlist = await get(80, '/i/clip.mp4/index_0_av.m3u8');
     expect(playlist.status).toBe(200);
     const segments = parseMedia(playlist.text()).entries;
@@ -210,9 +213,9 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
     expect(await decodeErrors(path.join(scratch, 'played.ts'))).toBe('');
     expect((await get(80, '/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
 
-    // Every request was a miss once (the playlist and each segment), then the playlist a hit: nothing else.
-    const s = await counted(segmentCount + 2);
-    expect(s.tailer.counters, loggedLines()).toMatchObject({ lines: segmentCount + 2, hits: 1, misses: segmentCount + 1, ignored: 0, bad: 0 });
+    // The 502, then every request a miss once (the playlist and each segment), then the playlist a hit: nothing else.
+    const s = await counted(segmentCount + 3);
+    expect(s.tailer.counters, loggedLines()).toMatchObject({ lines: segmentCount + 3, hits: 1, misses: segmentCount + 1, ignored: 1, bad: 0 });
     expect(s.hits).toMatchObject({ hits: 1, misses: segmentCount + 1 });
   });
 
@@ -220,8 +223,8 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
     expect((await get(8081, '/_casterpak/play/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
     expect((await get(80, '/i/,clip,.mp4.csmil/master.m3u8?b=0-')).status).toBe(200);
     expect((await get(80, '/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
-    const s = await counted(segmentCount + 4);
-    expect(s.tailer.counters, loggedLines()).toMatchObject({ lines: segmentCount + 4, hits: 2, misses: segmentCount + 1, ignored: 1, bad: 0 });
+    const s = await counted(segmentCount + 5);
+    expect(s.tailer.counters, loggedLines()).toMatchObject({ lines: segmentCount + 5, hits: 2, misses: segmentCount + 1, ignored: 2, bad: 0 });
     expect(s.hits).toMatchObject({ hits: 2, misses: segmentCount + 1 });
   });
 
@@ -246,8 +249,8 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
     for (let i = 0; i < 3; i++) expect((await get(80, '/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
     await waitFor('nginx to write the new file', () => (statSync(ACCESS_LOG).size > 0 ? true : undefined), 10_000);
     expect(readFileSync(ACCESS_LOG, 'utf8').trim().split('\n')).toHaveLength(3);
-    const s = await counted(segmentCount + 7);
-    expect(s.tailer.counters, loggedLines()).toMatchObject({ lines: segmentCount + 7, hits: 5, misses: segmentCount + 1, ignored: 1, bad: 0 });
+    const s = await counted(segmentCount + 8);
+    expect(s.tailer.counters, loggedLines()).toMatchObject({ lines: segmentCount + 8, hits: 5, misses: segmentCount + 1, ignored: 2, bad: 0 });
 
     const check = spawnSync('runuser', ['-u', USER, '--', 'casterpakd', 'check', '--config', CONFIG], { encoding: 'utf8' });
     expect(check.stdout).toMatch(/^ok +access_log: /m);
