@@ -172,7 +172,9 @@ describe.skipIf(!isRoot)('the production install (casterpakd setup), as root und
       const s = status();
       return s.hits.hits >= 1 && s.hits.misses >= 1 + segments.length ? s : undefined;
     }, 30_000);
-    expect(counted.hits.hits).toBe(1);
+    // The playlist and each segment missed once, then the playlist was a hit: nothing else is counted.
+    expect(counted.hits).toMatchObject({ hits: 1, misses: 1 + segments.length });
+    expect(counted.tailer.counters).toMatchObject({ lines: segments.length + 2, hits: 1, misses: segments.length + 1, ignored: 0, bad: 0 });
   });
 
   it('counts only what the access log says: the status page player route and a ?b= master add no hit', async () => {
@@ -246,5 +248,18 @@ describe.skipIf(!isRoot)('the production install (casterpakd setup), as root und
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/^FAIL {2}access_log: .* is not readable by casterpak-t/m);
     chmodSync(install.accessLog, 0o644);
+  });
+
+  it('check fails, as the daemon user, when the cache or state directory is root\'s, naming it', () => {
+    for (const dir of ['var/cache/casterpak', 'var/lib/casterpak']) {
+      const full = path.join(install.root, dir);
+      const owner = statSync(full);
+      chownSync(full, 0, 0);
+      const result = asUser(install, cli, ['check', '--config', install.configFile]);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain(`FAIL  ${dir.includes('cache') ? 'cache_dir' : 'state_dir'}: ${full} is not writable`);
+      chownSync(full, owner.uid, owner.gid);
+    }
+    expect(asUser(install, cli, ['check', '--config', install.configFile]).status).toBe(0);
   });
 });

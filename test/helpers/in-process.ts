@@ -27,7 +27,9 @@ export function inProcessDaemon(raw: Record<string, unknown> = {}, hooks: Pick<F
   const top = mkdtempSync(path.join(tmpdir(), 'casterpak-daemon-'));
   const dirs = { media_root: path.join(top, 'media'), cache_dir: path.join(top, 'cache'), state_dir: path.join(top, 'state') };
   Object.values(dirs).forEach((dir) => mkdirSync(dir, { recursive: true }));
-  const config = validateConfig({ ...dirs, mode: 'standalone', ...raw });
+  // Never the default /var/log/nginx/casterpak.access.log: a test writing lines there feeds a real install's counters.
+  const accessLog = path.join(top, 'log', 'casterpak.access.log');
+  const config = validateConfig({ ...dirs, access_log: accessLog, mode: 'standalone', ...raw });
   const store = Store.open(config.stateDir);
   const filler = new CacheFiller({ config, store, packager: createPackager(config), log: silentLogger, ...hooks });
   const { app } = createApp({ config, store, filler, log: silentLogger });

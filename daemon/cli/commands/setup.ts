@@ -105,11 +105,29 @@ function onHost(o: SetupOptions, title: string, file: string, args: string[]): S
   };
 }
 
+/**
+ * Without systemd nothing may have started nginx: Debian's package leaves it stopped in a container,
+ * whose policy-rc.d forbids starting services. `nginx -s reload` then fails on the missing pid file, and
+ * `nginx` starts it (it puts itself in the background).
+ */
+function reloadOrStartNginx(o: SetupOptions): Step {
+  return {
+    title: 'reload nginx (started if it was not running)',
+    run: (dry) => {
+      if (o.root !== '/') return { state: 'skipped', note: 'under --root' };
+      if (dry) return WOULD;
+      if (spawnSync('nginx', ['-s', 'reload'], { stdio: 'ignore' }).status === 0) return DONE;
+      runProgram('nginx', []);
+      return { state: 'done', note: 'it was not running: started' };
+    },
+  };
+}
+
 /** The daemon starts before nginx reloads, so no miss meets a missing upstream (a 502) in between. */
 function scheduleSteps(o: SetupOptions, config: Config, configFile: string): Step[] {
   const schedule = { user: o.user, command: casterpakdCommand(), configFile, cacheDir: config.cacheDir, stateDir: config.stateDir };
   const systemd = o.init === 'systemd' || (o.init === 'auto' && systemdIsInit());
-  const reload: Step = systemd ? onHost(o, 'reload nginx (started if it was not running)', 'systemctl', ['reload-or-restart', 'nginx']) : onHost(o, 'reload nginx', 'nginx', ['-s', 'reload']);
+  const reload: Step = systemd ? onHost(o, 'reload nginx (started if it was not running)', 'systemctl', ['reload-or-restart', 'nginx']) : reloadOrStartNginx(o);
   const test = onHost(o, 'test the nginx config (nginx -t)', 'nginx', ['-t', '-q']);
   if (!systemd) {
     const cron = under(o.root, '/etc/cron.d/casterpakd');
