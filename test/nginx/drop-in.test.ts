@@ -95,7 +95,8 @@ describe('cache hits', () => {
     const etag = String(first.headers.etag);
     expect(lastModified).not.toBe('undefined');
     expect(etag).not.toBe('undefined');
-    for (const validator of [{ 'If-Modified-Since': lastModified }, { 'If-None-Match': etag }]) {
+    const validators: Array<Record<string, string>> = [{ 'If-Modified-Since': lastModified }, { 'If-None-Match': etag }];
+    for (const validator of validators) {
       const again = await get(port(), '/i/reval.mp4/segment1_0_av.ts', validator);
       expect(again.status, JSON.stringify(validator)).toBe(304);
       expect(again.body.length).toBe(0);
