@@ -23,17 +23,27 @@ function sink(): { stream: Writable; text: () => string } {
   return { stream, text: () => chunks.join('') };
 }
 
-function daemonLoggingTo(stream: Writable, pretty: boolean) {
+function daemonLoggingTo(stream: Writable, pretty: boolean, keys: Record<string, unknown> = {}) {
   const top = mkdtempSync(path.join(tmpdir(), 'casterpak-log-'));
   const dirs = { media_root: path.join(top, 'media'), cache_dir: path.join(top, 'cache'), state_dir: path.join(top, 'state') };
   Object.values(dirs).forEach((dir) => mkdirSync(dir, { recursive: true }));
-  const config = validateConfig({ ...dirs, mode: 'standalone', packager: 'ffmpeg', segment_duration: 2 });
+  const config = validateConfig({ ...dirs, mode: 'standalone', packager: 'ffmpeg', segment_duration: 2, ...keys });
   makeClip(path.join(config.mediaRoot, 'clip.mp4'), { durationSec: 4 });
   const log = createLogger('info', { destination: stream, pretty });
   const store = Store.open(config.stateDir);
   const filler = new CacheFiller({ config, store, packager: createPackager(config), log });
   return { app: createApp({ config, store, filler, log }).app, config };
 }
+
+/** An mp42hls stand-in that runs `body` when given a source (and answers the version probe without one). */
+function scriptPackager(body: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'casterpak-log-packager-')), 'mp42hls');
+  writeFileSync(file, `#!/bin/sh\nif [ $# -eq 0 ]; then echo "stand-in Version 0"; exit 1; fi\n${body}\n`, { mode: 0o755 });
+  return file;
+}
+
+/** The JSON lines written so far. */
+const jsonLines = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('the log', () => {
   it('writes one JSON line per miss with the path, packager, duration and bytes, and none for hits', async () => {
@@ -66,6 +76,22 @@ describe('the log', () => {
     expect(failure?.code).toBe('MP4_NO_MOOV');
     expect(String(failure?.msg)).not.toBe('');
     expect(failure?.status).toBe(response.status);
+  });
+
+  it.each([
+    ['a packager that fails', 502, 'PACKAGER_FAILED', { mp42hls_path: 'echo "ERROR: out of cheese" >&2; exit 3' }],
+    ['a run past packaging_timeout', 504, 'PACKAGER_TIMEOUT', { mp42hls_path: 'sleep 30', packaging_timeout: '1s' }],
+  ])('logs %s as an error line with its code and status, and not as a miss served', async (_what, status, code, keys) => {
+    const out = sink();
+    const { app } = daemonLoggingTo(out.stream, false, { ...keys, packager: 'mp42hls', mp42hls_path: scriptPackager(keys.mp42hls_path) });
+    const response = await app.request('/i/clip.mp4/index_0_av.m3u8');
+    expect(response.status).toBe(status);
+    const lines = jsonLines(out.text());
+    expect(lines.filter((l) => l.msg === 'packaged on a miss')).toEqual([]);
+    const failures = lines.filter((l) => l.path === '/i/clip.mp4/index_0_av.m3u8');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ level: 50, code, status });
+    expect(String(failures[0].msg)).not.toBe('');
   });
 
   it('writes readable lines instead of JSON when asked (as on a terminal)', async () => {

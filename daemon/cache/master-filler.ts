@@ -220,8 +220,10 @@ export class MasterFiller {
     const { members, usable, variants } = described;
     const text = this.render(req, described, await this.textMedia(req, described));
     if (members.some((m) => m.state === 'missing')) {
-      // A master cached before the rendition went away would go on answering as a hit: it goes.
+      // A master cached before the rendition went away would go on answering as a hit: it goes, and its row
+      // with it, as for a master never cached.
       await unlinkCacheFiles(config.cacheDir, [req.cachePath]);
+      await store.retryWhileLocked(() => store.forgetFile(req.cachePath));
       this.deps.log.debug({ master: req.cachePath, variants: variants.length }, 'answered master without caching it: a rendition is missing');
       return text;
     }

@@ -270,6 +270,11 @@ export class Store {
     });
   }
 
+  /** Drops a file's row (and, for a master, its members): a file unlinked outside any package. */
+  forgetFile(cachePath: string): void {
+    this.write(() => this.statement('deleteFile').run({ path: cachePath }));
+  }
+
   membersOfMaster(masterPath: string): MasterMember[] {
     const rows = this.statement('membersOfMaster').all({ masterPath }) as MasterMemberRow[];
     return rows.map((r) => ({ sourcePath: r.source_path, sizeBytes: r.source_size, mtimeMs: r.source_mtime_ms }));

@@ -1,6 +1,6 @@
-// How much work a request may cause: filtered masters from the moovs and plans in memory, and the I-frame deadline.
+// How much work a request may cause: filtered masters from the moovs and plans in memory, a cached master whose source went, and the I-frame deadline.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,31 @@ describe('filtered masters', () => {
     expect(res.status).toBe(200);
     expect(parseMaster(await res.text()).variants.map((v) => v.uri)).toEqual(['../low.mp4/index_0_av.m3u8']);
     expect(existsSync(path.join(h.config.cacheDir, url.slice(1)))).toBe(false);
+    expect(h.store.fileByPath(url.slice(1))).toBeUndefined();
+    expect(h.store.membersOfMaster(url.slice(1))).toEqual([]);
+    h.store.close();
+  });
+});
+
+describe('a cached master whose source has gone', () => {
+  it('is deleted when a request for it reaches the daemon, and the master is answered uncached without that rendition', async () => {
+    const h = harness('master-source-gone');
+    copyFileSync(path.join(root, 'media', 'high.mp4'), path.join(root, 'media', 'later.mp4'));
+    const url = '/i/,low,later,.mp4.csmil/master.m3u8';
+    const cached = path.join(h.config.cacheDir, url.slice(1));
+    const first = await h.get(url);
+    expect(first.status).toBe(200);
+    expect(parseMaster(await first.text()).variants).toHaveLength(2);
+    expect(existsSync(cached)).toBe(true);
+    expect(h.store.fileByPath(url.slice(1))?.kind).toBe('master');
+
+    rmSync(path.join(root, 'media', 'later.mp4'));
+    const again = await h.get(url);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(parseMaster(await again.text()).variants.map((v) => v.uri)).toEqual(['../low.mp4/index_0_av.m3u8']);
+    expect(existsSync(cached)).toBe(false);
+    // Its row goes too, as for a master never cached: the cache figures count no file that is not there.
     expect(h.store.fileByPath(url.slice(1))).toBeUndefined();
     expect(h.store.membersOfMaster(url.slice(1))).toEqual([]);
     h.store.close();

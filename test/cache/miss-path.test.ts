@@ -91,6 +91,29 @@ describe.each(['ffmpeg', 'mp42hls'])('the miss path with the %s packager', (pack
   });
 });
 
+describe('a source replaced by a shorter encode, for a player holding the old playlist (builtin)', () => {
+  it('gets the new encode\'s segments under the old URLs and 404 past its end, and the old files are gone', async () => {
+    const daemon = inProcessDaemon({ packager: 'builtin', segment_duration: 2 });
+    const source = path.join(daemon.mediaRoot, 'clip.mp4');
+    makeClip(source, { durationSec: 8, gopFrames: 25, toneHz: 440 });
+    const old = await (await daemon.request(PLAYLIST)).text();
+    expect(old.match(/#EXTINF/g)).toHaveLength(4);
+    for (let n = 1; n <= 4; n += 1) expect((await daemon.request(`/i/clip.mp4/segment${n}_0_av.ts`)).status).toBe(200);
+
+    makeClip(source, { durationSec: 3, gopFrames: 25, toneHz: 880 });
+    utimesSync(source, new Date(), new Date(Date.now() + 5000));
+    // The player goes on with the URLs of the playlist it loaded.
+    expect((await daemon.request('/i/clip.mp4/segment4_0_av.ts')).status).toBe(404);
+    const first = Buffer.from(await (await daemon.request('/i/clip.mp4/segment1_0_av.ts')).arrayBuffer());
+    const fresh = inProcessDaemon({ packager: 'builtin', segment_duration: 2 });
+    makeClip(path.join(fresh.mediaRoot, 'clip.mp4'), { durationSec: 3, gopFrames: 25, toneHz: 880 });
+    expect(first.equals(Buffer.from(await (await fresh.request('/i/clip.mp4/segment1_0_av.ts')).arrayBuffer()))).toBe(true);
+    // The old package's segments 3 and 4 were unlinked with it: nothing of the longer encode is left to serve.
+    expect(filesUnder(daemon.cacheDir).filter((f) => /segment[34]_0_av\.ts$/.test(f))).toEqual([]);
+    expect((await (await daemon.request(PLAYLIST)).text()).match(/#EXTINF/g)).toHaveLength(2);
+  });
+});
+
 describe('packager failures', () => {
   function scriptPackager(body: string): string {
     const dir = mkdtempSync(path.join(tmpdir(), 'casterpak-fake-packager-'));

@@ -197,6 +197,25 @@ describe('bad side files', () => {
     await text('/i/bad.mp4/subs_es.m3u8', 404);
     await text('/i/bad.mp4/segment1_0_av.ts');
   });
+
+  it('leaves out a side file larger than 8 MiB, naming its size, and keeps one of exactly 8 MiB', async () => {
+    makeSubtitledClip(daemon.mediaRoot, 'big');
+    /** A valid WebVTT file of `sizeBytes`: one cue after a NOTE block that fills the rest. */
+    const vttOf = (sizeBytes: number) => {
+      const head = 'WEBVTT\n\nNOTE ';
+      const tail = '\n\n00:00:01.000 --> 00:00:02.000\nGroß\n';
+      return head + 'x'.repeat(sizeBytes - Buffer.byteLength(head + tail)) + tail;
+    };
+    writeFileSync(path.join(daemon.mediaRoot, 'big.pl.vtt'), vttOf(8 * 1024 * 1024));
+    writeFileSync(path.join(daemon.mediaRoot, 'big.nl.vtt'), vttOf(8 * 1024 * 1024 + 1));
+    const master = await text('/i/big.mp4/master.m3u8');
+    expect(master).toMatch(/LANGUAGE="pl"/);
+    expect(master).not.toMatch(/LANGUAGE="nl"/);
+    expect(logLines.filter((l) => l.level === 50 && l.code === 'SUBTITLE_INVALID' && /big\.nl\.vtt/.test(l.msg)).map((l) => l.msg)).toEqual([
+      `subtitle track left out: big.nl.vtt is ${8 * 1024 * 1024 + 1} bytes, more than a subtitle file's ${8 * 1024 * 1024}`,
+    ]);
+    expect(parseVtt(await text('/i/big.mp4/subs_pl.vtt')).cues.map((c) => c.text)).toEqual(['Groß']);
+  });
 });
 
 /** A wvtt sample: one `vttc` cue with its payload, or `vtte` for a gap (ISO/IEC 14496-30 §7.2). */
@@ -230,5 +249,33 @@ describe('text and captions inside a built MP4', () => {
     // The same video without the SEI: NONE.
     writeFileSync(path.join(daemon.mediaRoot, 'plain.mp4'), buildMovie({ tracks: [simpleVideo({ frames: 100, gop: 25 })] }));
     expect(await text('/i/plain.mp4/master.m3u8')).toMatch(/#EXT-X-STREAM-INF:.*FRAME-RATE=25\.000,CLOSED-CAPTIONS=NONE\n/);
+  });
+
+  it.each([
+    ['at 4.96 s, inside the first 5 s', '"cc"', 25, 124],
+    ['at 5.00 s, past the first 5 s', 'NONE', 25, 125],
+    ['in the 300th picture, at 100 fps', '"cc"', 100, 299],
+    ['in the 301st picture only, at 100 fps (3.00 s)', 'NONE', 100, 300],
+  ])('looks for captions in the first 5 s or 300 pictures of video, whichever ends first: one SEI %s gives CLOSED-CAPTIONS=%s', async (_what, expected, fps, captioned) => {
+    const video = simpleVideo({ frames: 400, gop: 25, frameDuration: 12800 / fps });
+    const samples = video.samples.map((s, i) => (i === captioned ? { ...s, data: bytes(nalSample(CAPTION_SEI), s.data) } : s));
+    const name = `scan-${fps}-${captioned}.mp4`;
+    writeFileSync(path.join(daemon.mediaRoot, name), buildMovie({ tracks: [{ ...video, samples }] }));
+    expect(await text(`/i/${name}/master.m3u8`)).toMatch(new RegExp(`#EXT-X-STREAM-INF:.*,CLOSED-CAPTIONS=${expected}\n`));
+  });
+
+  it('reads a text track of 50,000 samples and leaves out one of 50,001 with a warning', async () => {
+    const wvttTrack = (count: number) => ({
+      handler: 'text',
+      timescale: 1000,
+      sampleEntry: box('wvtt', zeros(6), u16(1), box('vttC', fourcc('WEBV'), fourcc('TT  '))),
+      samples: Array.from({ length: count }, (_, i) => ({ duration: 10, data: i === 100 ? wvttSample('Cue 100') : wvttSample() })),
+    });
+    writeFileSync(path.join(daemon.mediaRoot, 'many-cues.mp4'), buildMovie({ tracks: [simpleVideo({ frames: 100, gop: 25 }), wvttTrack(50_000), wvttTrack(50_001)] }));
+    const master = await text('/i/many-cues.mp4/master.m3u8');
+    expect(master).toContain('URI="subs_track2.m3u8"');
+    expect(master).not.toContain('subs_track3');
+    expect(parseVtt(await text('/i/many-cues.mp4/subs_track2.vtt')).cues).toEqual([{ startSec: 1, endSec: 1.01, text: 'Cue 100' }]);
+    expect(logLines.some((l) => l.level === 40 && l.msg === "subtitle track left out: text track 3: 50001 samples, more than a subtitle track's 50000")).toBe(true);
   });
 });

@@ -1,12 +1,16 @@
 // End to end through Debian's nginx and the daemon in nginx mode: first request, hits, concurrency, replaced sources, names.
 
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRUNE_EXIT } from '../../daemon/cli/commands/prune.js';
+import type { PruneReport } from '../../daemon/prune/run-prune.js';
 import { DB_FILE_NAME } from '../../daemon/store/store.js';
 import { countersSince, daemonCounters } from '../helpers/daemon-counters.js';
+import { CLI_MAIN } from '../helpers/daemon.js';
 import { encodePath, request, type HttpResponse } from '../helpers/http.js';
 import { decodeErrors, makeClip } from '../helpers/clip.js';
 import { playlistSegments, videoFacts } from '../helpers/media.js';
@@ -46,6 +50,20 @@ async function crowdOfMisses(stack: Stack, url: string, count: number): Promise<
   } finally {
     db.close();
   }
+}
+
+/**
+ * `casterpakd prune --json` in its own process. Its exit code is 0, or 3 when the tailer has not read the latest
+ * lines yet (the TTL is then not applied; source changes are evicted either way); its report is what matters here.
+ */
+function pruneReport(stack: Stack): Promise<PruneReport> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CLI_MAIN, 'prune', '--json', '--config', stack.daemon.configPath], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+      const code = err ? err.code : 0;
+      if (code !== PRUNE_EXIT.ok && code !== PRUNE_EXIT.ttlRefused) return reject(err ?? new Error(`prune exited ${code}`));
+      resolve(JSON.parse(stdout) as PruneReport);
+    });
+  });
 }
 
 reportSkippedPackagers('the miss path through nginx');
@@ -179,14 +197,17 @@ describe.each(e2ePackagers())('the miss path through nginx, packager $label', ({
     for (const { uri } of playlistSegments(text)) expect((await stack.get(`/i/crowd.mp4/${uri}`)).status).toBe(200);
   });
 
-  it('serves the new content on the next miss after a source is replaced', async () => {
+  it('serves the new content on the next miss once casterpakd prune has evicted the replaced package', async () => {
     addSource('replaced.mp4');
     await fetchAll('/i/replaced.mp4');
     const runs = (await stack.daemon.healthz()).packagerRuns;
     addSource('replaced.mp4', otherClip);
-    // A different size and mtime: a new package. Prune drops a package's playlist first; do the same.
+    // A different size and mtime: a new package, noticed by prune (its own process, as cron runs it).
     utimesSync(path.join(stack.daemon.mediaRoot, 'replaced.mp4'), new Date(), new Date(Date.now() + 5_000));
-    rmSync(path.join(stack.daemon.cacheDir, 'i/replaced.mp4/index_0_av.m3u8'));
+    const report = await pruneReport(stack);
+    const evicted = report.evicted.files.filter((f) => f.path.startsWith('i/replaced.mp4/'));
+    expect(evicted.map((f) => f.path)).toContain('i/replaced.mp4/index_0_av.m3u8');
+    expect(new Set(evicted.map((f) => f.reason))).toEqual(new Set(['source-changed']));
     const text = await fetchAll('/i/replaced.mp4');
     const totalSec = playlistSegments(text).reduce((sum, s) => sum + s.durationSec, 0);
     expect(totalSec).toBeCloseTo(4, 1);

@@ -1,4 +1,4 @@
-// The daemon's listener: header size, header timeout and keep-alive limits; the unix socket's mode and group.
+// The daemon's listener: header size, header timeout, keep-alive and connection limits; the unix socket's mode and group.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureOf } from '../helpers/expect-code.js';
 import { get, request } from '../helpers/http.js';
 import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening-daemon.js';
+import { waitFor } from '../helpers/processes.js';
 import { REPO_ROOT } from '../helpers/daemon.js';
 
 describe('the HTTP limits', () => {
@@ -23,17 +24,21 @@ describe('the HTTP limits', () => {
     await served?.stop();
   });
 
-  it('refuses oversized headers with 431 and keeps serving', async () => {
-    const response = await get(port, '/healthz', { 'X-Padding': 'a'.repeat(20 * 1024) });
+  it('refuses headers over 16 KiB in all with 431, takes 15 KiB, and keeps serving', async () => {
+    // The request line and the other headers take well under 1 KiB: 15 KiB of padding fits, 16 KiB does not.
+    expect((await get(port, '/healthz', { 'X-Padding': 'a'.repeat(15 * 1024) })).status).toBe(200);
+    const response = await get(port, '/healthz', { 'X-Padding': 'a'.repeat(16 * 1024) });
     expect(response.status).toBe(431);
     expect((await get(port, '/healthz')).status).toBe(200);
   });
 
-  it('closes a connection whose headers trickle in slower than the header timeout, answering others meanwhile', async () => {
+  it('closes a connection whose headers trickle in for longer than 10 s with 408, not sooner, answering others meanwhile', async () => {
+    const startedMs = Date.now();
     const socket = net.connect(port, '127.0.0.1');
     let received = '';
     socket.on('data', (d: Buffer) => (received += d.toString()));
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    let closedAfterMs = 0;
+    const closed = new Promise<void>((resolve) => socket.on('close', () => ((closedAfterMs = Date.now() - startedMs), resolve())));
     socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
     // One more header line every half second: activity on the connection must not extend the deadline.
     const trickle = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 500);
@@ -42,6 +47,9 @@ describe('the HTTP limits', () => {
       const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 40_000))]);
       expect(outcome).toBe('closed');
       expect(received).toMatch(/^HTTP\/1\.1 408/);
+      // The README's 10 s: a timer never fires early, so this lower bound holds on any machine (the upper
+      // one above is generous, a loaded machine checks late).
+      expect(closedAfterMs).toBeGreaterThanOrEqual(9_900);
     } finally {
       clearInterval(trickle);
       socket.destroy();
@@ -53,10 +61,50 @@ describe('the HTTP limits', () => {
     const nginxSec = Number(/^\s*keepalive_timeout\s+(\d+)s;/m.exec(dropIn)?.[1]);
     const response = await get(port, '/healthz', { Connection: 'keep-alive' });
     const daemonSec = Number(/timeout=(\d+)/.exec(String(response.headers['keep-alive']))?.[1]);
-    expect(nginxSec).toBeGreaterThan(0);
-    expect(daemonSec).toBeGreaterThan(nginxSec);
+    // The README's figures: nginx 4 s, the daemon 6 s.
+    expect(nginxSec).toBe(4);
+    expect(daemonSec).toBe(6);
   });
+
+  it('holds 1024 connections open at once, closes one more at accept without an answer, and serves again once one goes', async () => {
+    const open: net.Socket[] = [];
+    let closedByDaemon = 0;
+    try {
+      // Connections that send nothing yet: the daemon holds each one (up to the 10 s header timeout).
+      await Promise.all(Array.from({ length: 1024 }, () => new Promise<void>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => resolve());
+        socket.on('error', reject);
+        // Read, so that a close from the daemon's side is seen.
+        socket.on('end', () => (closedByDaemon += 1));
+        socket.resume();
+        open.push(socket);
+      })));
+      // The kernel completes the handshake before the daemon accepts: wait until the daemon has taken all of
+      // them, which shows as a 1025th connection closed at once with no answer.
+      const refused = await waitFor('the daemon to refuse the 1025th connection', () => oneMoreConnection(port).then((answer) => (answer === '' ? true : undefined)), 8_000);
+      expect(refused).toBe(true);
+      expect(closedByDaemon, 'connections of the 1024 that the daemon closed').toBe(0);
+      open.pop()!.destroy();
+      const served = await waitFor('a request once a connection is free', () => oneMoreConnection(port).then((answer) => (answer.startsWith('HTTP/1.1 200') ? answer : undefined)), 8_000);
+      expect(served).toMatch(/^HTTP\/1\.1 200/);
+    } finally {
+      for (const socket of open) socket.destroy();
+    }
+  }, 30_000);
 });
+
+/** Sends GET /healthz on a new connection: what came back before the connection closed ('' when nothing did). */
+function oneMoreConnection(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('connect', () => socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(received));
+    socket.setTimeout(5_000, () => socket.destroy());
+  });
+}
 
 /** A group the socket can be given other than the primary one, when there is one (root may use any). */
 function anotherGroup(): { name: string; gid: number } | undefined {

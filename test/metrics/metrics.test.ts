@@ -52,12 +52,16 @@ describe('/metrics', () => {
       casterpak_packaged_bytes_total: 'counter',
       casterpak_cache_size_bytes: 'gauge',
       casterpak_cache_files: 'gauge',
+      casterpak_cache_packages: 'gauge',
       casterpak_cache_max_size_bytes: 'gauge',
       casterpak_cache_requests_total: 'counter',
+      casterpak_tailer_active: 'gauge',
       casterpak_tailer_lag_bytes: 'gauge',
       casterpak_tailer_lag_seconds: 'gauge',
       casterpak_prune_runs_total: 'counter',
       casterpak_prune_evicted_bytes_total: 'counter',
+      casterpak_prune_evicted_files_total: 'counter',
+      casterpak_prune_last_run_timestamp_seconds: 'gauge',
       casterpak_singleflight_waits_total: 'counter',
       casterpak_event_loop_delay_seconds: 'gauge',
       process_cpu_user_seconds_total: 'counter',
@@ -68,6 +72,8 @@ describe('/metrics', () => {
       if (family.type === 'histogram') checkHistogram(family);
     }
     expect(sampleValue(families, 'casterpak_cache_max_size_bytes')).toBe(2 ** 30);
+    // The README's table: the event-loop delay at these quantiles, and no other.
+    expect(families.get('casterpak_event_loop_delay_seconds')!.samples.map((sample) => sample.labels.quantile)).toEqual(['0.5', '0.9', '0.99', '1']);
   });
 
   it('moves its request, miss, packaging and byte figures with traffic, and the cache figures match SQLite', async () => {

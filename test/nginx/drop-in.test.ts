@@ -1,6 +1,6 @@
 // The drop-in's behaviour in a real nginx, with a scripted upstream in the daemon's place answering as the contract says.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -84,6 +84,31 @@ describe('cache hits', () => {
     expect(res.headers['content-type']).toBe('video/mp2t');
     expect(res.headers['cache-control']).toBe('public, max-age=60');
     expect(res.headers['access-control-expose-headers']).toMatch(/Content-Range/);
+    expect(seen).toEqual([]);
+  });
+
+  it('answers a revalidation with 304 while the segment is unchanged, and with the new file once it was replaced', async () => {
+    cacheFile('i/reval.mp4/segment1_0_av.ts', Buffer.alloc(188 * 4, 0x47));
+    const first = await get(port(), '/i/reval.mp4/segment1_0_av.ts');
+    expect(first.status).toBe(200);
+    const lastModified = String(first.headers['last-modified']);
+    const etag = String(first.headers.etag);
+    expect(lastModified).not.toBe('undefined');
+    expect(etag).not.toBe('undefined');
+    const validators: Array<Record<string, string>> = [{ 'If-Modified-Since': lastModified }, { 'If-None-Match': etag }];
+    for (const validator of validators) {
+      const again = await get(port(), '/i/reval.mp4/segment1_0_av.ts', validator);
+      expect(again.status, JSON.stringify(validator)).toBe(304);
+      expect(again.body.length).toBe(0);
+    }
+    // A replacement: another size and a later mtime (a new package's file), so neither validator matches.
+    cacheFile('i/reval.mp4/segment1_0_av.ts', Buffer.alloc(188 * 6, 0x47));
+    const later = new Date(Date.parse(lastModified) + 60_000);
+    utimesSync(path.join(cacheDir, 'i/reval.mp4/segment1_0_av.ts'), later, later);
+    const changed = await get(port(), '/i/reval.mp4/segment1_0_av.ts', { 'If-Modified-Since': lastModified, 'If-None-Match': etag });
+    expect(changed.status).toBe(200);
+    expect(changed.body.length).toBe(188 * 6);
+    expect(changed.headers['cache-control']).toBe('public, max-age=60');
     expect(seen).toEqual([]);
   });
 
