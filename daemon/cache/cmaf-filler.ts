@@ -5,7 +5,7 @@ import { CasterpakError } from '../errors.js';
 import type { CmafFile } from '../layout/cmaf-files.js';
 import { cmafBaseUri } from '../layout/uris.js';
 import { renderCmafMediaPlaylist } from '../master/cmaf-hls.js';
-import { describeCmafRendition } from '../master/cmaf-rendition.js';
+import { cmafTrackTimes } from '../master/cmaf-rendition.js';
 import { isCmafPackager, type CmafPackager, type Packager } from '../packagers/packager.js';
 import { withStartTag } from '../plan/playlist.js';
 import type { OpenSource } from '../source/open-source.js';
@@ -39,7 +39,7 @@ export async function cmafFileBytes(req: CmafBytesRequest): Promise<Uint8Array |
   const planned = await cmaf.plannedMovie(src);
   const baseUri = cmafBaseUri({ publicBaseUrl: config.publicBaseUrl, urlPrefix: config.urlPrefix, sourceRel: src.relPath, from: 'rendition' });
   const view = selectCmafTrack(planned.movie, planned.plan, file.track);
-  const facts = view ? describeCmafRendition(baseUri, view.movie, view.plan)[view.kind] : undefined;
+  const facts = view ? cmafTrackTimes(view.movie, view.plan, view.kind) : undefined;
   if (!facts) throw new CasterpakError('NOT_FOUND', `the rendition has no ${file.track} track`, { track: file.track });
   const media = renderCmafMediaPlaylist(facts, baseUri, { independentSegments: planned.plan.independentSegments, track: file.track });
   return withStartTag(media, planned.plan.startOffsetSec);

@@ -114,9 +114,36 @@ function fragmentParts(input: FragmentInput): Part[] {
   return [styp(), moof(input, moofBytes + MDAT_HEADER_BYTES), mdat(input)];
 }
 
+/** What a segment's size depends on: how many samples it has and their bytes (the fields are checked as the writer checks them). */
+export interface FragmentShape {
+  readonly sequenceNumber: number;
+  readonly baseDecodeTicks: number;
+  readonly sampleCount: number;
+  readonly dataBytes: number;
+}
+
+const NO_SAMPLES: FragmentSamples = { durations: [], sizes: [], sync: [], compositionOffsets: [] };
+
+/** styp, moof and the mdat header of a segment without samples: every field has a fixed width, so only trun entries and data add to it. */
+const EMPTY_FRAGMENT_BYTES = fragmentParts({ sequenceNumber: 0, baseDecodeTicks: 0, samples: NO_SAMPLES }).reduce((sum, part) => sum + part.sizeBytes, 0);
+
+/**
+ * The exact size of a segment of that shape, by arithmetic: a manifest sizes every segment of every track,
+ * and building each one's boxes only to add up their sizes made garbage for the collector. The fields
+ * that can fail the writer's range checks are checked here too, so a manifest never sizes a segment
+ * that cannot be written.
+ */
+export function fragmentShapeBytes(shape: FragmentShape): number {
+  u32('sequence_number', shape.sequenceNumber);
+  u64('baseMediaDecodeTime', shape.baseDecodeTicks);
+  u32('sample_count', shape.sampleCount);
+  return EMPTY_FRAGMENT_BYTES + shape.sampleCount * TRUN_ENTRY_BYTES + shape.dataBytes;
+}
+
 /** The exact size of the segment, from sample sizes alone (for bandwidths in manifests). */
 export function fragmentSizeBytes(input: Omit<FragmentInput, 'data'>): number {
-  return fragmentParts(input).reduce((sum, part) => sum + part.sizeBytes, 0);
+  const { sequenceNumber, baseDecodeTicks, samples } = input;
+  return fragmentShapeBytes({ sequenceNumber, baseDecodeTicks, sampleCount: samples.sizes.length, dataBytes: dataBytes(samples) });
 }
 
 /** The segment's bytes; every sample's data must have the size its table entry says, or the trun would lie. */
