@@ -31,6 +31,16 @@ export interface CmafBytesRequest {
   readonly signal: AbortSignal;
 }
 
+/**
+ * The file's bytes handed to `use`, which must be done with them when its promise settles: a media segment
+ * straight from the packager's reused buffer when it has one, anything else as cmafFileBytes makes it.
+ */
+export async function withCmafFileBytes<T>(req: CmafBytesRequest, use: (data: Uint8Array | string) => Promise<T>): Promise<T> {
+  const { cmaf, src, file, signal } = req;
+  if (file.kind === 'cmaf-segment' && cmaf.withCmafSegment) return cmaf.withCmafSegment(src, file.track, file.n, signal, use);
+  return use(await cmafFileBytes(req));
+}
+
 /** What the cache file holds: a track's media playlist, its init segment, or one of its media segments. */
 export async function cmafFileBytes(req: CmafBytesRequest): Promise<Uint8Array | string> {
   const { config, cmaf, src, file, signal } = req;

@@ -129,8 +129,16 @@ function group(items: readonly Part[]): Part {
 
 /** Writes top-level boxes into one exact-size buffer. */
 export function serialize(...top: Part[]): Uint8Array {
+  return serializeInto((sizeBytes) => new Uint8Array(sizeBytes), top);
+}
+
+/**
+ * Writes top-level boxes into the buffer `allocate` gives for their exact size, which may be a reused
+ * one holding older bytes: every part writes each of its bytes (reserved fields are written as zeros).
+ */
+export function serializeInto(allocate: (sizeBytes: number) => Uint8Array, top: readonly Part[]): Uint8Array {
   const whole = group(top);
-  const out = new Uint8Array(whole.sizeBytes);
+  const out = allocate(whole.sizeBytes);
   whole.write(out, new DataView(out.buffer, out.byteOffset, out.byteLength), 0);
   return out;
 }

@@ -8,6 +8,7 @@ import { muxSegment } from '../mpegts/muxer.js';
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../source-limits.js';
 import { audioTracksOf, type Movie } from '../mp4/types.js';
 import type { TsTrack } from '../layout/track-files.js';
+import type { CmafTrack } from '../layout/cmaf-files.js';
 import { selectCmafTrack, selectTrack } from '../plan/track-selection.js';
 import { packageVersion } from '../package-root.js';
 import { segmentFileName } from '../layout/rendition-files.js';
@@ -131,6 +132,15 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     }
   };
 
+  /** CMAF media segment `n` of one track, written into `allocate`'s buffer when given. */
+  const cmafOne = async (src: OpenSource, segment: { track: CmafTrack; n: number; allocate?: (bytes: number) => Uint8Array }, signal: AbortSignal): Promise<Uint8Array> => {
+    const { track, n, allocate } = segment;
+    const { source, plan } = await planWith(src);
+    const view = selectCmafTrack(source.movie, plan, track);
+    if (!view) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track} track`, { track });
+    return cmafMediaSegment({ reader: readerOf(src), scratch, movie: view.movie, plan: view.plan }, { kind: view.kind, n, allocate }, signal);
+  };
+
   const segmentPlan = async (src: OpenSource): Promise<SegmentPlan> => (await planWith(src)).plan;
 
   const plannedMovie = async (src: OpenSource): Promise<{ movie: Movie; plan: SegmentPlan }> => {
@@ -159,10 +169,16 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     },
 
     async cmafSegment(src, track, n, signal) {
-      const { movie, plan } = await plannedMovie(src);
-      const view = selectCmafTrack(movie, plan, track);
-      if (!view) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track} track`, { track });
-      return cmafMediaSegment({ reader: readerOf(src), scratch, movie: view.movie, plan: view.plan }, view.kind, n, signal);
+      return cmafOne(src, { track, n }, signal);
+    },
+
+    async withCmafSegment(src, track, n, signal, use) {
+      const bytes = await cmafOne(src, { track, n, allocate: (size) => outputs.take(size) }, signal);
+      try {
+        return await use(bytes);
+      } finally {
+        outputs.give(bytes);
+      }
     },
 
     async tracks(src) {

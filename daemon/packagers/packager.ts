@@ -70,6 +70,8 @@ export interface CmafPackager extends MoviePlanner {
   cmafInit(src: OpenSource, track: CmafTrack): Promise<Uint8Array>;
   /** Media segment `n` (1-based, the segment plan's numbering) of the track; NOT_FOUND when out of range. */
   cmafSegment(src: OpenSource, track: CmafTrack, n: number, signal: AbortSignal): Promise<Uint8Array>;
+  /** cmafSegment into a buffer the packager reuses, handed to `use` on the terms of SegmentPackager.withSegment. */
+  withCmafSegment?<T>(src: OpenSource, track: CmafTrack, n: number, signal: AbortSignal, use: (bytes: Uint8Array) => Promise<T>): Promise<T>;
 }
 
 export function isCmafPackager(packager: Packager): packager is Packager & CmafPackager {

@@ -12,8 +12,16 @@ export interface CmafSegmentSource extends SampleReadSource {
   readonly plan: SegmentPlan;
 }
 
-/** Segment `n` (1-based) of the track; NOT_FOUND when the plan has no such segment or the track no samples in it. */
-export async function cmafMediaSegment(source: CmafSegmentSource, kind: CmafTrackKind, n: number, signal?: AbortSignal): Promise<Uint8Array> {
+/**
+ * Segment `n` (1-based) of the track; NOT_FOUND when the plan has no such segment or the track no samples in it.
+ * Written into `allocate`'s buffer when given (see mediaSegment).
+ */
+export async function cmafMediaSegment(
+  source: CmafSegmentSource,
+  wanted: { readonly kind: CmafTrackKind; readonly n: number; readonly allocate?: (sizeBytes: number) => Uint8Array },
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const { kind, n, allocate } = wanted;
   const track = trackOf(source.movie, kind);
   const segment = Number.isInteger(n) ? source.plan.segments[n - 1] : undefined;
   const range = segment ? rangeOf(segment, kind) : undefined;
@@ -24,7 +32,7 @@ export async function cmafMediaSegment(source: CmafSegmentSource, kind: CmafTrac
   const { data, release } = await readSampleBytes(source, sampleRanges(track, range), signal);
   try {
     signal?.throwIfAborted();
-    return mediaSegment({ ...fragmentFields(track, range, n, shiftTicks(track, source.plan)), data });
+    return mediaSegment({ ...fragmentFields(track, range, n, shiftTicks(track, source.plan)), data }, allocate);
   } finally {
     release();
   }
