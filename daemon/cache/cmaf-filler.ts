@@ -10,6 +10,7 @@ import { isCmafPackager, type CmafPackager, type Packager } from '../packagers/p
 import { withStartTag } from '../plan/playlist.js';
 import type { OpenSource } from '../source/open-source.js';
 import { selectCmafTrack } from '../plan/track-selection.js';
+import { prepareBytes, prepareChunks, type PreparedFile } from './publish.js';
 
 /** The CMAF files of one rendition: everything under `<rel>/cmaf/` but the master and the MPD, which the master filler makes. */
 export type CmafRenditionFile = Exclude<CmafFile, { kind: 'cmaf-master' | 'cmaf-mpd' }>;
@@ -32,13 +33,15 @@ export interface CmafBytesRequest {
 }
 
 /**
- * The file's bytes handed to `use`, which must be done with them when its promise settles: a media segment
- * straight from the packager's reused buffer when it has one, anything else as cmafFileBytes makes it.
+ * The file written under .tmp/, ready to publish: a media segment straight from where its samples were
+ * read when the packager can hand it over in pieces, anything else as cmafFileBytes makes it.
  */
-export async function withCmafFileBytes<T>(req: CmafBytesRequest, use: (data: Uint8Array | string) => Promise<T>): Promise<T> {
-  const { cmaf, src, file, signal } = req;
-  if (file.kind === 'cmaf-segment' && cmaf.withCmafSegment) return cmaf.withCmafSegment(src, file.track, file.n, signal, use);
-  return use(await cmafFileBytes(req));
+export async function prepareCmafFile(req: CmafBytesRequest, cachePath: string): Promise<PreparedFile> {
+  const { config, cmaf, src, file, signal } = req;
+  if (file.kind === 'cmaf-segment' && cmaf.withCmafSegment) {
+    return cmaf.withCmafSegment(src, file.track, file.n, signal, (chunks) => prepareChunks(config.cacheDir, cachePath, chunks));
+  }
+  return prepareBytes(config.cacheDir, cachePath, await cmafFileBytes(req));
 }
 
 /** What the cache file holds: a track's media playlist, its init segment, or one of its media segments. */

@@ -24,7 +24,7 @@ import { withOpened, type OpenSource, type Source } from '../source/source.js';
 import { fileGenerationKey, packageGenerationKey } from '../store/generation-keys.js';
 import { isSamePackage, type NewCacheFile, type PackageRow, type Store } from '../store/store.js';
 import { claimPackage, publishGeneration, retryIfStale } from './generation-publish.js';
-import { requireCmafPackager, withCmafFileBytes } from './cmaf-filler.js';
+import { prepareCmafFile, requireCmafPackager } from './cmaf-filler.js';
 import { requireTrack, requireTrackPackager } from './track-filler.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
@@ -323,7 +323,7 @@ export class CacheFiller {
     }));
   }
 
-  /** One file of a rendition written under .tmp/, ready to publish; a TS or CMAF segment straight from the packager's reused buffer when it has one. */
+  /** One file of a rendition written under .tmp/, ready to publish; a TS segment from the packager's reused buffer, a CMAF one from its read buffer. */
   private async prepareFile(job: FileJob, cachePath: string): Promise<PreparedFile> {
     const { packager, src, file, list, signal } = job;
     const cacheDir = this.deps.config.cacheDir;
@@ -331,8 +331,7 @@ export class CacheFiller {
       return packager.withSegment(src, file.n, signal, (bytes) => prepareBytes(cacheDir, cachePath, bytes));
     }
     if (isCmafFile(file) && file.kind !== 'cmaf-master' && file.kind !== 'cmaf-mpd') {
-      const req = { config: this.deps.config, cmaf: requireCmafPackager(packager), src, file, signal };
-      return withCmafFileBytes(req, (bytes) => prepareBytes(cacheDir, cachePath, bytes));
+      return prepareCmafFile({ config: this.deps.config, cmaf: requireCmafPackager(packager), src, file, signal }, cachePath);
     }
     return prepareBytes(cacheDir, cachePath, await this.fileBytes(job));
   }

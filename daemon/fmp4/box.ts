@@ -23,14 +23,30 @@ function sumSizes(parts: readonly Part[]): number {
   return parts.reduce((sum, part) => sum + part.sizeBytes, 0);
 }
 
-export function box(type: string, ...children: Part[]): Part {
+/**
+ * A box's header alone, for a payload of `payloadBytes` that follows it but is written elsewhere (an
+ * mdat's sample data, handed to the file straight from the buffer it was read into).
+ */
+export function boxHeader(type: string, payloadBytes: number): Part {
   if (type.length !== 4) throw new CasterpakError('PACKAGER_FAILED', `box type must be 4 characters, got '${type}'`, { type });
-  const sizeBytes = BOX_HEADER_BYTES + sumSizes(children);
+  const boxBytes = BOX_HEADER_BYTES + payloadBytes;
+  return {
+    sizeBytes: BOX_HEADER_BYTES,
+    write(out, view, offset) {
+      view.setUint32(offset, boxBytes);
+      for (let i = 0; i < 4; i++) out[offset + 4 + i] = type.charCodeAt(i);
+    },
+  };
+}
+
+export function box(type: string, ...children: Part[]): Part {
+  const childBytes = sumSizes(children);
+  const header = boxHeader(type, childBytes);
+  const sizeBytes = BOX_HEADER_BYTES + childBytes;
   return {
     sizeBytes,
     write(out, view, offset) {
-      view.setUint32(offset, sizeBytes);
-      for (let i = 0; i < 4; i++) out[offset + 4 + i] = type.charCodeAt(i);
+      header.write(out, view, offset);
       let pos = offset + BOX_HEADER_BYTES;
       for (const child of children) {
         child.write(out, view, pos);
@@ -129,16 +145,8 @@ function group(items: readonly Part[]): Part {
 
 /** Writes top-level boxes into one exact-size buffer. */
 export function serialize(...top: Part[]): Uint8Array {
-  return serializeInto((sizeBytes) => new Uint8Array(sizeBytes), top);
-}
-
-/**
- * Writes top-level boxes into the buffer `allocate` gives for their exact size, which may be a reused
- * one holding older bytes: every part writes each of its bytes (reserved fields are written as zeros).
- */
-export function serializeInto(allocate: (sizeBytes: number) => Uint8Array, top: readonly Part[]): Uint8Array {
   const whole = group(top);
-  const out = allocate(whole.sizeBytes);
+  const out = new Uint8Array(whole.sizeBytes);
   whole.write(out, new DataView(out.buffer, out.byteOffset, out.byteLength), 0);
   return out;
 }

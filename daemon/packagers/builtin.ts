@@ -22,7 +22,7 @@ import { readSegmentInput } from './builtin/segment-input.js';
 import type { LruLimits } from './builtin/lru.js';
 import { initSegment } from '../fmp4/init.js';
 import type { OpenSource, SourceReader } from '../source/source.js';
-import { cmafMediaSegment } from './builtin/cmaf-segment.js';
+import { cmafMediaSegment, withCmafMediaSegment, type CmafSegmentSource } from './builtin/cmaf-segment.js';
 import type { CmafPackager, PackagerOptions, SegmentList, SegmentPackager } from './packager.js';
 import { silentLogger, type Logger } from '../log.js';
 
@@ -132,13 +132,12 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     }
   };
 
-  /** CMAF media segment `n` of one track, written into `allocate`'s buffer when given. */
-  const cmafOne = async (src: OpenSource, segment: { track: CmafTrack; n: number; allocate?: (bytes: number) => Uint8Array }, signal: AbortSignal): Promise<Uint8Array> => {
-    const { track, n, allocate } = segment;
+  /** The CMAF track's view of the rendition (its video, or one audio track as its audio) and what its segments are read with. */
+  const cmafSource = async (src: OpenSource, track: CmafTrack): Promise<{ source: CmafSegmentSource; kind: 'video' | 'audio' }> => {
     const { source, plan } = await planWith(src);
     const view = selectCmafTrack(source.movie, plan, track);
     if (!view) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track} track`, { track });
-    return cmafMediaSegment({ reader: readerOf(src), scratch, movie: view.movie, plan: view.plan }, { kind: view.kind, n, allocate }, signal);
+    return { source: { reader: readerOf(src), scratch, movie: view.movie, plan: view.plan }, kind: view.kind };
   };
 
   const segmentPlan = async (src: OpenSource): Promise<SegmentPlan> => (await planWith(src)).plan;
@@ -169,16 +168,13 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     },
 
     async cmafSegment(src, track, n, signal) {
-      return cmafOne(src, { track, n }, signal);
+      const { source, kind } = await cmafSource(src, track);
+      return cmafMediaSegment(source, { kind, n }, signal);
     },
 
     async withCmafSegment(src, track, n, signal, use) {
-      const bytes = await cmafOne(src, { track, n, allocate: (size) => outputs.take(size) }, signal);
-      try {
-        return await use(bytes);
-      } finally {
-        outputs.give(bytes);
-      }
+      const { source, kind } = await cmafSource(src, track);
+      return withCmafMediaSegment(source, { kind, n }, signal, use);
     },
 
     async tracks(src) {
