@@ -5,11 +5,12 @@ import { CasterpakError } from '../errors.js';
 import type { CmafFile } from '../layout/cmaf-files.js';
 import { cmafBaseUri } from '../layout/uris.js';
 import { renderCmafMediaPlaylist } from '../master/cmaf-hls.js';
-import { describeCmafRendition } from '../master/cmaf-rendition.js';
+import { cmafTrackTimes } from '../master/cmaf-rendition.js';
 import { isCmafPackager, type CmafPackager, type Packager } from '../packagers/packager.js';
 import { withStartTag } from '../plan/playlist.js';
 import type { OpenSource } from '../source/open-source.js';
 import { selectCmafTrack } from '../plan/track-selection.js';
+import { prepareBytes, prepareChunks, type PreparedFile } from './publish.js';
 
 /** The CMAF files of one rendition: everything under `<rel>/cmaf/` but the master and the MPD, which the master filler makes. */
 export type CmafRenditionFile = Exclude<CmafFile, { kind: 'cmaf-master' | 'cmaf-mpd' }>;
@@ -31,6 +32,18 @@ export interface CmafBytesRequest {
   readonly signal: AbortSignal;
 }
 
+/**
+ * The file written under .tmp/, ready to publish: a media segment straight from where its samples were
+ * read when the packager can hand it over in pieces, anything else as cmafFileBytes makes it.
+ */
+export async function prepareCmafFile(req: CmafBytesRequest, cachePath: string): Promise<PreparedFile> {
+  const { config, cmaf, src, file, signal } = req;
+  if (file.kind === 'cmaf-segment' && cmaf.withCmafSegment) {
+    return cmaf.withCmafSegment(src, file.track, file.n, signal, (chunks) => prepareChunks(config.cacheDir, cachePath, chunks));
+  }
+  return prepareBytes(config.cacheDir, cachePath, await cmafFileBytes(req));
+}
+
 /** What the cache file holds: a track's media playlist, its init segment, or one of its media segments. */
 export async function cmafFileBytes(req: CmafBytesRequest): Promise<Uint8Array | string> {
   const { config, cmaf, src, file, signal } = req;
@@ -39,7 +52,7 @@ export async function cmafFileBytes(req: CmafBytesRequest): Promise<Uint8Array |
   const planned = await cmaf.plannedMovie(src);
   const baseUri = cmafBaseUri({ publicBaseUrl: config.publicBaseUrl, urlPrefix: config.urlPrefix, sourceRel: src.relPath, from: 'rendition' });
   const view = selectCmafTrack(planned.movie, planned.plan, file.track);
-  const facts = view ? describeCmafRendition(baseUri, view.movie, view.plan)[view.kind] : undefined;
+  const facts = view ? cmafTrackTimes(view.movie, view.plan, view.kind) : undefined;
   if (!facts) throw new CasterpakError('NOT_FOUND', `the rendition has no ${file.track} track`, { track: file.track });
   const media = renderCmafMediaPlaylist(facts, baseUri, { independentSegments: planned.plan.independentSegments, track: file.track });
   return withStartTag(media, planned.plan.startOffsetSec);

@@ -24,7 +24,7 @@ import { withOpened, type OpenSource, type Source } from '../source/source.js';
 import { fileGenerationKey, packageGenerationKey } from '../store/generation-keys.js';
 import { isSamePackage, type NewCacheFile, type PackageRow, type Store } from '../store/store.js';
 import { claimPackage, publishGeneration, retryIfStale } from './generation-publish.js';
-import { cmafFileBytes, requireCmafPackager } from './cmaf-filler.js';
+import { prepareCmafFile, requireCmafPackager } from './cmaf-filler.js';
 import { requireTrack, requireTrackPackager } from './track-filler.js';
 import { IframeFiller } from './iframe-filler.js';
 import { MasterFiller } from './master-filler.js';
@@ -323,22 +323,22 @@ export class CacheFiller {
     }));
   }
 
-  /** One file of a rendition written under .tmp/, ready to publish; a TS segment straight from the packager's reused buffer when it has one. */
+  /** One file of a rendition written under .tmp/, ready to publish; a TS segment from the packager's reused buffer, a CMAF one from its read buffer. */
   private async prepareFile(job: FileJob, cachePath: string): Promise<PreparedFile> {
     const { packager, src, file, list, signal } = job;
     const cacheDir = this.deps.config.cacheDir;
     if (file.kind === 'segment' && packager.withSegment && file.n <= list.durationsSec.length) {
       return packager.withSegment(src, file.n, signal, (bytes) => prepareBytes(cacheDir, cachePath, bytes));
     }
+    if (isCmafFile(file) && file.kind !== 'cmaf-master' && file.kind !== 'cmaf-mpd') {
+      return prepareCmafFile({ config: this.deps.config, cmaf: requireCmafPackager(packager), src, file, signal }, cachePath);
+    }
     return prepareBytes(cacheDir, cachePath, await this.fileBytes(job));
   }
 
-  /** What one file of a rendition holds: a TS segment, the media playlist, or a CMAF file. */
+  /** What one file of a rendition holds: a TS segment, the media playlist, or a subtitle file (CMAF files: see prepareFile). */
   private async fileBytes(job: FileJob): Promise<Uint8Array | string> {
     const { packager, src, file, list, signal } = job;
-    if (isCmafFile(file) && file.kind !== 'cmaf-master' && file.kind !== 'cmaf-mpd') {
-      return cmafFileBytes({ config: this.deps.config, cmaf: requireCmafPackager(packager), src, file, signal });
-    }
     if (isSubtitleFile(file)) return subtitleFileBytes({ config: this.deps.config, packager, catalog: this.subtitles, src, file });
     if (file.kind === 'segment' || file.kind === 'track-segment') {
       if (file.n > list.durationsSec.length) throw new CasterpakError('NOT_FOUND', 'no such segment', { n: file.n, segments: list.durationsSec.length });

@@ -56,8 +56,8 @@ interface DescribedSet {
   readonly usable: UsableMember[];
   /** Which members are variants and which audio groups they play with. */
   readonly audio: AudioPlan<UsableMember>;
-  /** One per variant member (`audio.variants`), in the same order. */
-  readonly variants: MasterVariant[];
+  /** Each variant member's MPEG-TS media playlist URI (`audio.variants`' order): what text renditions point at. */
+  readonly variantUris: string[];
 }
 
 /** Text renditions for the TS and the CMAF forms; absent when the packager makes no subtitles. */
@@ -111,7 +111,7 @@ export class MasterFiller {
   /** The master with only the renditions `?b=` keeps; served as it is, never cached (try_files cannot see the query). */
   async filtered(req: MasterRequest, terms: readonly BitrateTerm[]): Promise<string> {
     const described = await this.describe(req);
-    const keep = applyBitrateFilter(terms, described.variants.map((v) => v.facts.mediaBps));
+    const keep = applyBitrateFilter(terms, this.tsVariants(req, described).map((v) => v.facts.mediaBps));
     if (keep.length === 0) throw new CasterpakError('NOT_FOUND', 'no rendition matches the b= filter', { cachePath: req.cachePath });
     return this.render(req, described, await this.textMedia(req, described, keep), keep);
   }
@@ -128,7 +128,8 @@ export class MasterFiller {
     const groups = [...new Set(kept.map((i) => audio.groupOf[i]).filter((g): g is number => g !== undefined))];
     if (format === 'ts') {
       const mediaLines = groups.flatMap((g) => audioGroupLines(this.tsGroup(req, audio, g)));
-      return renderMasterPlaylist({ variants: kept.map((i) => described.variants[i]), independentSegments, mediaLines, text: text?.ts });
+      const variants = this.tsVariants(req, described);
+      return renderMasterPlaylist({ variants: kept.map((i) => variants[i]), independentSegments, mediaLines, text: text?.ts });
     }
     requireCmafPackager(this.deps.packager);
     const { publicBaseUrl, urlPrefix } = this.deps.config;
@@ -179,22 +180,40 @@ export class MasterFiller {
     if (usable.length === 0) throw noUsableMember(members, req.cachePath);
     // Files of one track alone are the builtin packager's: with another, every rendition is a variant as it is.
     const audio: AudioPlan<UsableMember> = this.deps.packager.granularity === 'segment' ? planAudio(usable) : { variants: usable, groupOf: usable.map(() => undefined), groups: [] };
-    const variants = audio.variants.map((member, i) => {
+    const variantUris = audio.variants.map((member, i) => this.tsBase(req, member) + this.variantPlaylist(member, audio.groupOf[i] !== undefined));
+    return { members, usable, audio, variantUris };
+  }
+
+  /**
+   * The MPEG-TS variants with their facts. Only the MPEG-TS master and `?b=` need them: the bit rates
+   * come from a model of every TS segment (a pass over every sample), which the CMAF master and the MPD
+   * never print, so those do without it.
+   */
+  private tsVariants(req: MasterRequest, described: DescribedSet): MasterVariant[] {
+    const { audio } = described;
+    return audio.variants.map((member, i) => {
       const g = audio.groupOf[i];
       return this.variant(req, member, g === undefined ? undefined : this.tsGroup(req, audio, g));
     });
-    return { members, usable, audio, variants };
+  }
+
+  /** The video alone (`index_0_v`) when the variant plays with an audio group and its file has audio of its own; else the rendition as it is. */
+  private variantTrack(member: UsableMember, grouped: boolean): TsTrack | undefined {
+    return grouped && member.movie.audio !== undefined ? { type: 'video' } : undefined;
+  }
+
+  private variantPlaylist(member: UsableMember, grouped: boolean): string {
+    const track = this.variantTrack(member, grouped);
+    return track ? trackPlaylistName(track) : MEDIA_PLAYLIST_NAME;
   }
 
   /** A variant alone, or its video alone (`index_0_v`) with the audio group it plays with. */
   private variant(req: MasterRequest, member: UsableMember, group?: AudioGroup): MasterVariant {
     const base = this.tsBase(req, member);
-    const videoAlone = group !== undefined && member.movie.audio !== undefined;
-    const track: TsTrack | undefined = videoAlone ? { type: 'video' } : undefined;
-    const own = this.factsOf(member, track);
+    const own = this.factsOf(member, this.variantTrack(member, group !== undefined));
     const facts = group ? withAudioGroup(own, group) : own;
     const iframeUri = this.deps.config.iframePlaylists && facts.iframe ? base + IFRAME_PLAYLIST_NAME : undefined;
-    const uri = base + (track ? trackPlaylistName(track) : MEDIA_PLAYLIST_NAME);
+    const uri = base + this.variantPlaylist(member, group !== undefined);
     return { uri, ...(iframeUri ? { iframeUri } : {}), facts, ...(group ? { audioGroup: group.id } : {}) };
   }
 
@@ -203,7 +222,7 @@ export class MasterFiller {
     const { config, packager, subtitles, source } = this.deps;
     if (!subtitles || !isCmafPackager(packager)) return undefined;
     const kept = keep ?? described.audio.variants.map((_, i) => i);
-    const members = kept.map((i) => ({ src: described.audio.variants[i].src, movie: described.audio.variants[i].movie, variantUri: described.variants[i].uri }));
+    const members = kept.map((i) => ({ src: described.audio.variants[i].src, movie: described.audio.variants[i].movie, variantUri: described.variantUris[i] }));
     return masterTextMedia({ config, source, catalog: subtitles, from: req.type === 'set' ? 'set' : 'rendition', members });
   }
 
@@ -217,14 +236,15 @@ export class MasterFiller {
     const { config, store, packager } = this.deps;
     if (masterFormatOf(req) !== 'ts') requireCmafPackager(packager);
     const described = await this.describe(req);
-    const { members, usable, variants } = described;
+    const { members, usable } = described;
+    const variantCount = described.audio.variants.length;
     const text = this.render(req, described, await this.textMedia(req, described));
     if (members.some((m) => m.state === 'missing')) {
       // A master cached before the rendition went away would go on answering as a hit: it goes, and its row
       // with it, as for a master never cached.
       await unlinkCacheFiles(config.cacheDir, [req.cachePath]);
       await store.retryWhileLocked(() => store.forgetFile(req.cachePath));
-      this.deps.log.debug({ master: req.cachePath, variants: variants.length }, 'answered master without caching it: a rendition is missing');
+      this.deps.log.debug({ master: req.cachePath, variants: variantCount }, 'answered master without caching it: a rendition is missing');
       return text;
     }
     // Package rows anchor the master: a later replacement of any member creates a new row, which drops the master.
@@ -242,7 +262,7 @@ export class MasterFiller {
     const file = await prepareBytes(config.cacheDir, req.cachePath, text);
     const record = () => store.recordMaster({ path: req.cachePath, packageId, kind: 'master', bytes: file.bytes }, members.map(memberRecord));
     await publishGeneration({ store, cacheDir: config.cacheDir, packages, files: [file], record });
-    this.deps.log.info({ master: req.cachePath, variants: variants.length, leftOut: members.length - usable.length }, 'wrote master playlist');
+    this.deps.log.info({ master: req.cachePath, variants: variantCount, leftOut: members.length - usable.length }, 'wrote master playlist');
     return undefined;
   }
 }

@@ -2,6 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readdirSync, renameSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fileKindOf } from '../layout/rendition-files.js';
 import { checkCacheFolders, cacheFileAbs, diskBytes, tmpDirAbs, TMP_DIR_NAME } from './paths.js';
@@ -41,14 +42,13 @@ export async function prepareTmpFile(tmpPath: string, cachePath: string): Promis
  */
 const WRITE_CHUNK_BYTES = 512 * 1024;
 
-/** Writes `data` to a temporary file ready to publish at `cachePath`, through one handle: write, fsync, fstat. */
-export async function prepareBytes(cacheDir: string, cachePath: string, data: Uint8Array | string): Promise<PreparedFile> {
+/** A new temporary file for `cachePath`, filled by `write` through one handle, then fsynced and measured. */
+async function prepareWith(cacheDir: string, cachePath: string, write: (handle: FileHandle) => Promise<void>): Promise<PreparedFile> {
   const tmpPath = await newTmpPath(cacheDir, path.basename(cachePath));
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
     const handle = await fs.open(tmpPath, 'wx');
     try {
-      for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done, Math.min(WRITE_CHUNK_BYTES, bytes.length - done))).bytesWritten;
+      await write(handle);
       await handle.sync();
       return { tmpPath, cachePath, bytes: diskBytes(await handle.stat()) };
     } finally {
@@ -58,6 +58,54 @@ export async function prepareBytes(cacheDir: string, cachePath: string, data: Ui
     await fs.rm(tmpPath, { force: true });
     throw err;
   }
+}
+
+/** Writes `data` to a temporary file ready to publish at `cachePath`, through one handle: write, fsync, fstat. */
+export async function prepareBytes(cacheDir: string, cachePath: string, data: Uint8Array | string): Promise<PreparedFile> {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  return prepareWith(cacheDir, cachePath, async (handle) => {
+    for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done, Math.min(WRITE_CHUNK_BYTES, bytes.length - done))).bytesWritten;
+  });
+}
+
+/** Up to WRITE_CHUNK_BYTES of `chunks` from `start` on, as views, for one writev call. */
+function nextPiece(chunks: readonly Uint8Array[], start: { index: number; offset: number }): Uint8Array[] {
+  const piece: Uint8Array[] = [];
+  let room = WRITE_CHUNK_BYTES;
+  for (let index = start.index, offset = start.offset; index < chunks.length && room > 0; index++, offset = 0) {
+    const view = chunks[index].subarray(offset, offset + room);
+    if (view.length > 0) piece.push(view);
+    room -= view.length;
+  }
+  return piece;
+}
+
+/**
+ * prepareBytes for bytes in several pieces (a CMAF segment's boxes, then each sample's data where it
+ * was read): written with writev in pieces of about WRITE_CHUNK_BYTES, never copied into one buffer.
+ */
+export async function prepareChunks(cacheDir: string, cachePath: string, chunks: readonly Uint8Array[]): Promise<PreparedFile> {
+  return prepareWith(cacheDir, cachePath, async (handle) => {
+    const at = { index: 0, offset: 0 };
+    let position = 0;
+    for (let piece = nextPiece(chunks, at); piece.length > 0; piece = nextPiece(chunks, at)) {
+      let written = (await handle.writev(piece, position)).bytesWritten;
+      if (written === 0) throw new Error(`writing ${cachePath} made no progress`);
+      position += written;
+      // Advance past what was written (all of the piece, unless the write was short).
+      while (written > 0) {
+        const left = chunks[at.index].length - at.offset;
+        if (written < left) {
+          at.offset += written;
+          written = 0;
+        } else {
+          written -= left;
+          at.index += 1;
+          at.offset = 0;
+        }
+      }
+    }
+  });
 }
 
 /**

@@ -23,14 +23,30 @@ function sumSizes(parts: readonly Part[]): number {
   return parts.reduce((sum, part) => sum + part.sizeBytes, 0);
 }
 
-export function box(type: string, ...children: Part[]): Part {
+/**
+ * A box's header alone, for a payload of `payloadBytes` that follows it but is written elsewhere (an
+ * mdat's sample data, handed to the file straight from the buffer it was read into).
+ */
+export function boxHeader(type: string, payloadBytes: number): Part {
   if (type.length !== 4) throw new CasterpakError('PACKAGER_FAILED', `box type must be 4 characters, got '${type}'`, { type });
-  const sizeBytes = BOX_HEADER_BYTES + sumSizes(children);
+  const boxBytes = BOX_HEADER_BYTES + payloadBytes;
+  return {
+    sizeBytes: BOX_HEADER_BYTES,
+    write(out, view, offset) {
+      view.setUint32(offset, boxBytes);
+      for (let i = 0; i < 4; i++) out[offset + 4 + i] = type.charCodeAt(i);
+    },
+  };
+}
+
+export function box(type: string, ...children: Part[]): Part {
+  const childBytes = sumSizes(children);
+  const header = boxHeader(type, childBytes);
+  const sizeBytes = BOX_HEADER_BYTES + childBytes;
   return {
     sizeBytes,
     write(out, view, offset) {
-      view.setUint32(offset, sizeBytes);
-      for (let i = 0; i < 4; i++) out[offset + 4 + i] = type.charCodeAt(i);
+      header.write(out, view, offset);
       let pos = offset + BOX_HEADER_BYTES;
       for (const child of children) {
         child.write(out, view, pos);

@@ -1,7 +1,7 @@
 // One CMAF media segment of one track: styp, moof (mfhd, traf: tfhd, tfdt, trun), mdat (ISO/IEC 14496-12 §8.8, §8.16) (pure).
 
 import { CasterpakError } from '../errors.js';
-import { box, fourcc, fullBoxHeader, i32, serialize, u32, u64, type Part } from './box.js';
+import { box, boxHeader, fourcc, fullBoxHeader, i32, serialize, u32, u64, type Part } from './box.js';
 import { CMAF_TRACK_ID } from './init.js';
 
 /** tfhd: default-base-is-moof, so trun's data_offset counts from the moof's first byte (§8.8.7.1). */
@@ -94,8 +94,9 @@ function dataBytes(samples: FragmentSamples): number {
   return total;
 }
 
-function mdat(input: FragmentInput): Part {
-  const payload: Part = {
+/** The sample data, chunk after chunk (only mediaSegment writes it into the segment's buffer). */
+function mdatPayload(input: FragmentInput): Part {
+  return {
     sizeBytes: dataBytes(input.samples),
     write(out, _view, offset) {
       let pos = offset;
@@ -105,27 +106,74 @@ function mdat(input: FragmentInput): Part {
       }
     },
   };
-  return box('mdat', payload);
 }
 
-/** The segment's boxes; the moof is sized once with a placeholder offset (its size does not depend on the value). */
-function fragmentParts(input: FragmentInput): Part[] {
+/** styp, moof and the mdat header; the moof is sized once with a placeholder offset (its size does not depend on the value). */
+function headParts(input: FragmentInput): Part[] {
   const moofBytes = moof(input, 0).sizeBytes;
-  return [styp(), moof(input, moofBytes + MDAT_HEADER_BYTES), mdat(input)];
+  return [styp(), moof(input, moofBytes + MDAT_HEADER_BYTES), boxHeader('mdat', dataBytes(input.samples))];
+}
+
+/** The segment's boxes: the head, then the mdat's payload (the header and payload make the mdat box). */
+function fragmentParts(input: FragmentInput): Part[] {
+  return [...headParts(input), mdatPayload(input)];
+}
+
+/** What a segment's size depends on: how many samples it has and their bytes (the fields are checked as the writer checks them). */
+export interface FragmentShape {
+  readonly sequenceNumber: number;
+  readonly baseDecodeTicks: number;
+  readonly sampleCount: number;
+  readonly dataBytes: number;
+}
+
+const NO_SAMPLES: FragmentSamples = { durations: [], sizes: [], sync: [], compositionOffsets: [] };
+
+/** styp, moof and the mdat header of a segment without samples: every field has a fixed width, so only trun entries and data add to it. */
+const EMPTY_FRAGMENT_BYTES = fragmentParts({ sequenceNumber: 0, baseDecodeTicks: 0, samples: NO_SAMPLES }).reduce((sum, part) => sum + part.sizeBytes, 0);
+
+/**
+ * The exact size of a segment of that shape, by arithmetic: a manifest sizes every segment of every track,
+ * and building each one's boxes only to add up their sizes made garbage for the collector. The fields
+ * that can fail the writer's range checks are checked here too, so a manifest never sizes a segment
+ * that cannot be written.
+ */
+export function fragmentShapeBytes(shape: FragmentShape): number {
+  u32('sequence_number', shape.sequenceNumber);
+  u64('baseMediaDecodeTime', shape.baseDecodeTicks);
+  u32('sample_count', shape.sampleCount);
+  return EMPTY_FRAGMENT_BYTES + shape.sampleCount * TRUN_ENTRY_BYTES + shape.dataBytes;
 }
 
 /** The exact size of the segment, from sample sizes alone (for bandwidths in manifests). */
 export function fragmentSizeBytes(input: Omit<FragmentInput, 'data'>): number {
-  return fragmentParts(input).reduce((sum, part) => sum + part.sizeBytes, 0);
+  const { sequenceNumber, baseDecodeTicks, samples } = input;
+  return fragmentShapeBytes({ sequenceNumber, baseDecodeTicks, sampleCount: samples.sizes.length, dataBytes: dataBytes(samples) });
 }
 
-/** The segment's bytes; every sample's data must have the size its table entry says, or the trun would lie. */
-export function mediaSegment(input: FragmentInput): Uint8Array {
+/** Every sample's data must have the size its table entry says, or the trun would lie. */
+function checkData(input: FragmentInput): readonly Uint8Array[] {
   const data = input.data ?? [];
   const sizes = input.samples.sizes;
   const mismatch = data.length !== sizes.length ? -1 : data.findIndex((chunk, i) => chunk.length !== sizes[i]);
   if (data.length !== sizes.length || mismatch !== -1) {
     throw new CasterpakError('PACKAGER_FAILED', 'fragment sample data differs from its sample table', { samples: sizes.length, chunks: data.length, mismatch });
   }
+  return data;
+}
+
+/** The segment's bytes in one buffer of their own. */
+export function mediaSegment(input: FragmentInput): Uint8Array {
+  checkData(input);
   return serialize(...fragmentParts(input));
+}
+
+/**
+ * The same bytes as mediaSegment, as pieces to write one after the other: the boxes up to the mdat's
+ * header, then each sample's data as given (views of the buffer it was read into). A 10 MB segment is
+ * then written to its file without first being copied into a buffer of its own.
+ */
+export function mediaSegmentChunks(input: FragmentInput): Uint8Array[] {
+  const data = checkData(input);
+  return [serialize(...headParts(input)), ...data];
 }

@@ -3,9 +3,9 @@
 import { CLOCK_90K_HZ } from '../clock.js';
 import { parseEsds } from '../mp4/esds.js';
 import type { Track } from '../mp4/types.js';
-import { decodeTicks, presentationTicks, trackExtent } from '../plan/timeline.js';
+import { decodeTicks, editOffsetTicks, trackExtent } from '../plan/timeline.js';
 import type { PlannedSegment, SampleRange, SegmentPlan } from '../plan/types.js';
-import { fragmentSizeBytes, type FragmentInput } from './fragment.js';
+import { fragmentShapeBytes, type FragmentInput } from './fragment.js';
 
 export type CmafTrackKind = 'video' | 'audio';
 
@@ -42,18 +42,48 @@ export function fragmentFields(track: Track, range: SampleRange, sequenceNumber:
   };
 }
 
-/** One track's segment as a manifest describes it: presentation start and duration on the shifted timeline, and size. */
-export interface CmafSegmentFacts {
+/** One track's segment as a media playlist lists it: presentation start and duration on the shifted timeline. */
+export interface CmafSegmentTimes {
   readonly number: number;
   readonly startTicks: number;
   readonly durationTicks: number;
+}
+
+/** One track's segment as a manifest describes it: its times and its size. */
+export interface CmafSegmentFacts extends CmafSegmentTimes {
   readonly sizeBytes: number;
 }
 
+/** The earliest presentation time of samples [first, last] (edit shift applied), in track ticks before the rendition shift. */
 function earliestPresentation(track: Track, range: SampleRange): number {
+  const { dts, cts } = track.samples;
   let earliest = Infinity;
-  for (let i = range.firstSample; i <= range.lastSample; i++) earliest = Math.min(earliest, presentationTicks(track, i));
-  return earliest;
+  for (let i = range.firstSample; i <= range.lastSample; i++) {
+    const ticks = dts[i] + cts[i];
+    if (ticks < earliest) earliest = ticks;
+  }
+  return earliest + editOffsetTicks(track);
+}
+
+/** The plan's segments that hold samples of the track, each with its sample range. */
+function presentSegments(kind: CmafTrackKind, plan: SegmentPlan): Array<{ segment: PlannedSegment; range: SampleRange }> {
+  const present: Array<{ segment: PlannedSegment; range: SampleRange }> = [];
+  for (const segment of plan.segments) {
+    const range = rangeOf(segment, kind);
+    if (range) present.push({ segment, range });
+  }
+  return present;
+}
+
+function timesOf(track: Track, present: ReadonlyArray<{ segment: PlannedSegment; range: SampleRange }>, shift: number): CmafSegmentTimes[] {
+  const extent = trackExtent(track);
+  const starts = present.map(({ range }) => earliestPresentation(track, range) + shift);
+  if (starts.length > 0) starts[0] = Math.max(starts[0], Math.round(extent.startSec * track.timescale) + shift);
+  const endTicks = Math.round(extent.endSec * track.timescale) + shift;
+  return present.map(({ segment }, k) => {
+    const nextStart = k + 1 < present.length ? starts[k + 1] : endTicks;
+    return { number: segment.number, startTicks: starts[k], durationTicks: nextStart - starts[k] };
+  });
 }
 
 /**
@@ -64,22 +94,21 @@ function earliestPresentation(track: Track, range: SampleRange): number {
  * durations add up to what the source presents, as the MPEG-TS playlist's do, and a DASH player
  * drops it with everything else before the period (presentationTimeOffset is that start).
  */
+export function trackSegmentTimes(track: Track, kind: CmafTrackKind, plan: SegmentPlan): CmafSegmentTimes[] {
+  return timesOf(track, presentSegments(kind, plan), shiftTicks(track, plan));
+}
+
+/** trackSegmentTimes with each segment's exact size, from the sample sizes alone (for bit rates). */
 export function trackSegmentFacts(track: Track, kind: CmafTrackKind, plan: SegmentPlan): CmafSegmentFacts[] {
   const shift = shiftTicks(track, plan);
-  const extent = trackExtent(track);
-  const present = plan.segments.filter((segment) => rangeOf(segment, kind));
-  const starts = present.map((segment) => earliestPresentation(track, rangeOf(segment, kind) as SampleRange) + shift);
-  if (starts.length > 0) starts[0] = Math.max(starts[0], Math.round(extent.startSec * track.timescale) + shift);
-  const endTicks = Math.round(extent.endSec * track.timescale) + shift;
-  return present.map((segment, k) => {
-    const range = rangeOf(segment, kind) as SampleRange;
-    const nextStart = k + 1 < present.length ? starts[k + 1] : endTicks;
-    return {
-      number: segment.number,
-      startTicks: starts[k],
-      durationTicks: nextStart - starts[k],
-      sizeBytes: fragmentSizeBytes(fragmentFields(track, range, segment.number, shift)),
-    };
+  const present = presentSegments(kind, plan);
+  const { sizes } = track.samples;
+  return timesOf(track, present, shift).map((times, k) => {
+    const { firstSample, lastSample } = present[k].range;
+    let dataBytes = 0;
+    for (let i = firstSample; i <= lastSample; i++) dataBytes += sizes[i];
+    const shape = { sequenceNumber: times.number, baseDecodeTicks: decodeTicks(track, firstSample) + shift, sampleCount: lastSample - firstSample + 1, dataBytes };
+    return { ...times, sizeBytes: fragmentShapeBytes(shape) };
   });
 }
 

@@ -2,7 +2,7 @@
 
 import { cmafInitName, cmafPlaylistName, cmafSegmentName, type CmafTrack } from '../layout/cmaf-files.js';
 import { formatExtinf, targetDurationSec } from '../plan/playlist.js';
-import type { CmafRendition, CmafTrackFacts } from './cmaf-rendition.js';
+import type { CmafRendition, CmafTrackTimes } from './cmaf-rendition.js';
 import { formatFrameRate } from './master-playlist.js';
 import { textMediaLines, textVariantAttributes, type TextMedia } from './text-media.js';
 import { cmafAudioGroupLines, cmafGroupCodecs } from './cmaf-audio-group.js';
@@ -18,7 +18,7 @@ export const CMAF_HLS_VERSION = 7;
  * The media playlist of one track, with the tags in the same order as the MPEG-TS playlists.
  * `independentSegments`: every segment starts with a sync sample that decodes alone (RFC 8216 §4.3.5.1).
  */
-export function renderCmafMediaPlaylist(facts: CmafTrackFacts, baseUri: string, options: { independentSegments: boolean; track?: CmafTrack }): string {
+export function renderCmafMediaPlaylist(facts: CmafTrackTimes, baseUri: string, options: { independentSegments: boolean; track?: CmafTrack }): string {
   const { independentSegments } = options;
   const track = options.track ?? facts.kind;
   const durationsSec = facts.segments.map((s) => s.durationTicks / facts.track.timescale);

@@ -1,15 +1,21 @@
 // What CMAF manifests say about one rendition: each track's segments (times, exact sizes) and bit rates, from the plan alone (pure).
 
-import { cmafCodecString, shiftTicks, trackSegmentFacts, type CmafSegmentFacts, type CmafTrackKind } from '../fmp4/track-segments.js';
+import { cmafCodecString, shiftTicks, trackOf, trackSegmentFacts, trackSegmentTimes, type CmafSegmentFacts, type CmafSegmentTimes, type CmafTrackKind } from '../fmp4/track-segments.js';
 import type { Movie, Track, VideoTrack } from '../mp4/types.js';
 import type { SegmentPlan } from '../plan/types.js';
 import { bitrates, type Bitrates, type SizedSegment } from './bitrate.js';
 import type { CmafTrack } from '../layout/cmaf-files.js';
 import type { AudioLabel } from './audio-labels.js';
+import { medianSampleDuration } from './variant.js';
 
-export interface CmafTrackFacts {
+/** What a track's media playlist says: its segments' times, nothing of their sizes. */
+export interface CmafTrackTimes {
   readonly kind: CmafTrackKind;
   readonly track: Track;
+  readonly segments: readonly CmafSegmentTimes[];
+}
+
+export interface CmafTrackFacts extends CmafTrackTimes {
   readonly codecs: string;
   readonly segments: readonly CmafSegmentFacts[];
   /** The rendition's timeline shift in this track's ticks (DASH presentationTimeOffset starts from it). */
@@ -71,6 +77,15 @@ export function describeCmafRendition(baseUri: string, movie: Movie, plan: Segme
   return { baseUri, movie, plan, ...(video ? { video } : {}), ...(audio ? { audio } : {}), combined: combinedBitrates(lead, video ? audio : undefined) };
 }
 
+/**
+ * One track's segment times alone, for its media playlist: the segments' sizes and the rendition's bit
+ * rates (a fragment sized per segment, both tracks) are what only the master and the MPD print.
+ */
+export function cmafTrackTimes(movie: Movie, plan: SegmentPlan, kind: CmafTrackKind): CmafTrackTimes | undefined {
+  const track = trackOf(movie, kind);
+  return track ? { kind, track, segments: trackSegmentTimes(track, kind, plan) } : undefined;
+}
+
 /** Where the rendition's presentation ends on the movie timeline (time 0 is the movie's start after its edit lists). */
 export function renditionEndSec(rendition: CmafRendition): number {
   const last = rendition.plan.segments[rendition.plan.segments.length - 1];
@@ -79,8 +94,7 @@ export function renditionEndSec(rendition: CmafRendition): number {
 
 /** Frame rate as an exact fraction of the track's timescale over its median sample duration: `25`, `30000/1001`. */
 export function frameRateFraction(video: VideoTrack): string {
-  const durations = Array.from(video.samples.durations).sort((a, b) => a - b);
-  const median = durations[durations.length >> 1] || 1;
+  const median = medianSampleDuration(video) || 1;
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   const divisor = gcd(video.timescale, median);
   const num = video.timescale / divisor;

@@ -8,6 +8,7 @@ import { muxSegment } from '../mpegts/muxer.js';
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../source-limits.js';
 import { audioTracksOf, type Movie } from '../mp4/types.js';
 import type { TsTrack } from '../layout/track-files.js';
+import type { CmafTrack } from '../layout/cmaf-files.js';
 import { selectCmafTrack, selectTrack } from '../plan/track-selection.js';
 import { packageVersion } from '../package-root.js';
 import { segmentFileName } from '../layout/rendition-files.js';
@@ -21,7 +22,7 @@ import { readSegmentInput } from './builtin/segment-input.js';
 import type { LruLimits } from './builtin/lru.js';
 import { initSegment } from '../fmp4/init.js';
 import type { OpenSource, SourceReader } from '../source/source.js';
-import { cmafMediaSegment } from './builtin/cmaf-segment.js';
+import { cmafMediaSegment, withCmafMediaSegment, type CmafSegmentSource } from './builtin/cmaf-segment.js';
 import type { CmafPackager, PackagerOptions, SegmentList, SegmentPackager } from './packager.js';
 import { silentLogger, type Logger } from '../log.js';
 
@@ -131,6 +132,14 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     }
   };
 
+  /** The CMAF track's view of the rendition (its video, or one audio track as its audio) and what its segments are read with. */
+  const cmafSource = async (src: OpenSource, track: CmafTrack): Promise<{ source: CmafSegmentSource; kind: 'video' | 'audio' }> => {
+    const { source, plan } = await planWith(src);
+    const view = selectCmafTrack(source.movie, plan, track);
+    if (!view) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track} track`, { track });
+    return { source: { reader: readerOf(src), scratch, movie: view.movie, plan: view.plan }, kind: view.kind };
+  };
+
   const segmentPlan = async (src: OpenSource): Promise<SegmentPlan> => (await planWith(src)).plan;
 
   const plannedMovie = async (src: OpenSource): Promise<{ movie: Movie; plan: SegmentPlan }> => {
@@ -159,10 +168,13 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
     },
 
     async cmafSegment(src, track, n, signal) {
-      const { movie, plan } = await plannedMovie(src);
-      const view = selectCmafTrack(movie, plan, track);
-      if (!view) throw new CasterpakError('NOT_FOUND', `the rendition has no ${track} track`, { track });
-      return cmafMediaSegment({ reader: readerOf(src), scratch, movie: view.movie, plan: view.plan }, view.kind, n, signal);
+      const { source, kind } = await cmafSource(src, track);
+      return cmafMediaSegment(source, { kind, n }, signal);
+    },
+
+    async withCmafSegment(src, track, n, signal, use) {
+      const { source, kind } = await cmafSource(src, track);
+      return withCmafMediaSegment(source, { kind, n }, signal, use);
     },
 
     async tracks(src) {

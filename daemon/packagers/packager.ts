@@ -70,6 +70,12 @@ export interface CmafPackager extends MoviePlanner {
   cmafInit(src: OpenSource, track: CmafTrack): Promise<Uint8Array>;
   /** Media segment `n` (1-based, the segment plan's numbering) of the track; NOT_FOUND when out of range. */
   cmafSegment(src: OpenSource, track: CmafTrack, n: number, signal: AbortSignal): Promise<Uint8Array>;
+  /**
+   * cmafSegment as pieces to write one after the other (the boxes, then the sample data where it was read),
+   * handed to `use`, which must be done with them when its promise settles: the segment is never copied
+   * into a buffer of its own.
+   */
+  withCmafSegment?<T>(src: OpenSource, track: CmafTrack, n: number, signal: AbortSignal, use: (chunks: readonly Uint8Array[]) => Promise<T>): Promise<T>;
 }
 
 export function isCmafPackager(packager: Packager): packager is Packager & CmafPackager {

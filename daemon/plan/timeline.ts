@@ -10,7 +10,7 @@ import type { Track } from '../mp4/types.js';
 export const TIMELINE_LEAD_90K = CLOCK_90K_HZ;
 
 /** The EditShift rule of daemon/mp4/types.ts, as a tick offset added to media times. */
-function editOffsetTicks(track: Track): number {
+export function editOffsetTicks(track: Track): number {
   return track.edit.emptyDelayTicks - track.edit.mediaStartTicks;
 }
 

@@ -4,7 +4,7 @@ import type { MuxAudioConfig, MuxSample, MuxSegmentInput, MuxVideoConfig } from 
 import type { AudioTrack, Movie, RangeReader, Track, VideoTrack } from '../../mp4/types.js';
 import { sampleTimes90k } from '../../plan/timeline.js';
 import { NOT_IDR, type IdrMarks, type PlannedSegment, type SampleRange, type SegmentPlan } from '../../plan/types.js';
-import { coalescedBytes, readRanges, type ByteRange } from '../../source/ranged-reads.js';
+import { coalescedBytes, readRanges, type ByteRange, type CoalesceOptions } from '../../source/ranged-reads.js';
 import type { ScratchPool } from '../../source/scratch-pool.js';
 
 /**
@@ -13,9 +13,23 @@ import type { ScratchPool } from '../../source/scratch-pool.js';
  */
 const SEGMENT_READ = { maxGapBytes: 64 * 1024, maxSpanBytes: 16 * 1024 * 1024, concurrency: 4 };
 
+/**
+ * One track alone of a finely interleaved file (CMAF audio: a few hundred bytes of audio after each
+ * picture) would coalesce into the whole segment, 10.7 MB read for 0.16 MB of audio in a 10 s 720p
+ * segment. When coalescing reads more than SPARSE_RATIO times the samples' bytes, a local file's runs of
+ * samples are read one by one instead, on this thread while the budget lasts (a pread the page cache
+ * answers costs a few microseconds; the rest go through the pool), each read at most a MiB. A remote
+ * source keeps the coalesced read: one ranged request beats hundreds.
+ */
+const SPARSE_READ = { maxGapBytes: 4 * 1024, maxSpanBytes: 1024 * 1024, concurrency: 4, syncBudgetMs: 4 };
+const SPARSE_RATIO = 4;
+
 /** What sample bytes are read with: the opened source, and the pool of buffers they are read into. */
 export interface SampleReadSource {
-  readonly reader: RangeReader & { read(offset: number, length: number, target?: Uint8Array): Promise<Uint8Array> };
+  readonly reader: RangeReader & {
+    read(offset: number, length: number, target?: Uint8Array): Promise<Uint8Array>;
+    readSync?(offset: number, length: number, target?: Uint8Array): Uint8Array;
+  };
   /** Where the sample bytes are read into; they must be given back once the segment is made. */
   readonly scratch: ScratchPool;
 }
@@ -62,12 +76,21 @@ export interface SampleBytes {
   readonly release: () => void;
 }
 
+/** The read options for `ranges` (see SPARSE_READ) and the bytes they read. */
+function readPlan(source: SampleReadSource, ranges: readonly ByteRange[]): { options: CoalesceOptions & { concurrency: number; syncBudgetMs?: number }; bytes: number } {
+  const coalesced = coalescedBytes(ranges, SEGMENT_READ);
+  if (!source.reader.readSync) return { options: SEGMENT_READ, bytes: coalesced };
+  const wanted = ranges.reduce((sum, range) => sum + range.length, 0);
+  return coalesced > SPARSE_RATIO * wanted ? { options: SPARSE_READ, bytes: coalescedBytes(ranges, SPARSE_READ) } : { options: SEGMENT_READ, bytes: coalesced };
+}
+
 /** Reads `ranges` with coalesced ranged reads into one buffer taken from the pool. */
 export async function readSampleBytes(source: SampleReadSource, ranges: ByteRange[], signal?: AbortSignal): Promise<SampleBytes> {
-  const buffer = source.scratch.take(coalescedBytes(ranges, SEGMENT_READ));
+  const { options, bytes } = readPlan(source, ranges);
+  const buffer = source.scratch.take(bytes);
   const release = () => source.scratch.give(buffer);
   try {
-    return { data: await readRanges(source.reader, ranges, { ...SEGMENT_READ, signal }, buffer), release };
+    return { data: await readRanges(source.reader, ranges, { ...options, signal }, buffer), release };
   } catch (err) {
     release();
     throw err;
