@@ -1,31 +1,22 @@
 // The layering rule of daemon/ holds: no import cycle between files, no stage folder importing from one above it; the test helpers have no cycle either.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { daemonFiles, daemonText } from './helpers/daemon-sources.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DAEMON = path.join(ROOT, 'daemon');
 
 /** The files directly in daemon/ (config, errors, units, …): below every stage folder. */
 const BASE = 'base';
-
-/** Every .ts file below daemon/, relative to it with forward slashes. */
-function daemonFiles(dir = DAEMON): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const abs = path.join(dir, name);
-    if (statSync(abs).isDirectory()) return daemonFiles(abs);
-    return name.endsWith('.ts') ? [path.relative(DAEMON, abs).split(path.sep).join('/')] : [];
-  });
-}
 
 /**
  * Every relative import of a file, as a daemon-relative path: `import`, `import type`, `export … from` and
  * `import()`, read by the TypeScript compiler's own pre-processor (type-only imports count: they tie files too).
  */
-function importsOf(file: string, text = readFileSync(path.join(DAEMON, file), 'utf8')): string[] {
+function importsOf(file: string, text = daemonText(file)): string[] {
   return ts
     .preProcessFile(text, true, true)
     .importedFiles.map((ref) => ref.fileName)

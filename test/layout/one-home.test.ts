@@ -1,19 +1,7 @@
 // A rendition's file names are written in layout/ alone, and the package generation key in store/generation-keys.ts alone.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const DAEMON = fileURLToPath(new URL('../../daemon', import.meta.url));
-
-function daemonFiles(dir = DAEMON): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const abs = path.join(dir, name);
-    if (statSync(abs).isDirectory()) return daemonFiles(abs);
-    return name.endsWith('.ts') ? [path.relative(DAEMON, abs).split(path.sep).join('/')] : [];
-  });
-}
+import { daemonFiles, daemonText } from '../helpers/daemon-sources.js';
 
 /** A quoted string that is one of our file names, or ends in one after a slash (`'cmaf/master.m3u8'`). */
 const NAME_LITERAL = /['"`](?:[^'"`\s]*\/)?(?:master\.m3u8|manifest\.mpd|index_0_av\.m3u8|iframes_0_v\.m3u8)['"`]/;
@@ -24,7 +12,7 @@ const PACKAGE_KEY = /['"`]pkg:/;
 
 /** Code lines of `file` (comment lines dropped) that match `pattern`, as `file:line: text`. */
 function codeMatches(file: string, pattern: RegExp): string[] {
-  return readFileSync(path.join(DAEMON, file), 'utf8')
+  return daemonText(file)
     .split('\n')
     .map((text, i) => ({ text: text.trim(), line: i + 1 }))
     .filter(({ text }) => !text.startsWith('//') && !text.startsWith('*') && !text.startsWith('/*') && pattern.test(text))

@@ -1,22 +1,12 @@
 // SQL lives in store/: no other daemon file reaches the database or prepares a statement itself.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SQL } from '../../daemon/store/sql.js';
 import { Store } from '../../daemon/store/store.js';
-
-const DAEMON = fileURLToPath(new URL('../../daemon', import.meta.url));
-
-function daemonFiles(dir = DAEMON): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const abs = path.join(dir, name);
-    if (statSync(abs).isDirectory()) return daemonFiles(abs);
-    return name.endsWith('.ts') ? [path.relative(DAEMON, abs).split(path.sep).join('/')] : [];
-  });
-}
+import { daemonFiles, daemonText } from '../helpers/daemon-sources.js';
 
 /** What only store/ may write: the raw database handle, a prepared statement, a pragma, the driver itself. */
 const DATABASE_ACCESS = /\.db\.|\.prepare\(|\.pragma\(|['"]better-sqlite3['"]/;
@@ -26,7 +16,7 @@ describe('where SQL lives', () => {
     const outside = daemonFiles()
       .filter((file) => !file.startsWith('store/'))
       .flatMap((file) =>
-        readFileSync(path.join(DAEMON, file), 'utf8')
+        daemonText(file)
           .split('\n')
           .map((line, i) => ({ file, line: i + 1, text: line.trim() }))
           .filter(({ text }) => !text.startsWith('//') && !text.startsWith('*') && DATABASE_ACCESS.test(text)),
@@ -37,7 +27,7 @@ describe('where SQL lives', () => {
   it('names a statement outside daemon/store/ only by a literal name, which the compiler checks against store/sql.ts', () => {
     const calls = daemonFiles()
       .filter((file) => !file.startsWith('store/'))
-      .flatMap((file) => [...readFileSync(path.join(DAEMON, file), 'utf8').matchAll(/\.statement\(([^)]*)\)/g)].map((m) => ({ file, argument: m[1] })));
+      .flatMap((file) => [...daemonText(file).matchAll(/\.statement\(([^)]*)\)/g)].map((m) => ({ file, argument: m[1] })));
     // The scan does find the callers (prune, the tailer's rows): the check below is not vacuous.
     expect(calls.length).toBeGreaterThan(5);
     expect(calls.filter(({ argument }) => !/^'\w+'$/.test(argument))).toEqual([]);
