@@ -2,21 +2,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { validateConfig, type Config } from '../../daemon/config.js';
-import { CasterpakError } from '../../daemon/errors.js';
 import { frontListen, frontNode, renderFrontConfig } from '../../daemon/nginx/front.js';
+import { refusalOf } from '../helpers/expect-code.js';
 
 function config(raw: Record<string, unknown> = {}): Config {
   return validateConfig({ cache_dir: '/var/cache/casterpak', access_log: '/var/log/nginx/casterpak.access.log', packaging_timeout: '120s', ...raw });
-}
-
-function refusal(fn: () => unknown): CasterpakError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CasterpakError) return err;
-    throw err;
-  }
-  throw new Error('expected a CasterpakError');
 }
 
 describe('front node addresses', () => {
@@ -28,7 +18,7 @@ describe('front node addresses', () => {
   });
 
   it.each(['', '10.0.0.1:0', '10.0.0.1:65536', 'http://10.0.0.1', '10.0.0.1;', 'a b', '-node', 'node:', 'fd00::3', 'unix:/run/x.sock'])('refuse %j with CONFIG_INVALID naming it', (value) => {
-    const err = refusal(() => frontNode(value));
+    const err = refusalOf(() => frontNode(value));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toContain(JSON.stringify(value));
   });
@@ -40,7 +30,7 @@ describe('the front listen address', () => {
   });
 
   it.each(['', '0', '65536', 'x', '80;', '0.0.0.0:'])('refuses %j', (value) => {
-    expect(refusal(() => frontListen(value)).message).toMatch(/^--front-listen: /);
+    expect(refusalOf(() => frontListen(value)).message).toMatch(/^--front-listen: /);
   });
 });
 
@@ -67,7 +57,7 @@ describe('renderFrontConfig', () => {
   });
 
   it('refuses a node named twice, even spelled differently, and an empty list', () => {
-    expect(refusal(() => renderFrontConfig(config(), { nodes: ['10.0.0.1', '10.0.0.1:80'], listen: '80' })).message).toMatch(/named twice/);
-    expect(refusal(() => renderFrontConfig(config(), { nodes: [], listen: '80' })).message).toMatch(/at least one node/);
+    expect(refusalOf(() => renderFrontConfig(config(), { nodes: ['10.0.0.1', '10.0.0.1:80'], listen: '80' })).message).toMatch(/named twice/);
+    expect(refusalOf(() => renderFrontConfig(config(), { nodes: [], listen: '80' })).message).toMatch(/at least one node/);
   });
 });

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfig, type Config } from '../../daemon/config.js';
-import { CasterpakError } from '../../daemon/errors.js';
 import { fillTemplate, renderNginxConfig, templateDir, upstreamAddress } from '../../daemon/nginx/render.js';
+import { refusalOf } from '../helpers/expect-code.js';
 
 function config(raw: Record<string, unknown> = {}): Config {
   return validateConfig({
@@ -15,16 +15,6 @@ function config(raw: Record<string, unknown> = {}): Config {
     packaging_timeout: '120s',
     ...raw,
   });
-}
-
-function refusal(fn: () => unknown): CasterpakError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CasterpakError) return err;
-    throw err;
-  }
-  throw new Error('expected a CasterpakError');
 }
 
 describe('renderNginxConfig', () => {
@@ -75,19 +65,19 @@ describe('renderNginxConfig', () => {
     ['a backslash', { cache_dir: '/var/cache/a\\b' }, 'cache_dir'],
     ['a semicolon in the socket path', { listen: 'unix:/run/x;y.sock' }, 'listen'],
   ])('refuses a path with %s, naming the key', (_what, raw, key) => {
-    const err = refusal(() => renderNginxConfig(config(raw)));
+    const err = refusalOf(() => renderNginxConfig(config(raw)));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message.startsWith(`${key}:`)).toBe(true);
   });
 
   it('refuses prefixes that contain one another, which would let the internal location shadow the public one', () => {
-    expect(refusal(() => renderNginxConfig(config({ url_prefix: '/i/', internal_prefix: '/i/' }))).code).toBe('CONFIG_INVALID');
-    expect(refusal(() => renderNginxConfig(config({ url_prefix: '/i/internal/', internal_prefix: '/i/' }))).code).toBe('CONFIG_INVALID');
+    expect(refusalOf(() => renderNginxConfig(config({ url_prefix: '/i/', internal_prefix: '/i/' }))).code).toBe('CONFIG_INVALID');
+    expect(refusalOf(() => renderNginxConfig(config({ url_prefix: '/i/internal/', internal_prefix: '/i/' }))).code).toBe('CONFIG_INVALID');
   });
 
   it('refuses a prefix that bypassed config validation', () => {
     const bad = { ...config(), urlPrefix: '/i/ { return 200; } location /x/' } as Config;
-    expect(refusal(() => renderNginxConfig(bad)).message).toMatch(/^url_prefix:/);
+    expect(refusalOf(() => renderNginxConfig(bad)).message).toMatch(/^url_prefix:/);
   });
 
   it('treats a placeholder without a value as a template bug', () => {

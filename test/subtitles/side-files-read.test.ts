@@ -1,21 +1,11 @@
 // SRT and WebVTT side files read into cues, and refused with a reason naming the line when broken.
 
 import { describe, expect, it } from 'vitest';
-import { CasterpakError } from '../../daemon/errors.js';
 import { formatVttTimestamp, parseTimestampMs } from '../../daemon/subtitles/cues.js';
 import { parseSrt, srtTextToVtt } from '../../daemon/subtitles/srt-read.js';
 import { decodeUtf8 } from '../../daemon/subtitles/text-decode.js';
 import { parseWebVtt } from '../../daemon/subtitles/webvtt-read.js';
-
-function refusal(run: () => unknown): CasterpakError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof CasterpakError) return err;
-    throw err;
-  }
-  throw new Error('not refused');
-}
+import { refusalOf } from '../helpers/expect-code.js';
 
 describe('WebVTT and SRT side files', () => {
   it('reads WebVTT cues with their identifiers and settings, skipping NOTE and STYLE blocks, sorted by start', () => {
@@ -36,20 +26,20 @@ describe('WebVTT and SRT side files', () => {
   });
 
   it('refuses a WebVTT file without its signature, a cue that ends before it starts, and a malformed timestamp, naming the line', () => {
-    expect(refusal(() => parseWebVtt('00:00:01.000 --> 00:00:02.000\nx\n', 'a.vtt')).message).toMatch(/a\.vtt: line 1: a WebVTT file starts with the line 'WEBVTT'/);
-    const backwards = refusal(() => parseWebVtt('WEBVTT\n\n00:00:03.000 --> 00:00:02.000\nx\n', 'b.vtt'));
+    expect(refusalOf(() => parseWebVtt('00:00:01.000 --> 00:00:02.000\nx\n', 'a.vtt')).message).toMatch(/a\.vtt: line 1: a WebVTT file starts with the line 'WEBVTT'/);
+    const backwards = refusalOf(() => parseWebVtt('WEBVTT\n\n00:00:03.000 --> 00:00:02.000\nx\n', 'b.vtt'));
     expect(backwards.code).toBe('SUBTITLE_INVALID');
     expect(backwards.message).toMatch(/b\.vtt: line 3: the cue ends .* before it starts/);
-    expect(refusal(() => parseWebVtt('WEBVTT\n\n00:00:01.0 --> 00:00:02.000\nx\n', 'c.vtt')).message).toMatch(/line 3: not a timestamp: '00:00:01.0'/);
-    expect(refusal(() => parseSrt('1\n00:00:01,000 -> 00:00:02,000\nx\n', 'd.srt')).message).toMatch(/d\.srt: line 1: a block without a cue timing line/);
-    expect(refusal(() => parseSrt('', 'e.srt')).message).toMatch(/e\.srt: no cue/);
+    expect(refusalOf(() => parseWebVtt('WEBVTT\n\n00:00:01.0 --> 00:00:02.000\nx\n', 'c.vtt')).message).toMatch(/line 3: not a timestamp: '00:00:01.0'/);
+    expect(refusalOf(() => parseSrt('1\n00:00:01,000 -> 00:00:02,000\nx\n', 'd.srt')).message).toMatch(/d\.srt: line 1: a block without a cue timing line/);
+    expect(refusalOf(() => parseSrt('', 'e.srt')).message).toMatch(/e\.srt: no cue/);
   });
 
   it('takes UTF-8 (with or without a BOM) and refuses other encodings with the offset of the first bad byte', () => {
     expect(decodeUtf8(new Uint8Array([0xef, 0xbb, 0xbf, 0x68, 0xc3, 0xa9]), 'a.srt')).toBe('hé');
     // "Tschüss" in Latin-1: the ü is 0xFC, not valid UTF-8.
     const latin1 = new Uint8Array([0x54, 0x73, 0x63, 0x68, 0xfc, 0x73, 0x73]);
-    const err = refusal(() => decodeUtf8(latin1, 'clip.de.srt'));
+    const err = refusalOf(() => decodeUtf8(latin1, 'clip.de.srt'));
     expect(err.code).toBe('SUBTITLE_INVALID');
     expect(err.message).toBe('clip.de.srt is not UTF-8 (first invalid byte at offset 4); save it as UTF-8');
   });
