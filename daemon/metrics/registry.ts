@@ -3,8 +3,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheFiller } from '../cache/filler.js';
 import type { Config } from '../config.js';
-import { accessCounts, cacheTotals, pruneTotals, type CacheTotals, type PruneTotals } from '../store/operator-queries.js';
+import { cacheTotals, pruneTotals, type CacheTotals, type PruneTotals } from '../store/operator-queries.js';
 import { positionedLag, type TailerLag, type TailerLagSource } from '../tail/lag.js';
+import { loadCounters } from '../tail/tail-state.js';
 import type { Store } from '../store/store.js';
 import type { EventLoopMonitor } from './event-loop.js';
 import { registerOriginMetrics } from './origin-metrics.js';
@@ -125,7 +126,8 @@ export class DaemonMetrics {
       labelNames: ['result'],
       registers: [r],
       collect() {
-        const counts = accessCounts(store);
+        // The same reader as the status page's figures, so the two never disagree.
+        const counts = loadCounters(store);
         this.reset();
         this.inc({ result: 'hit' }, counts.hits);
         this.inc({ result: 'miss' }, counts.misses);

@@ -1,4 +1,4 @@
-// What operators read and change: rendition summaries, cache totals, hit counts, prune runs, dropping a rendition's rows.
+// What operators read and change: rendition summaries, cache totals, hits the daemon served itself, prune runs, dropping a rendition's rows.
 
 import type { PackagerName } from '../config.js';
 import { packageGenerationKey } from './generation-keys.js';
@@ -39,14 +39,6 @@ export interface RenditionUse {
   readonly lastAccessMs: number | null;
 }
 
-/** Requests for cache files as the access log (or the daemon itself, in standalone mode) counted them. */
-export interface AccessCounts {
-  /** Served from the cache without packaging. */
-  hits: number;
-  /** Packaged first (X-Accel-Redirect after a miss). */
-  misses: number;
-}
-
 export interface PruneTotals {
   runs: number;
   filesEvicted: number;
@@ -81,14 +73,6 @@ export function cacheTotals(store: Store): CacheTotals {
 export function topRenditions(store: Store, limit: number): RenditionUse[] {
   const rows = store.statement('topRenditions').all({ limit }) as { source_path: string; packager: string; files: number; bytes: number; hits: number; last_access_ms: number | null }[];
   return rows.map((r) => ({ source: r.source_path, packager: r.packager, files: r.files, bytes: r.bytes, hits: r.hits, lastAccessMs: r.last_access_ms }));
-}
-
-export function accessCounts(store: Store): AccessCounts {
-  const counts: AccessCounts = { hits: 0, misses: 0 };
-  for (const row of store.statement('tailCounters').all() as { name: string; value: number }[]) {
-    if (row.name === 'hits' || row.name === 'misses') counts[row.name] = row.value;
-  }
-  return counts;
 }
 
 /**

@@ -67,6 +67,10 @@ export function loadRotated(store: Store): TailRotatedRow[] {
   return store.statement('tailRotated').all() as TailRotatedRow[];
 }
 
+/**
+ * The lifetime counters, the tailer's and those the daemon adds for what it serves itself (store/operator-queries.ts
+ * recordServed): the one reader of them, for the status page and /metrics alike.
+ */
 export function loadCounters(store: Store): Counters {
   const counters = zeroCounters();
   for (const row of store.statement('tailCounters').all() as { name: string; value: number }[]) {

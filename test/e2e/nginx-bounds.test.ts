@@ -1,5 +1,6 @@
 // What a public client cannot make the daemon do through nginx: bypass the cache with a query, fill the cache
-// with masters of missing files, package without bound for an I-frame playlist, or queue packaging without end.
+// with masters of missing files, package without bound for an I-frame playlist, or queue packaging without end
+// (a queued job waits at most packaging_timeout + 5 s).
 
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,16 @@ function rowsMentioning(stack: Stack, needle: string): unknown[] {
       ...db.prepare('SELECT path FROM cache_files WHERE path LIKE @like').all(like),
       ...db.prepare('SELECT master_path FROM master_members WHERE master_path LIKE @like').all(like),
     ];
+  } finally {
+    db.close();
+  }
+}
+
+/** Packaging runs claimed in the daemon's database (the generations table) whose key mentions `needle`. */
+function claimsMentioning(stack: Stack, needle: string): unknown[] {
+  const db = new Database(path.join(stack.daemon.stateDir, DB_FILE_NAME), { readonly: true });
+  try {
+    return db.prepare('SELECT key FROM generations WHERE key LIKE @like').all({ like: `%${needle}%` });
   } finally {
     db.close();
   }
@@ -167,4 +178,74 @@ describe('the packaging queue through nginx', () => {
     expect((await second).status).toBe(200);
     expect((await stack.get('/i/refused.mp4/index_0_av.m3u8')).status).toBe(200);
   });
+});
+
+describe('a packaging job queued too long, through nginx', () => {
+  // Long enough that the second queued job waits for two killed runs (2 × 10 s) past its own bound (10 + 5 s).
+  const PACKAGING_TIMEOUT_SEC = 10;
+  const QUEUE_BOUND_MS = (PACKAGING_TIMEOUT_SEC + 5) * 1000;
+  let stack: Stack;
+  const holds: string[] = [];
+
+  /** A source whose packaging waits (held-ffmpeg) until its hold file is removed, or packaging_timeout kills it. */
+  function heldSource(rel: string): string {
+    const file = path.join(stack.daemon.mediaRoot, rel);
+    copyFileSync(clip, file);
+    writeFileSync(`${file}.hold`, '');
+    holds.push(`${file}.hold`);
+    return file;
+  }
+
+  const release = () => holds.splice(0).forEach((hold) => rmSync(hold, { force: true }));
+  const misses = async () => (await stack.daemon.healthz()).misses;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      packager: 'ffmpeg',
+      segmentDurationSec: 2,
+      extra: { ffmpeg_path: HELD_FFMPEG, max_concurrent_packaging: 1, max_queued_packaging: 2, packaging_timeout: `${PACKAGING_TIMEOUT_SEC}s` },
+    });
+  });
+
+  afterAll(async () => {
+    release();
+    await stack?.dispose();
+  });
+
+  it('gives up after packaging_timeout + 5 s with 503 BUSY and Retry-After, leaving no file, row or queue place behind', async () => {
+    const running = heldSource('first.mp4');
+    heldSource('second.mp4');
+    heldSource('third.mp4');
+    const first = stack.get('/i/first.mp4/index_0_av.m3u8');
+    await waitFor('the first run to hold the only slot', () => existsSync(`${running}.started`) || undefined, 20_000);
+    const second = stack.get('/i/second.mp4/index_0_av.m3u8');
+    await waitFor('the second job to queue', async () => ((await misses()) >= 2 ? true : undefined));
+    // The first run is killed at 10 s and the second then holds the slot until 20 s: the third job only
+    // waits, and its own bound (15 s from now) comes first.
+    const sentMs = Date.now();
+    const third = await stack.get('/i/third.mp4/index_0_av.m3u8');
+    const waitedMs = Date.now() - sentMs;
+
+    expect(third.status, third.text()).toBe(503);
+    expect(third.headers['retry-after']).toBe('5');
+    expect(third.text()).toMatch(/^BUSY: too many packaging jobs queued/);
+    // Not before the bound (a timer never fires early; 100 ms for the two clocks' granularity); the upper
+    // bound is generous, for a loaded machine.
+    expect(waitedMs).toBeGreaterThanOrEqual(QUEUE_BOUND_MS - 100);
+    expect(waitedMs).toBeLessThan(QUEUE_BOUND_MS + 15_000);
+    expect((await first).status).toBe(504);
+    expect(stack.cacheFiles().filter((f) => f.includes('third.mp4') || f.startsWith('.tmp'))).toEqual([]);
+    expect(rowsMentioning(stack, 'third.mp4')).toEqual([]);
+    expect(claimsMentioning(stack, 'third.mp4')).toEqual([]);
+
+    // Its place in the queue is free again: two more jobs queue behind the second run, neither is refused.
+    const more = ['/i/third.mp4/index_0_av.m3u8', '/i/fourth.mp4/index_0_av.m3u8'];
+    copyFileSync(clip, path.join(stack.daemon.mediaRoot, 'fourth.mp4'));
+    const before = await misses();
+    const queued = more.map((url) => stack.get(url));
+    await waitFor('both jobs to reach the queue', async () => ((await misses()) >= before + 2 ? true : undefined));
+    release();
+    expect((await second).status).toBe(200);
+    for (const [i, res] of (await Promise.all(queued)).entries()) expect(res.status, `${more[i]}: ${res.text()}`).toBe(200);
+  }, 90_000);
 });

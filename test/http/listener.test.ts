@@ -1,4 +1,4 @@
-// The daemon's listener: header size, header timeout, keep-alive and connection limits; the unix socket's mode and group.
+// The daemon's listener: header size, header and whole-request timeouts, keep-alive and connection limits; the unix socket's mode and group.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -55,6 +55,32 @@ describe('the HTTP limits', () => {
       socket.destroy();
     }
   }, 60_000);
+
+  it('closes a connection whose request body trickles in for longer than 30 s with 408, not sooner, though its headers came at once', async () => {
+    const startedMs = Date.now();
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    let closedAfterMs = 0;
+    const closed = new Promise<void>((resolve) => socket.on('close', () => ((closedAfterMs = Date.now() - startedMs), resolve())));
+    // Complete headers at once: the 10 s headers bound is met. The body they announce never completes:
+    // one byte every half second, so the connection is never idle either.
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n');
+    const trickle = setInterval(() => socket.writable && socket.write('x'), 500);
+    try {
+      await waitFor('the answer to the request whose headers are complete', () => (received.includes('\r\n\r\n') ? true : undefined));
+      expect(received).toMatch(/^HTTP\/1\.1 200/);
+      const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 60_000))]);
+      expect(outcome).toBe('closed');
+      // What ends the connection is the whole-request bound: a 408 after the answer, then the close.
+      expect(received).toMatch(/^HTTP\/1\.1 200 [^]*HTTP\/1\.1 408 Request Timeout\r\n/);
+      // The README's 30 s, a lower bound as for the headers above (a timer never fires early).
+      expect(closedAfterMs).toBeGreaterThanOrEqual(29_900);
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+    }
+  }, 90_000);
 
   it("keeps idle connections open longer than nginx's upstream keepalive_timeout, so nginx closes them first", async () => {
     const dropIn = readFileSync(path.join(REPO_ROOT, 'nginx/casterpak-http.conf'), 'utf8');

@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accessCounts } from '../../daemon/store/operator-queries.js';
+import { loadCounters } from '../../daemon/tail/tail-state.js';
 import { makeClip } from '../helpers/clip.js';
 import { inProcessDaemon } from '../helpers/in-process.js';
 
@@ -17,7 +17,7 @@ describe('what the status page player counts', () => {
     const startMs = Date.now();
     expect((await daemon.request('/_casterpak/play/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
     expect((await daemon.request('/_casterpak/play/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
-    expect(accessCounts(daemon.store)).toEqual({ hits: 0, misses: 0 });
+    expect(loadCounters(daemon.store)).toMatchObject({ hits: 0, misses: 0 });
     const row = fileRow(daemon, 'i/clip.mp4/index_0_av.m3u8');
     expect(row.hits).toBe(0);
     expect(row.last_access_ms).toBeGreaterThanOrEqual(startMs);
@@ -28,6 +28,6 @@ describe('what the status page player counts', () => {
     makeClip(path.join(daemon.mediaRoot, 'clip.mp4'), { durationSec: 3 });
     expect((await daemon.request('/_casterpak/play/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
     expect((await daemon.request('/_casterpak/play/i/clip.mp4/index_0_av.m3u8')).status).toBe(200);
-    expect(accessCounts(daemon.store)).toEqual({ hits: 1, misses: 1 });
+    expect(loadCounters(daemon.store)).toMatchObject({ hits: 1, misses: 1 });
   });
 });
