@@ -57,7 +57,8 @@ async function writeConfig(root: string, segmentDurationSec: number): Promise<st
 
 async function startDaemon(configPath: string, port: number): Promise<GuardedProcess> {
   let output = '';
-  const proc = await spawnGuarded(process.execPath, [CLI, 'serve', '--config', configPath], { env: daemonEnv() });
+  // The CLI file itself, as the unit's ExecStart runs it: its `#!` line carries V8 flags of its own.
+  const proc = await spawnGuarded(CLI, ['serve', '--config', configPath], { env: daemonEnv() });
   proc.guard.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   await waitFor('the daemon\'s /healthz', async () => {
     if (proc.guard.exitCode !== null) throw new Error(`the daemon exited: ${output}`);

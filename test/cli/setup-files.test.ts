@@ -2,7 +2,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
-import { configText, cronText, exampleSiteText, SITE_INCLUDE, withSiteInclude } from '../../daemon/cli/setup/files.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { configText, cronText, exampleSiteText, shebangNodeFlags, SITE_INCLUDE, unitText, withSiteInclude } from '../../daemon/cli/setup/files.js';
+import { packageRoot } from '../../daemon/package-root.js';
 import { under } from '../../daemon/cli/setup/system.js';
 import { validateConfig } from '../../daemon/config.js';
 
@@ -13,6 +16,15 @@ describe('the files casterpakd setup writes', () => {
     const lines = cronText(schedule).split('\n');
     expect(lines).toContain('PATH=/usr/bin:/bin');
     expect(lines).toContain('*/5 * * * * casterpak /usr/bin/node /usr/lib/node_modules/casterpak/dist/daemon/cli/main.js prune --quiet --config /etc/casterpak/casterpakd.toml');
+  });
+
+  it('repeats the entry point\'s #! Node.js flags where a unit names node itself, and finds none on a plain #! line', () => {
+    const flags = shebangNodeFlags(readFileSync(path.join(packageRoot(), 'daemon', 'cli', 'main.ts'), 'utf8').split('\n', 1)[0]);
+    expect(flags).toContain('--initial-old-space-size=64');
+    expect(shebangNodeFlags('#!/usr/bin/env node')).toEqual([]);
+    expect(shebangNodeFlags('#!/usr/bin/env -S node --a=1 --b')).toEqual(['--a=1', '--b']);
+    const unit = unitText(readFileSync(path.join(packageRoot(), 'systemd', 'casterpakd.service'), 'utf8'), { ...schedule, command: ['/usr/bin/node', ...flags, '/opt/main.js'], cacheDir: '/var/cache/casterpak', stateDir: '/var/lib/casterpak' });
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node --initial-old-space-size=64 \/opt\/main\.js serve --config /m);
   });
 
   it('quotes a path with a space or a quote so sh reads it back as one word', () => {

@@ -192,7 +192,8 @@ describe.skipIf(!fresh)('the README install, run as written on this host (root, 
 
     // Without systemd setup prints the command that starts the daemon, for the operator's supervisor.
     const start = /^skipped +start the daemon \(systemd is not PID 1: start `(.+)` under your supervisor\)$/m.exec(setupOut)![1];
-    expect(start).toMatch(/^runuser -u casterpak -- \S+ \S+\/lib\/node_modules\/casterpak\/dist\/daemon\/cli\/main\.js serve --config \/etc\/casterpak\/casterpakd\.toml$/);
+    // node with the V8 flag of casterpakd's own #! line, then the entry point.
+    expect(start).toMatch(/^runuser -u casterpak -- \S+ --initial-old-space-size=64 \S+\/lib\/node_modules\/casterpak\/dist\/daemon\/cli\/main\.js serve --config \/etc\/casterpak\/casterpakd\.toml$/);
     // Plain words, as setup quotes only what needs it.
     const [program, ...args] = start.split(' ');
     daemon = await spawnGuarded(program, args);

@@ -12,7 +12,7 @@ import { renderNginxConfig } from '../../nginx/render.js';
 import { packageRoot } from '../../package-root.js';
 import { overridesFrom, withConfigOptions } from '../config-options.js';
 import { EXIT_ERROR, EXIT_OK } from '../exit-codes.js';
-import { CONFIG_FILE_KEYS, configText, cronText, exampleSiteText, shellWord, unitText, withSiteInclude } from '../setup/files.js';
+import { CONFIG_FILE_KEYS, configText, cronText, exampleSiteText, shebangNodeFlags, shellWord, unitText, withSiteInclude } from '../setup/files.js';
 import { account, DONE, ensureDir, ensureFile, ensureUser, runProgram, systemdIsInit, under, UNCHANGED, WOULD, type Account, type Outcome } from '../setup/system.js';
 import { NGINX_FILES } from './nginx-config.js';
 
@@ -49,9 +49,10 @@ function desiredConfig(file: string, options: Record<string, unknown>): { text?:
   return { text, config: validateConfig(parseToml(text) as Record<string, unknown>) };
 }
 
-/** How units and cron start casterpakd: this Node.js and this package's entry point, by their real paths (no PATH needed). */
+/** How units and cron start casterpakd: this Node.js with the entry point's `#!` flags, and the entry point, by their real paths (no PATH needed). */
 function casterpakdCommand(): string[] {
-  return [process.execPath, realpathSync(process.argv[1] ?? '')];
+  const entry = realpathSync(process.argv[1] ?? '');
+  return [process.execPath, ...shebangNodeFlags(readFileSync(entry, 'utf8').split('\n', 1)[0]), entry];
 }
 
 function template(...parts: string[]): string {
@@ -181,9 +182,9 @@ function planSteps(o: SetupOptions & Record<string, unknown>): Plan {
 
 /** `casterpakd check` as the daemon's user: what it reports is what the daemon will meet. */
 function checkAsUser(o: SetupOptions, configFile: string): number {
-  const [node, main] = casterpakdCommand();
-  const args = ['check', '--config', configFile];
-  const asUser = process.getuid?.() === 0 ? ['runuser', ['-u', o.user, '--', node, main, ...args]] : [node, [main, ...args]];
+  const [node, ...rest] = casterpakdCommand();
+  const args = [...rest, 'check', '--config', configFile];
+  const asUser = process.getuid?.() === 0 ? ['runuser', ['-u', o.user, '--', node, ...args]] : [node, args];
   const result = spawnSync(asUser[0] as string, asUser[1] as string[], { encoding: 'utf8' });
   process.stdout.write(result.stdout.replace(/^/gm, '  ').replace(/ {2}$/, ''));
   process.stderr.write(result.stderr);

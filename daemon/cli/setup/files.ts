@@ -21,9 +21,18 @@ export function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * The Node.js flags on an entry point's `#!` line (`#!/usr/bin/env -S node --flag …`): a unit or cron
+ * line that names node itself, as setup's do, must repeat them (see cli/main.ts for why they are there).
+ */
+export function shebangNodeFlags(firstLine: string): string[] {
+  const flags = /^#!\S*\benv -S node((?: --\S+)*)\s*$/.exec(firstLine)?.[1] ?? '';
+  return flags.split(' ').filter((flag) => flag !== '');
+}
+
 export interface ScheduleValues {
   readonly user: string;
-  /** The command that runs casterpakd, as words: `/usr/bin/node /usr/lib/node_modules/casterpak/dist/daemon/cli/main.js`. */
+  /** The command that runs casterpakd, as words: `/usr/bin/node --flag… /usr/lib/node_modules/casterpak/dist/daemon/cli/main.js`. */
   readonly command: readonly string[];
   readonly configFile: string;
 }
