@@ -21,6 +21,8 @@ export interface DaemonOptions {
   segmentDurationSec?: number;
   /** Further config keys, written to the TOML file as given (`packaging_timeout: '30s'`). */
   extra?: Record<string, string | number | boolean>;
+  /** Further environment variables for the daemon (`NODE_OPTIONS`). */
+  env?: Record<string, string>;
 }
 
 export interface Healthz {
@@ -85,8 +87,8 @@ async function writeConfig(root: string, options: DaemonOptions): Promise<string
 }
 
 /** Under the guard, in its own process group: a packager it started (ffmpeg) goes down with it. */
-async function spawnDaemon(configPath: string, sink: { text: string }): Promise<GuardedProcess> {
-  const proc = await spawnGuarded(process.execPath, [CLI_MAIN, 'serve', '--config', configPath], { env: cleanEnv() });
+async function spawnDaemon(configPath: string, sink: { text: string }, env: Record<string, string> = {}): Promise<GuardedProcess> {
+  const proc = await spawnGuarded(process.execPath, [CLI_MAIN, 'serve', '--config', configPath], { env: { ...cleanEnv(), ...env } });
   proc.guard.stdout?.on('data', (d: Buffer) => (sink.text += d.toString()));
   proc.guard.stderr?.on('data', (d: Buffer) => (sink.text += d.toString()));
   return proc;
@@ -125,7 +127,7 @@ async function startOnce(options: DaemonOptions): Promise<RunningDaemon> {
     return JSON.parse(res.text()) as Healthz;
   };
   const start = async () => {
-    const started = await spawnDaemon(configPath, sink);
+    const started = await spawnDaemon(configPath, sink, options.env);
     proc = started;
     await waitFor(`the daemon's /healthz (output: ${sink.text})`, async () => {
       if (started.guard.exitCode !== null) throw new Error(`the daemon exited: ${sink.text}`);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { versionHeaders } from '../../daemon/source/remote/http-origin.js';
 import { MoovCachePieces, moovCacheFile } from '../../daemon/source/remote/moov-cache.js';
 import { remoteIdentity } from '../../daemon/source/remote/remote-source.js';
-import { parseS3Url } from '../../daemon/source/remote/s3-origin.js';
+import { parseS3Url } from '../../daemon/source/remote/origin.js';
 
 describe('version headers of a ranged read', () => {
   it('pin a strong ETag with If-Match, and fall back to Last-Modified for a weak one or none', () => {

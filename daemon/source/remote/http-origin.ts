@@ -3,7 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import { OriginFailure, networkFailure, rangedBody, type ObjectInfo, type Origin, type RangeRequest } from './origin.js';
+import { httpObjectUrl, OriginFailure, networkFailure, rangedBody, type ObjectInfo, type Origin, type RangeRequest } from './origin.js';
 import type { OriginStats } from './origin-stats.js';
 import { DEFAULT_RETRY, statusFailure, withRetries } from './retry.js';
 
@@ -45,7 +45,7 @@ export function httpOrigin(options: HttpOriginOptions): Origin {
   // that redirects (a moved folder, a CDN handing over to storage) is followed a few hops.
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 32, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: timeoutMs } });
   const dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 3 }));
-  const urlOf = (key: string) => baseUrl + key.split('/').map(encodeURIComponent).join('/');
+  const urlOf = (key: string) => httpObjectUrl(baseUrl, key);
   const send = async (url: string, init: { method: 'GET' | 'HEAD'; headers?: Record<string, string> }) => {
     try {
       return await request(url, { ...init, dispatcher });

@@ -2,6 +2,31 @@
 
 import { CasterpakError } from '../../errors.js';
 
+/** An HTTP origin's URL of `key` (a source path under media_root): each path segment percent-encoded. */
+export function httpObjectUrl(baseUrl: string, key: string): string {
+  return baseUrl + key.split('/').map(encodeURIComponent).join('/');
+}
+
+/** Where a bucket and prefix live (media_root `s3://bucket/prefix/`). */
+export interface S3Location {
+  readonly bucket: string;
+  /** Key prefix, empty or ending in `/`. */
+  readonly prefix: string;
+}
+
+/** `s3://bucket/prefix/` → bucket and prefix (undefined when it is not such a URL). */
+export function parseS3Url(url: string): S3Location | undefined {
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/.*)?$/.exec(url);
+  if (!match) return undefined;
+  const prefix = (match[2] ?? '/').replace(/^\/+/, '');
+  return { bucket: match[1], prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
+}
+
+/** The root an S3 origin reports (`s3://bucket/prefix/`); an object's address is the root and its source path. */
+export function s3Root(location: S3Location): string {
+  return `s3://${location.bucket}/${location.prefix}`;
+}
+
 /** An object as the origin describes it without its body. */
 export interface ObjectInfo {
   readonly sizeBytes: number;

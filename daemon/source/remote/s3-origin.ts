@@ -6,15 +6,9 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { OriginFailure, networkFailure, rangedBody, type ObjectInfo, type Origin, type RangeRequest } from './origin.js';
+import { OriginFailure, networkFailure, rangedBody, s3Root, type ObjectInfo, type Origin, type RangeRequest, type S3Location } from './origin.js';
 import type { OriginStats } from './origin-stats.js';
 import { DEFAULT_RETRY, statusFailure, withRetries } from './retry.js';
-
-export interface S3Location {
-  readonly bucket: string;
-  /** Key prefix, empty or ending in `/`. */
-  readonly prefix: string;
-}
 
 export interface S3OriginOptions extends S3Location {
   /** Config `s3_endpoint`: empty for AWS itself. */
@@ -23,14 +17,6 @@ export interface S3OriginOptions extends S3Location {
   readonly forcePathStyle: boolean;
   readonly timeoutMs: number;
   readonly stats: OriginStats;
-}
-
-/** `s3://bucket/prefix/` → bucket and prefix (undefined when it is not such a URL). */
-export function parseS3Url(url: string): S3Location | undefined {
-  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/.*)?$/.exec(url);
-  if (!match) return undefined;
-  const prefix = (match[2] ?? '/').replace(/^\/+/, '');
-  return { bucket: match[1], prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
 }
 
 /** The SDK's error → an OriginFailure: by HTTP status when the store answered, as a network failure when it did not. */
@@ -65,7 +51,7 @@ export function s3Origin(options: S3OriginOptions): Origin {
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true, httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
   });
   const keyOf = (sourceRel: string) => prefix + sourceRel;
-  const root = `s3://${bucket}/${prefix}`;
+  const root = s3Root(options);
   const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
