@@ -156,7 +156,8 @@ export function trackTimes90k(track: Track, shift90k: number): TimeColumns90k {
   for (let i = 0; i < count; i++) {
     const decode = dts[i] + offset;
     dts90k[i] = ticksTo90k(decode, track.timescale) + shift90k;
-    pts90k[i] = ticksTo90k(decode + cts[i], track.timescale) + shift90k;
+    // audio and pictures without reordering: the same ticks, so the same conversion
+    pts90k[i] = cts[i] === 0 ? dts90k[i] : ticksTo90k(decode + cts[i], track.timescale) + shift90k;
   }
   return { dts90k, pts90k };
 }
