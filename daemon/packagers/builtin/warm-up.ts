@@ -23,7 +23,8 @@ const PLAN_ROUNDS = 200;
 /**
  * The master's model of every TS segment (variant.ts) over the demo's plan: the layout stage runs in
  * the mux rounds already, but the model's own passes did not, and the first cold master after start-up
- * took 118-171 ms against 40-80 ms for the next ones; with these rounds it took 60-91 ms.
+ * took 118-171 ms against 40-80 ms for the next ones; with these rounds it took 60-104 ms. 60 rounds
+ * of the demo (two segments) take 25-40 ms at start-up.
  */
 const FACTS_ROUNDS = 60;
 
