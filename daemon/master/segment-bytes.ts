@@ -38,7 +38,10 @@ export interface RenditionModel {
   readonly audio?: ModelTrack<AudioTrack> & { readonly frameOverhead: number };
 }
 
-/** `shift90k` is the plan's timeline shift; sizes do not depend on it as long as it keeps every PCR above zero, which the default does for tracks that start at zero. */
+/**
+ * The model of `movie` on the timeline `shift90k` (the plan's shift); sizes do not depend on it as long
+ * as it keeps every PCR above zero, which the default does for tracks that start at zero.
+ */
 export function renditionModel(movie: Movie, shift90k = TIMELINE_LEAD_90K): RenditionModel {
   const { video, audio } = movie;
   return {
@@ -55,7 +58,7 @@ function spanDts90k(times: TimeColumns90k, span: SampleSpan | undefined): Float6
   return span ? times.dts90k.subarray(span.firstSample, span.lastSample + 1) : NO_TIMES;
 }
 
-/** Video sample `i` as a unit: its sync flag standing for "IDR picture". */
+/** The segment's pictures as units: times from the columns, the Annex B size from the stored size, the sync flag standing for "IDR picture". */
 function videoTrack(model: NonNullable<RenditionModel['video']>, span: SampleSpan | undefined): LayoutTrack {
   const units: SizedUnit[] = [];
   if (span) {

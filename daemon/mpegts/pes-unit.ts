@@ -59,7 +59,7 @@ export function unitBytes(unit: PesUnit): number {
 }
 
 /** Adaptation field bytes the unit's first packet needs, by what it carries. */
-export function unitFirstAdaptationBytes(unit: PesUnit): number {
+function unitFirstAdaptationBytes(unit: PesUnit): number {
   return unit.pcr90k !== NO_PCR ? FIRST_ADAPTATION_BYTES.pcr : unit.randomAccess ? FIRST_ADAPTATION_BYTES.randomAccess : FIRST_ADAPTATION_BYTES.none;
 }
 
