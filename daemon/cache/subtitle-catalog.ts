@@ -13,9 +13,10 @@ import { readTextTracks, type TextTrack } from '../mp4/text-tracks.js';
 import type { Movie, VideoTrack } from '../mp4/types.js';
 import { BoundedLru } from '../packagers/builtin/lru.js';
 import { sourceKey } from '../packagers/builtin/parsed-sources.js';
+import { readRanges } from '../source/ranged-reads.js';
 import type { OpenSource, SourceReader } from '../source/source.js';
 import { listSideFiles, readSideFile, sideFilesSignature, type SideFile } from '../source/side-files.js';
-import { sampleHasCea608 } from '../subtitles/cea608-scan.js';
+import { sampleHasCea608, scanCea608 } from '../subtitles/cea608-scan.js';
 import type { Cue } from '../subtitles/cues.js';
 import { canonicalLanguage, languageName } from '../subtitles/languages.js';
 import { sampleCues } from '../subtitles/mp4-text.js';
@@ -83,31 +84,68 @@ async function embeddedCues(reader: SourceReader, text: TextTrack): Promise<Cue[
 
 /** Above this, the first seconds of video are read sample by sample instead of as one span. */
 const CAPTION_SPAN_MAX_BYTES = 16 * 1024 * 1024;
-
 /**
- * The first seconds of video, looking for GA94 cc_data: read as one span when it is small (one ranged
- * request from a remote origin instead of one per picture), else sample by sample.
+ * What is read of each picture of a local file first: its delimiter, parameter sets and SEI come
+ * before its slice data and fit in this in what encoders write (x264 and x265 write their settings
+ * into the first picture's SEI, a KiB or two).
  */
-async function hasCaptions(reader: SourceReader, video: VideoTrack | undefined): Promise<boolean> {
-  if (!video || video.samples.count === 0) return false;
+const CAPTION_HEAD_BYTES = 4096;
+/** Each head read alone, on this thread while the budget lasts (see readRanges): a few hundred small preads. */
+const CAPTION_HEAD_READ = { maxGapBytes: 0, maxSpanBytes: CAPTION_HEAD_BYTES, concurrency: 4, syncBudgetMs: 4 };
+
+/** A source reader that, for a local file, can also read on this thread. */
+type CaptionReader = SourceReader & { readSync?(offset: number, length: number, target?: Uint8Array): Uint8Array };
+
+/** The pictures looked at: those of the first CAPTION_SCAN_SEC, at most CAPTION_SCAN_MAX_SAMPLES. */
+function captionScanCount(video: VideoTrack): number {
   const { samples, timescale } = video;
   const untilTicks = samples.dts[0] + CAPTION_SCAN_SEC * timescale;
   let count = 0;
   while (count < Math.min(samples.count, CAPTION_SCAN_MAX_SAMPLES) && samples.dts[count] < untilTicks) count++;
+  return count;
+}
+
+/**
+ * Pictures `indexes` read whole, looking for GA94 cc_data: as one span when it is small (one ranged
+ * request from a remote origin instead of one per picture), else sample by sample.
+ */
+async function wholeSamplesHaveCaptions(reader: SourceReader, video: VideoTrack, indexes: readonly number[]): Promise<boolean> {
+  const { samples } = video;
   let spanStart = Infinity;
   let spanEnd = 0;
-  for (let i = 0; i < count; i++) {
+  for (const i of indexes) {
     spanStart = Math.min(spanStart, samples.offsets[i]);
     spanEnd = Math.max(spanEnd, samples.offsets[i] + samples.sizes[i]);
   }
-  const span = count > 0 && spanEnd - spanStart <= CAPTION_SPAN_MAX_BYTES ? await reader.read(spanStart, spanEnd - spanStart) : undefined;
-  for (let i = 0; i < count; i++) {
+  const span = indexes.length > 0 && spanEnd - spanStart <= CAPTION_SPAN_MAX_BYTES ? await reader.read(spanStart, spanEnd - spanStart) : undefined;
+  for (const i of indexes) {
     const bytes = span
       ? span.subarray(samples.offsets[i] - spanStart, samples.offsets[i] - spanStart + samples.sizes[i])
       : await reader.read(samples.offsets[i], samples.sizes[i]);
     if (sampleHasCea608(bytes, video.nalLengthSize, video.codec)) return true;
   }
   return false;
+}
+
+/**
+ * The first seconds of video, looking for GA94 cc_data. A local file's pictures are first read only
+ * as far as CAPTION_HEAD_BYTES each (a 720p title's first 5 s are ~5 MB, their heads ~0.6 MB), and
+ * only a picture whose head does not settle it is read whole; a remote source is read whole as one span.
+ */
+async function hasCaptions(reader: CaptionReader, video: VideoTrack | undefined): Promise<boolean> {
+  if (!video || video.samples.count === 0) return false;
+  const { samples } = video;
+  const count = captionScanCount(video);
+  const all = Array.from({ length: count }, (_, i) => i);
+  if (!reader.readSync) return wholeSamplesHaveCaptions(reader, video, all);
+  const heads = await readRanges(reader, all.map((i) => ({ offset: samples.offsets[i], length: Math.min(samples.sizes[i], CAPTION_HEAD_BYTES) })), CAPTION_HEAD_READ);
+  const unsettled: number[] = [];
+  for (const i of all) {
+    const scan = scanCea608(heads[i], samples.sizes[i], video.nalLengthSize, video.codec);
+    if (scan === 'captions') return true;
+    if (scan === 'incomplete') unsettled.push(i);
+  }
+  return wholeSamplesHaveCaptions(reader, video, unsettled);
 }
 
 function weightOf(text: RenditionText): number {

@@ -4,7 +4,7 @@ import type { Movie, VideoTrack } from '../mp4/types.js';
 import { keyframeRanges, layoutSizeBytes, type KeyframeRange } from '../mpegts/layout.js';
 import { bitrates, type SizedSegment } from './bitrate.js';
 import { iframeEntries } from './iframe-entries.js';
-import { segmentLayout, type SegmentSpan } from './segment-bytes.js';
+import { renditionModel, segmentLayout, type RenditionModel, type SegmentSpan } from './segment-bytes.js';
 
 export interface Resolution {
   readonly width: number;
@@ -61,8 +61,8 @@ interface LaidOutSegment {
   readonly keyframes: readonly KeyframeRange[];
 }
 
-function layOut(movie: Movie, segment: SegmentSpan, shift90k: number | undefined): LaidOutSegment {
-  const layout = segmentLayout(movie, segment, shift90k);
+function layOut(model: RenditionModel, segment: SegmentSpan): LaidOutSegment {
+  const layout = segmentLayout(model, segment);
   return { sizeBytes: layoutSizeBytes(layout), keyframes: keyframeRanges(layout) };
 }
 
@@ -80,7 +80,8 @@ function iframeSegments(laidOut: readonly LaidOutSegment[], totalSec: number): S
 /** `shift90k` is the plan's timeline shift, so the sizes follow the PCRs the muxer writes (see segmentLayout). */
 export function variantFacts(movie: Movie, segments: readonly SegmentSpan[], shift90k?: number): VariantFacts {
   // One layout per segment, run on the moov's sample sizes: the segment sizes and the I-frame ranges both come from it.
-  const laidOut = segments.map((segment) => layOut(movie, segment, shift90k));
+  const model = renditionModel(movie, shift90k);
+  const laidOut = segments.map((segment) => layOut(model, segment));
   const sized = laidOut.map((segment, k) => ({ sizeBytes: segment.sizeBytes, durationSec: segments[k].durationSec }));
   const { peakBps, averageBps } = bitrates(sized);
   const totalSec = segments.reduce((sum, s) => sum + s.durationSec, 0);

@@ -19,11 +19,15 @@ export const AUDIO_PES_MAX_DURATION_90K = 9_000;
 /** Only the first frame of a PES has a PTS; the others are timed by frame duration, so a gap ends the PES. */
 const AUDIO_GAP_TOLERANCE_90K = 2;
 
-/** What grouping needs of an audio frame: its times and raw size. */
-export interface AudioFrame {
-  readonly dts90k: number;
-  readonly pts90k: number;
-  readonly sizeBytes: number;
+/**
+ * What grouping needs of a segment's audio frames, column by column (index k is the segment's k-th
+ * frame): typed arrays, so a model of every segment of a long rendition makes no object per frame.
+ */
+export interface AudioFrames {
+  readonly dts90k: Float64Array;
+  readonly pts90k: Float64Array;
+  /** Raw frame sizes, without the ADTS header. */
+  readonly sizeBytes: Uint32Array;
 }
 
 /** Frames [first, first + count) of the track, sent as one PES. */
@@ -38,26 +42,26 @@ export function audioFrameOverhead(codec: AudioCodec): number {
 }
 
 /** Splits the frames into runs that are contiguous in time, at most AUDIO_PES_MAX_DURATION_90K long and length-bounded. */
-export function groupAudioFrames(frames: readonly AudioFrame[], frameOverhead: number): AudioPes[] {
-  const frameDuration = nominalStep90k(frames);
+export function groupAudioFrames(frames: AudioFrames, frameOverhead: number): AudioPes[] {
+  const { dts90k, pts90k, sizeBytes } = frames;
+  const frameDuration = nominalStep90k(dts90k);
   const maxPayload = maxBoundedPesPayload(false);
   const groups: AudioPes[] = [];
   const close = (first: number, count: number, payloadBytes: number) => {
-    const head = frames[first];
     // audio PES carry a PTS only; every audio frame can start decoding
-    groups.push({ dts90k: head.pts90k, pts90k: head.pts90k, randomAccess: true, keyframe: false, payloadBytes, first, count });
+    groups.push({ dts90k: pts90k[first], pts90k: pts90k[first], randomAccess: true, keyframe: false, payloadBytes, first, count });
   };
   let first = 0;
   let payloadBytes = 0;
-  for (let i = 0; i < frames.length; i++) {
-    const frameBytes = frameOverhead + frames[i].sizeBytes;
+  for (let i = 0; i < dts90k.length; i++) {
+    const frameBytes = frameOverhead + sizeBytes[i];
     if (frameBytes > maxPayload) {
-      throw mp4Error('MP4_BAD_SAMPLE', 'audio frame is larger than a PES packet can carry', { frameBytes, dts90k: frames[i].dts90k });
+      throw mp4Error('MP4_BAD_SAMPLE', 'audio frame is larger than a PES packet can carry', { frameBytes, dts90k: dts90k[i] });
     }
     const fits =
       i > first &&
-      Math.abs(frames[i].dts90k - frames[i - 1].dts90k - frameDuration) <= AUDIO_GAP_TOLERANCE_90K &&
-      frames[i].dts90k + frameDuration - frames[first].dts90k <= AUDIO_PES_MAX_DURATION_90K &&
+      Math.abs(dts90k[i] - dts90k[i - 1] - frameDuration) <= AUDIO_GAP_TOLERANCE_90K &&
+      dts90k[i] + frameDuration - dts90k[first] <= AUDIO_PES_MAX_DURATION_90K &&
       payloadBytes + frameBytes <= maxPayload;
     if (i > first && !fits) {
       close(first, i - first, payloadBytes);
@@ -66,16 +70,26 @@ export function groupAudioFrames(frames: readonly AudioFrame[], frameOverhead: n
     }
     payloadBytes += frameBytes;
   }
-  if (frames.length > 0) close(first, frames.length - first, payloadBytes);
+  if (dts90k.length > 0) close(first, dts90k.length - first, payloadBytes);
   return groups;
+}
+
+/** The muxer's samples as the columns grouping reads. */
+function framesOf(samples: readonly MuxSample[]): AudioFrames {
+  const frames = { dts90k: new Float64Array(samples.length), pts90k: new Float64Array(samples.length), sizeBytes: new Uint32Array(samples.length) };
+  for (let i = 0; i < samples.length; i++) {
+    frames.dts90k[i] = samples[i].dts90k;
+    frames.pts90k[i] = samples[i].pts90k;
+    frames.sizeBytes[i] = samples[i].data.length;
+  }
+  return frames;
 }
 
 /** The audio track for the layout and the writer of its payloads (frames, each behind its ADTS header for AAC). */
 export function audioUnits(stream: StreamDescription, config: MuxAudioConfig, samples: readonly MuxSample[]): { track: LayoutTrack; write: PayloadWriter } {
   const adts = config.codec === 'aac' ? adtsTemplate(adtsConfigOf(config.audioSpecificConfig)) : undefined;
   const frameOverhead = audioFrameOverhead(config.codec);
-  const frames = samples.map((s): AudioFrame => ({ dts90k: s.dts90k, pts90k: s.pts90k, sizeBytes: s.data.length }));
-  const groups = groupAudioFrames(frames, frameOverhead);
+  const groups = groupAudioFrames(framesOf(samples), frameOverhead);
   return {
     track: { stream, units: groups },
     write: (index, out, offset) => {

@@ -107,18 +107,24 @@ export function layoutSizeBytes(layout: SegmentLayout): number {
 export function keyframeRanges(layout: SegmentLayout): KeyframeRange[] {
   const ranges: KeyframeRange[] = [];
   const videoPid = layout.video.length > 0 ? layout.streams[0].pid : -1;
-  let open: { start: number; end: number; unit: SizedUnit } | undefined;
+  // The picture whose range is open (-1: none yet) and its packets [openStart, openEnd): plain numbers, not an object per picture.
+  let openIndex = -1;
+  let openStart = 0;
+  let openEnd = 0;
   const close = () => {
-    if (open?.unit.keyframe) ranges.push({ offsetBytes: open.start * TS_PACKET_BYTES, lengthBytes: (open.end - open.start) * TS_PACKET_BYTES, pts90k: wrap33(open.unit.pts90k) });
+    const unit = openIndex >= 0 ? layout.video[openIndex] : undefined;
+    if (unit?.keyframe) ranges.push({ offsetBytes: openStart * TS_PACKET_BYTES, lengthBytes: (openEnd - openStart) * TS_PACKET_BYTES, pts90k: wrap33(unit.pts90k) });
   };
   let packet = PSI_PACKETS;
   for (const item of layout.items) {
     const packets = item.kind === 'pcr' ? 1 : unitPacketCount(item.unit);
     if (item.kind === 'pcr') {
-      if (open) open.end = packet + 1; // PCR-only packets ride on the first stream, video here
+      if (openIndex >= 0) openEnd = packet + 1; // PCR-only packets ride on the first stream, video here
     } else if (item.unit.pid === videoPid) {
       close();
-      open = { start: open ? packet : 0, end: packet + packets, unit: layout.video[item.unit.index] };
+      openStart = openIndex >= 0 ? packet : 0;
+      openEnd = packet + packets;
+      openIndex = item.unit.index;
     }
     packet += packets;
   }

@@ -58,13 +58,16 @@ export function unitBytes(unit: PesUnit): number {
   return unitHeaderBytes(unit) + unit.payloadBytes;
 }
 
-export function unitLayout(unit: PesUnit): PesLayout {
-  const firstAdaptationBytes =
-    unit.pcr90k !== NO_PCR ? FIRST_ADAPTATION_BYTES.pcr : unit.randomAccess ? FIRST_ADAPTATION_BYTES.randomAccess : FIRST_ADAPTATION_BYTES.none;
-  return { firstAdaptationBytes, randomAccess: unit.randomAccess, pcr90k: unit.pcr90k, thinTail: unit.thinTail };
+/** Adaptation field bytes the unit's first packet needs, by what it carries. */
+function unitFirstAdaptationBytes(unit: PesUnit): number {
+  return unit.pcr90k !== NO_PCR ? FIRST_ADAPTATION_BYTES.pcr : unit.randomAccess ? FIRST_ADAPTATION_BYTES.randomAccess : FIRST_ADAPTATION_BYTES.none;
 }
 
+export function unitLayout(unit: PesUnit): PesLayout {
+  return { firstAdaptationBytes: unitFirstAdaptationBytes(unit), randomAccess: unit.randomAccess, pcr90k: unit.pcr90k, thinTail: unit.thinTail };
+}
+
+/** The packets of the unit as unitLayout cuts it; counted without building the layout, since the layout stage asks for every unit several times. */
 export function unitPacketCount(unit: PesUnit): number {
-  const layout = unitLayout(unit);
-  return pesPacketCount(unitBytes(unit), layout.firstAdaptationBytes, layout.thinTail);
+  return pesPacketCount(unitBytes(unit), unitFirstAdaptationBytes(unit), unit.thinTail);
 }

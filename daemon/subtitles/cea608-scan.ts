@@ -35,19 +35,37 @@ function seiHasCaptions(rbsp: Uint8Array): boolean {
   return false;
 }
 
-/** One length-prefixed sample (the MP4 form) → true when an SEI NAL unit in it carries CEA-608 captions. */
-export function sampleHasCea608(sample: Uint8Array, nalLengthSize: number, codec: CaptionCodec): boolean {
+/** What the NAL units of a sample say about captions: some carry them, none do, or the bytes given end before the answer. */
+export type CaptionScan = 'captions' | 'none' | 'incomplete';
+
+/**
+ * Walks the length-prefixed NAL units (the MP4 form) of a sample of `sampleBytes`, of which `head` holds
+ * the first bytes (all of them, or fewer): only SEI NAL units are read whole, the others are stepped over
+ * by their lengths. 'incomplete' when a length prefix, a NAL header or an SEI lies past `head`; with the
+ * whole sample the answer is always 'captions' or 'none'. Encoders put the SEI before the picture's
+ * slices, so the first few KiB of a picture usually answer for it without its slice data.
+ */
+export function scanCea608(head: Uint8Array, sampleBytes: number, nalLengthSize: number, codec: CaptionCodec): CaptionScan {
+  const headerBytes = codec === 'avc' ? 1 : 2;
   let at = 0;
-  while (at + nalLengthSize <= sample.length) {
+  while (at + nalLengthSize <= sampleBytes) {
+    if (at + nalLengthSize > head.length) return 'incomplete';
     let length = 0;
-    for (let k = 0; k < nalLengthSize; k++) length = length * 256 + sample[at + k];
+    for (let k = 0; k < nalLengthSize; k++) length = length * 256 + head[at + k];
     at += nalLengthSize;
-    if (length === 0 || at + length > sample.length) return false;
-    const nal = sample.subarray(at, at + length);
-    const isSei = codec === 'avc' ? (nal[0] & 0x1f) === 6 : ((nal[0] >> 1) & 0x3f) === 39;
-    const headerBytes = codec === 'avc' ? 1 : 2;
-    if (isSei && seiHasCaptions(unescapeRbsp(nal.subarray(headerBytes)))) return true;
+    if (length === 0 || at + length > sampleBytes) return 'none';
+    if (at >= head.length) return 'incomplete';
+    const isSei = codec === 'avc' ? (head[at] & 0x1f) === 6 : ((head[at] >> 1) & 0x3f) === 39;
+    if (isSei) {
+      if (at + length > head.length) return 'incomplete';
+      if (seiHasCaptions(unescapeRbsp(head.subarray(Math.min(at + headerBytes, at + length), at + length)))) return 'captions';
+    }
     at += length;
   }
-  return false;
+  return 'none';
+}
+
+/** One whole length-prefixed sample → true when an SEI NAL unit in it carries CEA-608 captions. */
+export function sampleHasCea608(sample: Uint8Array, nalLengthSize: number, codec: CaptionCodec): boolean {
+  return scanCea608(sample, sample.length, nalLengthSize, codec) === 'captions';
 }

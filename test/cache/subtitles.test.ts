@@ -11,7 +11,7 @@ import { invalidateRendition } from '../../daemon/cache/invalidate.js';
 import { createLogger } from '../../daemon/log.js';
 import { box, bytes, fourcc, u16, u8, zeros } from '../helpers/boxes.js';
 import { inProcessDaemon, type InProcessDaemon } from '../helpers/in-process.js';
-import { buildMovie, nalSample, simpleVideo } from '../helpers/mp4-builder.js';
+import { avcNal, buildMovie, nalSample, simpleVideo } from '../helpers/mp4-builder.js';
 import { makeClip } from '../helpers/clip.js';
 import { probePackets } from '../helpers/probe.js';
 import { ENGLISH_CUES, FRENCH_CUES, GERMAN_CUES, makeSubtitledClip, type TestCue } from '../helpers/subtitled-clip.js';
@@ -262,6 +262,24 @@ describe('text and captions inside a built MP4', () => {
     const name = `scan-${fps}-${captioned}.mp4`;
     writeFileSync(path.join(daemon.mediaRoot, name), buildMovie({ tracks: [{ ...video, samples }] }));
     expect(await text(`/i/${name}/master.m3u8`)).toMatch(new RegExp(`#EXT-X-STREAM-INF:.*,CLOSED-CAPTIONS=${expected}\n`));
+  });
+
+  it.each([
+    ['after the slice data of the first picture', 0, (sei: Uint8Array, data: Uint8Array) => bytes(data, nalSample(sei))],
+    ['behind a 6 KB filler NAL unit', 30, (sei: Uint8Array, data: Uint8Array) => bytes(nalSample(avcNal(12, 6000), sei), data)],
+    ['in an SEI that straddles the first 4 KiB of its picture', 60, (sei: Uint8Array, data: Uint8Array) => bytes(nalSample(avcNal(12, 4080), sei), data)],
+  ])('finds captions %s, a picture whose first bytes do not settle it, by reading that picture whole', async (_what, index, place) => {
+    // Pictures of 6 KB: the scan reads the first 4 KiB of each and steps over the slice data by its length.
+    const video = simpleVideo({ frames: 150, gop: 25, sliceBytes: 6000 });
+    const samples = video.samples.map((s, i) => (i === index ? { ...s, data: place(CAPTION_SEI, s.data) } : s));
+    const name = `deep-sei-${index}.mp4`;
+    writeFileSync(path.join(daemon.mediaRoot, name), buildMovie({ tracks: [{ ...video, samples }] }));
+    expect(await text(`/i/${name}/master.m3u8`)).toMatch(/#EXT-X-STREAM-INF:.*,CLOSED-CAPTIONS="cc"\n/);
+  });
+
+  it('declares no captions for 6 KB pictures without them, each settled by its first 4 KiB', async () => {
+    writeFileSync(path.join(daemon.mediaRoot, 'big-plain.mp4'), buildMovie({ tracks: [simpleVideo({ frames: 150, gop: 25, sliceBytes: 6000 })] }));
+    expect(await text('/i/big-plain.mp4/master.m3u8')).toMatch(/#EXT-X-STREAM-INF:.*,CLOSED-CAPTIONS=NONE\n/);
   });
 
   it('reads a text track of 50,000 samples and leaves out one of 50,001 with a warning', async () => {

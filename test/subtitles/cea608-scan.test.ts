@@ -1,7 +1,7 @@
 // CEA-608 captions found in H.264 and HEVC SEI: GA94 cc_data with a valid, non-padding pair, through emulation prevention.
 
 import { describe, expect, it } from 'vitest';
-import { sampleHasCea608 } from '../../daemon/subtitles/cea608-scan.js';
+import { sampleHasCea608, scanCea608 } from '../../daemon/subtitles/cea608-scan.js';
 import { bytes, u32, u8 } from '../helpers/boxes.js';
 
 const GA94 = [0xb5, 0x00, 0x31, 0x47, 0x41, 0x39, 0x34, 0x03];
@@ -39,5 +39,26 @@ describe('CEA-608 detection', () => {
     expect(sampleHasCea608(sample(sei([0x06], 4, [0xb5, 0x00, 0x2f, 0x44, 0x54, 0x47, 0x31, 0x03, 0x41, 0xff, 0xfc, 0x94, 0x2c])), 4, 'avc')).toBe(false);
     expect(sampleHasCea608(sample(bytes(u8(0x65), [0, 0, 0, 0])), 4, 'avc')).toBe(false);
     expect(sampleHasCea608(new Uint8Array([0, 0, 1, 0]), 4, 'avc')).toBe(false);
+  });
+
+  it('answers from the first bytes of a sample what the whole sample answers, or says they are not enough', () => {
+    const captions = sei([0x06], 4, [...GA94, ...ccData([[0xfc, 0x94, 0x2c]])]);
+    const padding = sei([0x06], 4, [...GA94, ...ccData([[0xfc, 0x80, 0x80]])]);
+    const slice = bytes(u8(0x65), new Array(300).fill(0xab));
+    // `cutInSlice`: the answer from the bytes up to 200 bytes into the slice data, which only NAL units after it need
+    const cases = [
+      { whole: sample(bytes(u8(0x09), u8(0xf0)), captions, slice), expected: 'captions', cutInSlice: 'captions' },
+      { whole: sample(bytes(u8(0x09), u8(0xf0)), padding, slice), expected: 'none', cutInSlice: 'none' },
+      { whole: sample(slice), expected: 'none', cutInSlice: 'none' },
+      { whole: sample(slice, captions), expected: 'captions', cutInSlice: 'incomplete' },
+    ];
+    for (const { whole, expected, cutInSlice } of cases) {
+      expect(scanCea608(whole, whole.length, 4, 'avc')).toBe(expected);
+      const answers = new Set<string>();
+      for (let headBytes = 0; headBytes <= whole.length; headBytes++) answers.add(scanCea608(whole.subarray(0, headBytes), whole.length, 4, 'avc'));
+      expect([...answers].sort()).toEqual([expected, 'incomplete'].sort());
+      const sliceStart = whole.indexOf(0x65);
+      expect(scanCea608(whole.subarray(0, sliceStart + 200), whole.length, 4, 'avc')).toBe(cutInSlice);
+    }
   });
 });
