@@ -29,8 +29,11 @@ const PLAYLIST: Record<Who, Record<Format, (n: string) => string>> = {
   vod: { ts: (n) => `/hls/${n}/index.m3u8`, fmp4: (n) => `/fmp4/${n}/index.m3u8`, dash: (n) => `/dash/${n}/manifest.mpd` },
 };
 
-/** The fMP4 HLS master of source `n`: CasterPak's CMAF master against nginx-vod-module's fMP4 one. */
-const FMP4_MASTER: Record<Who, (n: string) => string> = { casterpak: (n) => `/i/${n}/cmaf/master.m3u8`, vod: (n) => `/fmp4/${n}/master.m3u8` };
+/** The HLS masters of source `n`: MPEG-TS, and CasterPak's CMAF master against nginx-vod-module's fMP4 one. */
+const MASTER: Record<Who, Record<'ts' | 'fmp4', (n: string) => string>> = {
+  casterpak: { ts: (n) => `/i/${n}/master.m3u8`, fmp4: (n) => `/i/${n}/cmaf/master.m3u8` },
+  vod: { ts: (n) => `/hls/${n}/master.m3u8`, fmp4: (n) => `/fmp4/${n}/master.m3u8` },
+};
 
 /** Every file of segment k (video and audio): CasterPak's CMAF files serve both fMP4 HLS and DASH. */
 const SEGMENT: Record<Who, Record<Format, (n: string, k: number) => string[]>> = {
@@ -170,7 +173,7 @@ async function round(b: Bench, r: number): Promise<Figures> {
   const f: Figures = { load: { casterpak: loadAverage(), vod: loadAverage() } };
   f.first = await bothSides(r, async (who) => (await timed(b, who, [PLAYLIST[who].ts(fresh(b))])).ms);
   for (const format of FORMATS) f[`cold-${format}`] = await coldPlaylist(b, (who, name) => PLAYLIST[who][format](name), r);
-  f['cold-master'] = await coldPlaylist(b, (who, name) => FMP4_MASTER[who](name), r);
+  for (const format of ['ts', 'fmp4'] as const) f[`cold-master-${format}`] = await coldPlaylist(b, (who, name) => MASTER[who][format](name), r);
   for (const format of FORMATS) {
     const m = await misses(b, format, r);
     f[`miss-${format}`] = m.p50;
@@ -225,7 +228,7 @@ function rowsOf(rounds: Figures[], sizeBytes: number): BenchRow[] {
   return [
     pairRow(rounds, 'first', { figure: `First media playlist after start-up, ${source}`, unit: ms }),
     ...FORMATS.map((format) => pairRow(rounds, `cold-${format}`, { figure: `Cold ${format === 'dash' ? 'MPD' : 'media playlist'}, warm process, ${label[format]}`, unit: ms, max: 3 })),
-    pairRow(rounds, 'cold-master', { figure: 'Cold master playlist, warm process, CMAF vs fMP4 HLS', unit: ms, max: 3 }),
+    ...(['ts', 'fmp4'] as const).map((format) => pairRow(rounds, `cold-master-${format}`, { figure: `Cold master playlist, warm process, ${label[format]}`, unit: ms, max: 3 })),
     ...FORMATS.map((format) => pairRow(rounds, `miss-${format}`, { figure: `Segment miss p50 (video + audio), ${label[format]} (${MISS_SAMPLES} segments)`, unit: ms, max: 2 })),
     ...FORMATS.map((format) => {
       const row = pairRow(rounds, `cpu-${format}`, { figure: `CPU per segment miss (daemon + nginx worker vs vod worker), ${label[format]}`, unit: ms, max: 2 });
