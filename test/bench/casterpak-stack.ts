@@ -4,6 +4,7 @@ import { promises as fs, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shebangNodeFlags } from '../../daemon/cli/setup/files.js';
 import { loadConfig } from '../../daemon/config.js';
 import { packageRoot } from '../../daemon/package-root.js';
 import { get } from '../helpers/http.js';
@@ -28,6 +29,11 @@ export interface CasterpakStack {
 function unitNodeOptions(): string {
   const unit = readFileSync(path.join(packageRoot(), 'systemd', 'casterpakd.service'), 'utf8');
   return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
+}
+
+/** The Node.js flags on the CLI's `#!` line, which a command naming node itself repeats (as `casterpakd setup` does). */
+export function cliNodeFlags(): string[] {
+  return shebangNodeFlags(readFileSync(CLI, 'utf8').split('\n', 1)[0]);
 }
 
 /** The daemon's environment: no CASTERPAK_* variable (the config file alone speaks), production mode, the unit's NODE_OPTIONS. */
@@ -57,8 +63,8 @@ async function writeConfig(root: string, segmentDurationSec: number): Promise<st
 
 async function startDaemon(configPath: string, port: number): Promise<GuardedProcess> {
   let output = '';
-  // The CLI file itself, as the unit's ExecStart runs it: its `#!` line carries V8 flags of its own.
-  const proc = await spawnGuarded(CLI, ['serve', '--config', configPath], { env: daemonEnv() });
+  // node with the flags of the CLI's own `#!` line, as the units setup writes run it.
+  const proc = await spawnGuarded(process.execPath, [...cliNodeFlags(), CLI, 'serve', '--config', configPath], { env: daemonEnv() });
   proc.guard.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   await waitFor('the daemon\'s /healthz', async () => {
     if (proc.guard.exitCode !== null) throw new Error(`the daemon exited: ${output}`);

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { childPids, freePort } from '../helpers/processes.js';
 import { makeLongRendition } from './builtin.js';
+import { cliNodeFlags } from './casterpak-stack.js';
 import type { BenchModule, BenchRow } from './table.js';
 
 /** Run from dist/test/bench/: the compiled CLI and the repository's unit files. */
@@ -70,7 +71,7 @@ async function measure(scratch: string, mediaRoot: string, segments: number): Pr
   const config = path.join(scratch, 'casterpakd.toml');
   const dir = (name: string) => path.join(scratch, name);
   await fs.writeFile(config, [`media_root = "${mediaRoot}"`, `cache_dir = "${dir('cache')}"`, `state_dir = "${dir('state')}"`, `access_log = "${dir('access.log')}"`, `listen = "127.0.0.1:${port}"`, 'log_level = "warn"'].join('\n'));
-  const daemon = spawn(CLI, ['serve', '--config', config], { stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } });
+  const daemon = spawn(process.execPath, [...cliNodeFlags(), CLI, 'serve', '--config', config], { stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } });
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
   const peak: Peak = { rssBytes: 0, tasks: 0, fds: 0 };
   try {
