@@ -1,7 +1,6 @@
 // The builtin packager: plans from the moov alone and muxes any single segment to MPEG-TS by reading only its samples.
 
-import { fstat, promises as fs } from 'node:fs';
-import { promisify } from 'node:util';
+import { fstatSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import { muxSegment } from '../mpegts/muxer.js';
@@ -54,15 +53,15 @@ export interface BuiltinPackager extends SegmentPackager, CmafPackager {
   withSegment<T>(src: OpenSource, n: number, signal: AbortSignal, use: (bytes: Uint8Array) => Promise<T>): Promise<T>;
 }
 
-const fstatOf = promisify(fstat);
-
 /**
  * An open local file must still be what the caller described: a changed size means it was rewritten in
  * place meanwhile. (A remote object's reads ask for the version opened, so a change fails them instead.)
+ * fstat of an open descriptor reads the in-memory inode, never the disk: asked on this thread, it spares
+ * every request a trip through the thread pool.
  */
-async function checkUnchanged(src: OpenSource): Promise<void> {
+function checkUnchanged(src: OpenSource): void {
   if (src.fd === undefined) return;
-  const { size } = await fstatOf(src.fd);
+  const { size } = fstatSync(src.fd);
   if (size !== src.sizeBytes) {
     throw new CasterpakError('PACKAGER_FAILED', `${src.relPath} changed while it was being packaged`, { expectedBytes: src.sizeBytes, actualBytes: size });
   }
@@ -104,7 +103,7 @@ export function createBuiltinPackager(options: BuiltinOptions): BuiltinPackager 
   };
 
   const planWith = async (src: OpenSource): Promise<{ source: ParsedSource; plan: SegmentPlan }> => {
-    await checkUnchanged(src);
+    checkUnchanged(src);
     const source = await sources.get(src, () => load(src));
     const plan = source.plans.get(targetSec);
     if (!plan) throw new CasterpakError('PACKAGER_FAILED', `no plan for ${targetSec}s segments of ${src.relPath}`, {});
