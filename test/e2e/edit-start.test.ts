@@ -51,19 +51,20 @@ describe('a stream-copy cut played in Chromium', () => {
   });
 
   // hls.js lays its timeline from the earliest timestamp, the pre-roll's; EXT-X-START brings it to the edit.
-  it.each(HLS)('%s HLS with hls.js starts playing at the edit\'s first picture and never plays the pre-roll', async (_label, urlPath) => {
+  it.each(HLS)('%s HLS with hls.js starts playing at the edit and never plays the pre-roll', async (_label, urlPath) => {
     const run = await firstFrames(browser, 'hls.js', `${daemon.baseUrl}${urlPath}`, 8);
     const frames = run.shown.map((shown) => shown.frame);
-    // Playback starts at the edit. Before hls.js moves to EXT-X-START, a loaded Chromium may paint the
-    // first picture it decoded, once, as a still at the buffer's start: that one still is all the pre-roll
-    // a viewer can see; the pre-roll is never played.
-    const start = frames.indexOf(expected[0]);
-    expect(start, JSON.stringify(run)).toBeGreaterThanOrEqual(0);
-    expect(start, JSON.stringify(run)).toBeLessThanOrEqual(1);
-    if (start === 1) expect(run.shown[0].mediaTimeSec, JSON.stringify(run)).toBeCloseTo(run.bufferedStartSec, 2);
-    const played = frames.slice(start);
+    // Before hls.js moves to EXT-X-START, a loaded Chromium may paint the first picture it decoded, once,
+    // as a still at the buffer's start: that one still is all the pre-roll a viewer can see.
+    const still = frames[0] !== undefined && frames[0] < expected[0] ? 1 : 0;
+    if (still === 1) expect(run.shown[0].mediaTimeSec, JSON.stringify(run)).toBeCloseTo(run.bufferedStartSec, 2);
+    const played = frames.slice(still);
+    // Playback starts at the edit: its first picture, or one of the next two where a loaded compositor
+    // skipped a picture or two (as the DASH players' check allows); the pre-roll is never played.
+    expect(played[0], JSON.stringify(run)).toBeGreaterThanOrEqual(expected[0]);
+    expect(played[0], JSON.stringify(run)).toBeLessThanOrEqual(expected[0] + 2);
     // Later pictures in order (a loaded compositor may skip or repeat some, never go back to the pre-roll).
-    expect(played.every((frame, k) => k === 0 || frame >= played[k - 1]), JSON.stringify(run)).toBe(true);
+    expect(played.every((frame, k) => frame >= expected[0] && (k === 0 || frame >= played[k - 1])), JSON.stringify(run)).toBe(true);
     expect(run.playerErrors).toEqual([]);
   }, 90_000);
 
