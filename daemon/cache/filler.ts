@@ -312,7 +312,7 @@ export class CacheFiller {
   private packageOneFile(packager: SegmentPackager, resolved: SourceFile, req: RenditionRequest): Promise<void> {
     const { store, config } = this.deps;
     return this.generate({ key: fileGenerationKey(req.cachePath), cachePath: req.cachePath, sourceRel: resolved.relPath }, (signal) =>
-      // The source is opened once for the run and read only through it (closed after the run).
+      // The source is opened once for the run, reusing the request's path checks, and read only through it (closed after the run).
       withOpened(this.source, resolved.relPath, async (src) => {
       const list = await packager.plan(src);
       const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
@@ -320,7 +320,7 @@ export class CacheFiller {
       const prepared = await this.prepareFile({ packager, src, file: req.file, list, signal }, req.cachePath);
       await this.deps.beforePublish?.(req.cachePath);
       return this.publishInPackage(pkg, [prepared], () => fileKindOf(req.cachePath));
-    }));
+    }, resolved));
   }
 
   /** One file of a rendition written under .tmp/, ready to publish; a TS segment from the packager's reused buffer, a CMAF one from its read buffer. */
