@@ -1,6 +1,6 @@
 // A source opened once: the checked path is opened, the open file is proven to be the one checked, and every read goes through it.
 
-import { constants, promises as fs, readlinkSync, type Stats } from 'node:fs';
+import { constants, fstatSync, promises as fs, readlinkSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import { handleReader } from './file-reader.js';
@@ -27,10 +27,17 @@ export interface OpenedIdentity {
 
 /**
  * One stat of the path (symlinks followed): it still names the opened file, unchanged in size and mtime.
- * A file replaced, rewritten, moved away, or a symlink on the way pointed elsewhere, all fail it.
+ * A file replaced, rewritten, moved away, or a symlink on the way pointed elsewhere, all fail it. On this
+ * thread: the path was opened moments ago, so its entries are in memory and the stat answers in a few
+ * microseconds, where a trip through libuv's pool costs tens.
  */
 async function stillNames(identity: OpenedIdentity, file: SourceFile): Promise<boolean> {
-  const now = await fs.stat(identity.named).catch(() => undefined);
+  let now: Stats | undefined;
+  try {
+    now = statSync(identity.named, { throwIfNoEntry: false });
+  } catch {
+    return false; // a folder on the way replaced by a file, a loop of links, no permission: not the file opened
+  }
   return now !== undefined && now.isFile() && now.dev === identity.dev && now.ino === identity.ino && now.size === file.sizeBytes && Math.trunc(now.mtimeMs) === Math.trunc(file.mtimeMs);
 }
 
@@ -111,7 +118,8 @@ async function openChecked(attempt: OpenAttempt, hooks: OpenHooks): Promise<Loca
   });
   if (handle === 'changed') return handle;
   try {
-    const opened = await handle.stat();
+    // The open descriptor's inode is in memory: fstat on this thread (see stillNames).
+    const opened = fstatSync(handle.fd);
     if (!opened.isFile() || opened.dev !== found.dev || opened.ino !== found.ino) {
       await handle.close();
       return 'changed';

@@ -191,6 +191,10 @@ export class Store {
    * the caller unlinks them (a replaced source never serves stale segments).
    */
   ensurePackage(src: SourceFile, packager: PackagerName, granularity: Granularity, segmentCount: number | null): EnsuredPackage {
+    // The usual case, a package that stands, is read without taking the write lock: what a caller does with it
+    // is checked again under the lock when it publishes (publishIfCurrent), as it would be after this transaction.
+    const standing = this.packageBySource(src.relPath);
+    if (standing && isSamePackage(standing, src, packager)) return { pkg: standing, staleFiles: [], created: false };
     return this.write(() => {
       const existing = this.packageBySource(src.relPath);
       if (existing && isSamePackage(existing, src, packager)) return { pkg: existing, staleFiles: [], created: false };
