@@ -76,8 +76,15 @@ interface FileJob {
   readonly packager: SegmentPackager;
   readonly src: OpenSource;
   readonly file: RenditionRequest['file'];
-  readonly list: SegmentList;
+  /** The plan's segment list, worked out on the first call (a CMAF segment of a standing package never asks). */
+  readonly list: () => Promise<SegmentList>;
   readonly signal: AbortSignal;
+}
+
+/** `make` called once, on first use. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -329,9 +336,11 @@ export class CacheFiller {
     return this.generate({ key: fileGenerationKey(req.cachePath), cachePath: req.cachePath, sourceRel: resolved.relPath }, (signal, claim) =>
       // The source is opened once for the run, reusing the request's path checks, and read only through it (closed after the run).
       withOpened(this.source, resolved.relPath, async (src) => {
-      const list = await packager.plan(src);
+      // The packager checks and plans the source again as it makes any file; a package that stands needs no count.
+      const list = once(() => packager.plan(src));
       const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
-      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, source: this.source, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
+      const segmentCount = async () => (await list()).durationsSec.length;
+      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, source: this.source, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount });
       const prepared = await this.prepareFile({ packager, src, file: req.file, list, signal }, req.cachePath);
       await this.deps.beforePublish?.(req.cachePath);
       return this.publishInPackage(pkg, [prepared], () => fileKindOf(req.cachePath), claim);
@@ -342,7 +351,7 @@ export class CacheFiller {
   private async prepareFile(job: FileJob, cachePath: string): Promise<PreparedFile> {
     const { packager, src, file, list, signal } = job;
     const cacheDir = this.deps.config.cacheDir;
-    if (file.kind === 'segment' && packager.withSegment && file.n <= list.durationsSec.length) {
+    if (file.kind === 'segment' && packager.withSegment && file.n <= (await list()).durationsSec.length) {
       return packager.withSegment(src, file.n, signal, (bytes) => prepareBytes(cacheDir, cachePath, bytes));
     }
     if (isCmafFile(file) && file.kind !== 'cmaf-master' && file.kind !== 'cmaf-mpd') {
@@ -353,8 +362,9 @@ export class CacheFiller {
 
   /** What one file of a rendition holds: a TS segment, the media playlist, or a subtitle file (CMAF files: see prepareFile). */
   private async fileBytes(job: FileJob): Promise<Uint8Array | string> {
-    const { packager, src, file, list, signal } = job;
+    const { packager, src, file, signal } = job;
     if (isSubtitleFile(file)) return subtitleFileBytes({ config: this.deps.config, packager, catalog: this.subtitles, src, file });
+    const list = await job.list();
     if (file.kind === 'segment' || file.kind === 'track-segment') {
       if (file.n > list.durationsSec.length) throw new CasterpakError('NOT_FOUND', 'no such segment', { n: file.n, segments: list.durationsSec.length });
       return packager.segment(src, file.n, signal, file.kind === 'track-segment' ? file.track : undefined);

@@ -29,7 +29,8 @@ export interface PackageClaim {
   readonly src: SourceFile | OpenSource;
   readonly packager: PackagerName;
   readonly granularity: Granularity;
-  readonly segmentCount: number | null;
+  /** The rendition's segment count for a new package; a function when working it out costs something (asked only then). */
+  readonly segmentCount: number | null | (() => Promise<number | null>);
   /** The rendition's cache folder (`i/clip.mp4`), which holds this package's files and nothing else. */
   readonly renditionDir: string;
   /** A stale file left for the run to replace by its own rename (a master rebuilt at the same path). */
@@ -50,7 +51,10 @@ export interface PackageClaim {
 export async function claimPackage(claim: PackageClaim): Promise<PackageRow> {
   const { store, cacheDir, src } = claim;
   if (!(await stillCurrent(claim.source, src))) throw new StaleGeneration({ source: src.relPath, sizeBytes: src.sizeBytes, mtimeMs: src.mtimeMs });
-  const { pkg, staleFiles, created } = await store.retryWhileLocked(() => store.ensurePackage(src, claim.packager, claim.granularity, claim.segmentCount));
+  const standing = store.standingPackage(src, claim.packager);
+  if (standing) return standing;
+  const segmentCount = typeof claim.segmentCount === 'function' ? await claim.segmentCount() : claim.segmentCount;
+  const { pkg, staleFiles, created } = await store.retryWhileLocked(() => store.ensurePackage(src, claim.packager, claim.granularity, segmentCount));
   const strays = created ? [claim.renditionDir, `${claim.renditionDir.replace(/\/+$/, '')}/${CMAF_DIR}`].flatMap((dir) => filesInCacheFolderSync(cacheDir, dir)) : [];
   await unlinkCacheFiles(cacheDir, [...new Set([...staleFiles, ...strays])].filter((p) => p !== claim.keep));
   return pkg;

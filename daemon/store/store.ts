@@ -197,10 +197,8 @@ export class Store {
    * the caller unlinks them (a replaced source never serves stale segments).
    */
   ensurePackage(src: SourceFile, packager: PackagerName, granularity: Granularity, segmentCount: number | null): EnsuredPackage {
-    // The usual case, a package that stands, is read without taking the write lock: what a caller does with it
-    // is checked again under the lock when it publishes (publishIfCurrent), as it would be after this transaction.
-    const standing = this.packageBySource(src.relPath);
-    if (standing && isSamePackage(standing, src, packager)) return { pkg: standing, staleFiles: [], created: false };
+    const standing = this.standingPackage(src, packager);
+    if (standing) return { pkg: standing, staleFiles: [], created: false };
     return this.write(() => {
       const existing = this.packageBySource(src.relPath);
       if (existing && isSamePackage(existing, src, packager)) return { pkg: existing, staleFiles: [], created: false };
@@ -224,6 +222,16 @@ export class Store {
       }) as PackageRow;
       return { pkg, staleFiles, created: true };
     });
+  }
+
+  /**
+   * The package of this exact source when it stands, read without taking the write lock (the usual case of
+   * ensurePackage): what a caller does with it is checked again under the lock when it publishes
+   * (publishIfCurrent), as it would be after a transaction.
+   */
+  standingPackage(src: SourceFile, packager: PackagerName): PackageRow | undefined {
+    const row = this.packageBySource(src.relPath);
+    return row && isSamePackage(row, src, packager) ? row : undefined;
   }
 
   setSegmentCount(id: number, segmentCount: number): void {
