@@ -1,6 +1,6 @@
 // A decoded relative path → a real file under media_root (symlinks resolved and confined), with its identity.
 
-import { promises as fs, realpathSync, statSync, type Stats } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 
@@ -46,30 +46,7 @@ export async function confinedPath(mediaRoot: string, sourceRel: string): Promis
     throw notFound(sourceRel, 'does not exist');
   }
   if (!isInside(rootReal, real)) throw notFound(sourceRel, `resolves outside media_root: ${real}`);
-  return regularFile(sourceRel, rootReal, real, await fs.stat(real).catch(() => undefined));
-}
-
-/** confinedPath on this thread, for a path whose entries the kernel has in memory (see localSource). */
-export function confinedPathSync(mediaRoot: string, sourceRel: string): ConfinedPath {
-  let rootReal: string;
-  let real: string;
-  try {
-    rootReal = realpathSync.native(mediaRoot);
-    real = realpathSync.native(path.join(rootReal, sourceRel));
-  } catch {
-    throw notFound(sourceRel, 'does not exist');
-  }
-  if (!isInside(rootReal, real)) throw notFound(sourceRel, `resolves outside media_root: ${real}`);
-  let stat: Stats | undefined;
-  try {
-    stat = statSync(real);
-  } catch {
-    stat = undefined;
-  }
-  return regularFile(sourceRel, rootReal, real, stat);
-}
-
-function regularFile(sourceRel: string, rootReal: string, real: string, stat: Stats | undefined): ConfinedPath {
+  const stat = await fs.stat(real).catch(() => undefined);
   if (!stat?.isFile()) throw notFound(sourceRel, 'not a regular file');
   return { rootReal, real, stat };
 }
@@ -87,15 +64,7 @@ export function confinedPathOf(file: SourceFile | undefined): ConfinedPath | und
 
 /** The source's identity (path, size, mtime) without opening it: enough to tell a cache hit from a stale package. */
 export async function resolveSource(mediaRoot: string, sourceRel: string): Promise<SourceFile> {
-  return sourceFileOf(sourceRel, await confinedPath(mediaRoot, sourceRel));
-}
-
-/** resolveSource on this thread (confinedPathSync). */
-export function resolveSourceSync(mediaRoot: string, sourceRel: string): SourceFile {
-  return sourceFileOf(sourceRel, confinedPathSync(mediaRoot, sourceRel));
-}
-
-function sourceFileOf(sourceRel: string, checked: ConfinedPath): SourceFile {
+  const checked = await confinedPath(mediaRoot, sourceRel);
   const { real, stat } = checked;
   const file = { absPath: real, relPath: sourceRel, sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) };
   checksOf.set(file, checked);
