@@ -65,13 +65,26 @@ interface Run {
 
 export type MissListener = (record: MissRecord) => void;
 
+/** A run's claim in SQLite (Store.startGeneration), released once: by the publish that ends the run, or after it. */
+interface Claim {
+  readonly key: string;
+  released: boolean;
+}
+
 /** One file of a rendition to make, with the segment packager's plan of it and the run's abort signal. */
 interface FileJob {
   readonly packager: SegmentPackager;
   readonly src: OpenSource;
   readonly file: RenditionRequest['file'];
-  readonly list: SegmentList;
+  /** The plan's segment list, worked out on the first call (a CMAF segment of a standing package never asks). */
+  readonly list: () => Promise<SegmentList>;
   readonly signal: AbortSignal;
+}
+
+/** `make` called once, on first use. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -191,7 +204,7 @@ export class CacheFiller {
    * Runs `work` under the concurrency bound and the packaging timeout, claiming the run's key in the database,
    * and reports the run: one log line, the recent-misses ring, the listeners (metrics).
    */
-  private async generate(run: Run, work: (signal: AbortSignal) => Promise<NewCacheFile[]>): Promise<void> {
+  private async generate(run: Run, work: (signal: AbortSignal, claim: Claim) => Promise<NewCacheFile[]>): Promise<void> {
     const { store, config } = this.deps;
     return this.limiter.run(this.maxWaitMs(), async () => {
       const abort = new AbortController();
@@ -199,9 +212,10 @@ export class CacheFiller {
       const startedMs = performance.now();
       let files: NewCacheFile[] = [];
       let outcome = 'ok';
+      const claim: Claim = { key: run.key, released: false };
       await store.retryWhileLocked(() => store.startGeneration(run.key));
       try {
-        files = await work(abort.signal);
+        files = await work(abort.signal, claim);
       } catch (err) {
         const thrown = abort.signal.aborted
           ? new CasterpakError('PACKAGER_TIMEOUT', `packaging took longer than ${config.packagingTimeoutSec}s`, { key: run.key })
@@ -210,7 +224,7 @@ export class CacheFiller {
         throw thrown;
       } finally {
         clearTimeout(timer);
-        await this.endGeneration(run.key);
+        if (!claim.released) await this.endGeneration(run.key);
         this.report(run, performance.now() - startedMs, files, outcome);
       }
     });
@@ -259,11 +273,19 @@ export class CacheFiller {
     return renderMediaPlaylist({ durationsSec: list.durationsSec, segmentUri: (n) => base + name(n), allowCache, startOffsetSec: list.startOffsetSec });
   }
 
-  /** Publishes a run's files only if `pkg` is still its source's package (see publishGeneration). */
-  private async publishInPackage(pkg: PackageRow, prepared: readonly PreparedFile[], kinds: (p: PreparedFile) => NewCacheFile['kind']): Promise<NewCacheFile[]> {
+  /**
+   * Publishes a run's files only if `pkg` is still its source's package (see publishGeneration). `release`:
+   * the run ends with this publish, so its claim goes in the same transaction rather than in one of its own.
+   */
+  private async publishInPackage(pkg: PackageRow, prepared: readonly PreparedFile[], kinds: (p: PreparedFile) => NewCacheFile['kind'], release?: Claim): Promise<NewCacheFile[]> {
     const { store, config } = this.deps;
     const files = prepared.map((p): NewCacheFile => ({ path: p.cachePath, packageId: pkg.id, kind: kinds(p), bytes: p.bytes }));
-    await publishGeneration({ store, cacheDir: config.cacheDir, packages: [pkg], files: prepared, record: () => store.recordFiles(files) });
+    const record = () => {
+      store.recordFiles(files);
+      if (release) store.endGeneration(release.key);
+    };
+    await publishGeneration({ store, cacheDir: config.cacheDir, packages: [pkg], files: prepared, record });
+    if (release) release.released = true;
     this.stats.bytesWritten += files.reduce((sum, f) => sum + f.bytes, 0);
     return files;
   }
@@ -311,23 +333,25 @@ export class CacheFiller {
   /** Segment packagers: the playlist from the plan alone, or one segment muxed on its own. */
   private packageOneFile(packager: SegmentPackager, resolved: SourceFile, req: RenditionRequest): Promise<void> {
     const { store, config } = this.deps;
-    return this.generate({ key: fileGenerationKey(req.cachePath), cachePath: req.cachePath, sourceRel: resolved.relPath }, (signal) =>
-      // The source is opened once for the run and read only through it (closed after the run).
+    return this.generate({ key: fileGenerationKey(req.cachePath), cachePath: req.cachePath, sourceRel: resolved.relPath }, (signal, claim) =>
+      // The source is opened once for the run, reusing the request's path checks, and read only through it (closed after the run).
       withOpened(this.source, resolved.relPath, async (src) => {
-      const list = await packager.plan(src);
+      // The packager checks and plans the source again as it makes any file; a package that stands needs no count.
+      const list = once(() => packager.plan(src));
       const renditionDir = renditionCacheDir(config.urlPrefix, src.relPath);
-      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, source: this.source, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount: list.durationsSec.length });
+      const segmentCount = async () => (await list()).durationsSec.length;
+      const pkg = await claimPackage({ store, cacheDir: config.cacheDir, source: this.source, src, renditionDir, packager: packager.name, granularity: 'segment', segmentCount });
       const prepared = await this.prepareFile({ packager, src, file: req.file, list, signal }, req.cachePath);
       await this.deps.beforePublish?.(req.cachePath);
-      return this.publishInPackage(pkg, [prepared], () => fileKindOf(req.cachePath));
-    }));
+      return this.publishInPackage(pkg, [prepared], () => fileKindOf(req.cachePath), claim);
+    }, resolved));
   }
 
   /** One file of a rendition written under .tmp/, ready to publish; a TS segment from the packager's reused buffer, a CMAF one from its read buffer. */
   private async prepareFile(job: FileJob, cachePath: string): Promise<PreparedFile> {
     const { packager, src, file, list, signal } = job;
     const cacheDir = this.deps.config.cacheDir;
-    if (file.kind === 'segment' && packager.withSegment && file.n <= list.durationsSec.length) {
+    if (file.kind === 'segment' && packager.withSegment && file.n <= (await list()).durationsSec.length) {
       return packager.withSegment(src, file.n, signal, (bytes) => prepareBytes(cacheDir, cachePath, bytes));
     }
     if (isCmafFile(file) && file.kind !== 'cmaf-master' && file.kind !== 'cmaf-mpd') {
@@ -338,8 +362,9 @@ export class CacheFiller {
 
   /** What one file of a rendition holds: a TS segment, the media playlist, or a subtitle file (CMAF files: see prepareFile). */
   private async fileBytes(job: FileJob): Promise<Uint8Array | string> {
-    const { packager, src, file, list, signal } = job;
+    const { packager, src, file, signal } = job;
     if (isSubtitleFile(file)) return subtitleFileBytes({ config: this.deps.config, packager, catalog: this.subtitles, src, file });
+    const list = await job.list();
     if (file.kind === 'segment' || file.kind === 'track-segment') {
       if (file.n > list.durationsSec.length) throw new CasterpakError('NOT_FOUND', 'no such segment', { n: file.n, segments: list.durationsSec.length });
       return packager.segment(src, file.n, signal, file.kind === 'track-segment' ? file.track : undefined);

@@ -5,7 +5,7 @@ import { CasterpakError } from '../errors.js';
 import type { PackagerName } from '../config.js';
 import { CMAF_DIR } from '../layout/cmaf-files.js';
 import type { SourceFile } from '../source/resolve.js';
-import type { Source } from '../source/source.js';
+import type { OpenSource, Source } from '../source/source.js';
 import type { Granularity, PackageRow, Store } from '../store/store.js';
 import { cacheFileAbs } from './paths.js';
 import { discardPrepared, filesInCacheFolderSync, placeSync, unlinkCacheFiles, type PreparedFile } from './publish.js';
@@ -22,11 +22,15 @@ export interface PackageClaim {
   readonly cacheDir: string;
   /** Where the source is looked up again, to make sure it is still the version the run read. */
   readonly source: Source;
-  /** The source as the run resolved it (its size and mtime, or a remote object's size and version, are the package's identity). */
-  readonly src: SourceFile;
+  /**
+   * The source as the run resolved it (its size and mtime, or a remote object's size and version, are the
+   * package's identity); the run's opened source when it has one, which may tell more cheaply that it is still current.
+   */
+  readonly src: SourceFile | OpenSource;
   readonly packager: PackagerName;
   readonly granularity: Granularity;
-  readonly segmentCount: number | null;
+  /** The rendition's segment count for a new package; a function when working it out costs something (asked only then). */
+  readonly segmentCount: number | null | (() => Promise<number | null>);
   /** The rendition's cache folder (`i/clip.mp4`), which holds this package's files and nothing else. */
   readonly renditionDir: string;
   /** A stale file left for the run to replace by its own rename (a master rebuilt at the same path). */
@@ -35,8 +39,8 @@ export interface PackageClaim {
 
 /**
  * The run's package: the current one, or a new one replacing a stale one, whose files are then unlinked.
- * - The source is resolved again first (a stat, or a HEAD of a remote object): a run that resolved the old file must not replace the package a
- *   newer run made from the new one (it would delete the newer files); it goes stale and starts over.
+ * - The source is looked up again first (a stat of a local path, or a HEAD of a remote object): a run that read the old file must not replace
+ *   the package a newer run made from the new one (it would delete the newer files); it goes stale and starts over.
  * - A new package owns nothing yet: whatever its folder (and its cmaf/ folder) holds is stale, rows or not (a file renamed into
  *   place by a run that crashed before its commit has no row, and would otherwise pass for the new one's).
  * - The unlinks come after the transaction, so for a moment the old files are still on disk with no row:
@@ -46,14 +50,21 @@ export interface PackageClaim {
  */
 export async function claimPackage(claim: PackageClaim): Promise<PackageRow> {
   const { store, cacheDir, src } = claim;
-  const now = await claim.source.resolve(src.relPath).catch(() => undefined);
-  if (!now || now.absPath !== src.absPath || now.sizeBytes !== src.sizeBytes || Math.trunc(now.mtimeMs) !== Math.trunc(src.mtimeMs)) {
-    throw new StaleGeneration({ source: src.relPath, sizeBytes: src.sizeBytes, mtimeMs: src.mtimeMs });
-  }
-  const { pkg, staleFiles, created } = await store.retryWhileLocked(() => store.ensurePackage(src, claim.packager, claim.granularity, claim.segmentCount));
+  if (!(await stillCurrent(claim.source, src))) throw new StaleGeneration({ source: src.relPath, sizeBytes: src.sizeBytes, mtimeMs: src.mtimeMs });
+  const standing = store.standingPackage(src, claim.packager);
+  if (standing) return standing;
+  const segmentCount = typeof claim.segmentCount === 'function' ? await claim.segmentCount() : claim.segmentCount;
+  const { pkg, staleFiles, created } = await store.retryWhileLocked(() => store.ensurePackage(src, claim.packager, claim.granularity, segmentCount));
   const strays = created ? [claim.renditionDir, `${claim.renditionDir.replace(/\/+$/, '')}/${CMAF_DIR}`].flatMap((dir) => filesInCacheFolderSync(cacheDir, dir)) : [];
   await unlinkCacheFiles(cacheDir, [...new Set([...staleFiles, ...strays])].filter((p) => p !== claim.keep));
   return pkg;
+}
+
+/** Whether the source's path still names the version `src` is: asked of the opened source when it can tell, else resolved again. */
+async function stillCurrent(source: Source, src: SourceFile | OpenSource): Promise<boolean> {
+  if ('stillCurrent' in src && src.stillCurrent) return src.stillCurrent();
+  const now = await source.resolve(src.relPath).catch(() => undefined);
+  return now !== undefined && now.absPath === src.absPath && now.sizeBytes === src.sizeBytes && Math.trunc(now.mtimeMs) === Math.trunc(src.mtimeMs);
 }
 
 export interface GenerationPublish {

@@ -2,7 +2,7 @@
 
 import { constants, promises as fs } from 'node:fs';
 import { openSource } from './open-source.js';
-import { resolveSource } from './resolve.js';
+import { confinedPathOf, resolveSource } from './resolve.js';
 import type { Source } from './source.js';
 
 export function localSource(mediaRoot: string): Source {
@@ -10,7 +10,7 @@ export function localSource(mediaRoot: string): Source {
     kind: 'local',
     root: mediaRoot,
     resolve: (sourceRel) => resolveSource(mediaRoot, sourceRel),
-    open: (sourceRel) => openSource(mediaRoot, sourceRel),
+    open: (sourceRel, resolved) => openSource(mediaRoot, sourceRel, {}, resolved?.relPath === sourceRel ? confinedPathOf(resolved) : undefined),
     async probe() {
       try {
         await fs.access(mediaRoot, constants.R_OK | constants.X_OK);

@@ -30,22 +30,74 @@ interface Span extends ByteRange {
   readonly members: number[];
 }
 
+/**
+ * The caller's range indexes by offset, or undefined when the list is already in offset order (a track's
+ * samples in decode order nearly always are): then nothing is allocated or sorted.
+ */
+function offsetOrder(ranges: readonly ByteRange[]): number[] | undefined {
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i].offset < ranges[i - 1].offset) return ranges.map((_, index) => index).sort((a, b) => ranges[a].offset - ranges[b].offset);
+  }
+  return undefined;
+}
+
+/**
+ * Walks the ranges in offset order and calls `onSpan` for each coalesced span: its bytes [offset, end) and
+ * its members, positions [first, next) of `order` (or of the ranges themselves when `order` is undefined).
+ */
+function walkSpans(
+  ranges: readonly ByteRange[],
+  options: CoalesceOptions,
+  order: readonly number[] | undefined,
+  onSpan: (offset: number, end: number, first: number, next: number) => void,
+): void {
+  let spanOffset = 0;
+  let spanEnd = 0;
+  let first = 0;
+  for (let k = 0; k < ranges.length; k++) {
+    const { offset, length } = ranges[order ? order[k] : k];
+    const end = offset + length;
+    if (k > 0 && offset - spanEnd <= options.maxGapBytes && Math.max(end, spanEnd) - spanOffset <= options.maxSpanBytes) {
+      spanEnd = Math.max(spanEnd, end);
+      continue;
+    }
+    if (k > 0) onSpan(spanOffset, spanEnd, first, k);
+    spanOffset = offset;
+    spanEnd = end;
+    first = k;
+  }
+  if (ranges.length > 0) onSpan(spanOffset, spanEnd, first, ranges.length);
+}
+
+/** Spans as columns (no object per span): span k is [offsets[k], ends[k]), its members at positions [firsts[k], firsts[k + 1]) of `order`. */
+interface SpanColumns {
+  readonly order: readonly number[] | undefined;
+  readonly offsets: number[];
+  readonly ends: number[];
+  readonly firsts: number[];
+}
+
+function spanColumns(ranges: readonly ByteRange[], options: CoalesceOptions): SpanColumns {
+  const columns: SpanColumns = { order: offsetOrder(ranges), offsets: [], ends: [], firsts: [] };
+  walkSpans(ranges, options, columns.order, (offset, end, first) => {
+    columns.offsets.push(offset);
+    columns.ends.push(end);
+    columns.firsts.push(first);
+  });
+  columns.firsts.push(ranges.length);
+  return columns;
+}
+
 /** Groups ranges into spans; ranges may come in any order and may be empty. */
 export function coalesceRanges(ranges: readonly ByteRange[], options: CoalesceOptions): Span[] {
-  const order = ranges.map((_, index) => index).sort((a, b) => ranges[a].offset - ranges[b].offset);
-  const spans: Array<{ offset: number; end: number; members: number[] }> = [];
-  for (const index of order) {
-    const { offset, length } = ranges[index];
-    const current = spans[spans.length - 1];
-    const end = offset + length;
-    if (current && offset - current.end <= options.maxGapBytes && Math.max(end, current.end) - current.offset <= options.maxSpanBytes) {
-      current.end = Math.max(current.end, end);
-      current.members.push(index);
-    } else {
-      spans.push({ offset, end, members: [index] });
-    }
-  }
-  return spans.map((span) => ({ offset: span.offset, length: span.end - span.offset, members: span.members }));
+  const spans: Span[] = [];
+  const order = offsetOrder(ranges);
+  walkSpans(ranges, options, order, (offset, end, first, next) => {
+    const members: number[] = [];
+    for (let k = first; k < next; k++) members.push(order ? order[k] : k);
+    spans.push({ offset, length: end - offset, members });
+  });
+  return spans;
 }
 
 /** Runs `work` over `items` with at most `concurrency` promises pending. */
@@ -79,20 +131,25 @@ function readSpansSync(spanCount: number, budgetMs: number, readOne: (index: num
   return spanCount;
 }
 
-/** Reads every range; result[i] is a view of ranges[i]'s bytes (views share the coalesced buffers). */
+/**
+ * Reads every range; result[i] is a view of ranges[i]'s bytes (views share the coalesced buffers). A span
+ * is read into `into` right after the one before it. Per span and per range it makes only the views it
+ * returns (a CMAF audio segment is ~300 spans of ~470 samples, read on every miss).
+ */
 export async function readRanges(reader: TargetReader, ranges: readonly ByteRange[], options: ReadOptions, into?: Uint8Array): Promise<Uint8Array[]> {
   const result: Uint8Array[] = new Array(ranges.length);
-  const spans = coalesceRanges(ranges, options);
-  let intoOffset = 0;
-  const targets = spans.map((span) => {
-    const target = into?.subarray(intoOffset, intoOffset + span.length);
-    intoOffset += span.length;
-    return target;
-  });
-  const place = (index: number, bytes: Uint8Array) => {
-    const span = spans[index];
-    for (const member of span.members) {
-      const start = ranges[member].offset - span.offset;
+  const { order, offsets, ends, firsts } = spanColumns(ranges, options);
+  const spanCount = offsets.length;
+  const starts: number[] = new Array(spanCount);
+  for (let k = 0, at = 0; k < spanCount; k++) {
+    starts[k] = at;
+    at += ends[k] - offsets[k];
+  }
+  const target = (k: number) => into?.subarray(starts[k], starts[k] + ends[k] - offsets[k]);
+  const place = (k: number, bytes: Uint8Array) => {
+    for (let j = firsts[k]; j < firsts[k + 1]; j++) {
+      const member = order ? order[j] : j;
+      const start = ranges[member].offset - offsets[k];
       result[member] = bytes.subarray(start, start + ranges[member].length);
     }
   };
@@ -100,17 +157,21 @@ export async function readRanges(reader: TargetReader, ranges: readonly ByteRang
   if (reader.readSync && options.syncBudgetMs !== undefined) {
     options.signal?.throwIfAborted();
     const readSync = reader.readSync.bind(reader);
-    readHere = readSpansSync(spans.length, options.syncBudgetMs, (index) => place(index, readSync(spans[index].offset, spans[index].length, targets[index])));
+    readHere = readSpansSync(spanCount, options.syncBudgetMs, (k) => place(k, readSync(offsets[k], ends[k] - offsets[k], target(k))));
   }
-  const rest = spans.map((span, index) => ({ span, index })).slice(readHere);
-  await forEachLimited(rest, options.concurrency, async ({ span, index }) => {
+  const rest = Array.from({ length: spanCount - readHere }, (_, i) => readHere + i);
+  await forEachLimited(rest, options.concurrency, async (k) => {
     options.signal?.throwIfAborted();
-    place(index, await reader.read(span.offset, span.length, targets[index]));
+    place(k, await reader.read(offsets[k], ends[k] - offsets[k], target(k)));
   });
   return result;
 }
 
-/** Bytes a readRanges call reads (the coalesced spans, gaps included): the size of a buffer for `into`. */
+/** Bytes a readRanges call reads (the coalesced spans, gaps included): the size of a buffer for `into`. Allocates nothing for ranges in offset order. */
 export function coalescedBytes(ranges: readonly ByteRange[], options: CoalesceOptions): number {
-  return coalesceRanges(ranges, options).reduce((sum, span) => sum + span.length, 0);
+  let bytes = 0;
+  walkSpans(ranges, options, offsetOrder(ranges), (offset, end) => {
+    bytes += end - offset;
+  });
+  return bytes;
 }

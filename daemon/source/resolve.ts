@@ -51,8 +51,22 @@ export async function confinedPath(mediaRoot: string, sourceRel: string): Promis
   return { rootReal, real, stat };
 }
 
+/**
+ * The checks behind each SourceFile resolveSource returned, kept beside it (never inside it: the file is
+ * spread and stored as it is) for as long as the caller holds it, so an open of the same request can reuse them.
+ */
+const checksOf = new WeakMap<SourceFile, ConfinedPath>();
+
+/** The path checks that resolved `file`, when resolveSource made it. */
+export function confinedPathOf(file: SourceFile | undefined): ConfinedPath | undefined {
+  return file ? checksOf.get(file) : undefined;
+}
+
 /** The source's identity (path, size, mtime) without opening it: enough to tell a cache hit from a stale package. */
 export async function resolveSource(mediaRoot: string, sourceRel: string): Promise<SourceFile> {
-  const { real, stat } = await confinedPath(mediaRoot, sourceRel);
-  return { absPath: real, relPath: sourceRel, sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) };
+  const checked = await confinedPath(mediaRoot, sourceRel);
+  const { real, stat } = checked;
+  const file = { absPath: real, relPath: sourceRel, sizeBytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) };
+  checksOf.set(file, checked);
+  return file;
 }

@@ -30,6 +30,11 @@ export interface OpenSource extends SourceFile {
    * own descriptor, or a remote object downloaded to a temporary file under `tmpDir` first. Closed by `close`.
    */
   wholeFileFd(tmpDir: string, signal: AbortSignal): Promise<number>;
+  /**
+   * True while the source's path still names this opened version, found more cheaply than by resolving it
+   * again (a local file: one stat, compared by device, inode, size and mtime). Absent: resolve and compare.
+   */
+  stillCurrent?(): Promise<boolean>;
   /** Ends every use of the opened source (descriptors, downloads); call once the run is done. */
   close(): Promise<void>;
 }
@@ -45,17 +50,23 @@ export interface Source {
   readonly stats?: OriginStats;
   /** The source's identity without reading its bytes; NOT_FOUND when there is none (404). */
   resolve(sourceRel: string): Promise<SourceFile>;
-  /** Opens `sourceRel` for a run; the caller closes it. */
-  open(sourceRel: string): Promise<OpenSource>;
+  /**
+   * Opens `sourceRel` for a run; the caller closes it. `resolved`: what this source's resolve of the same
+   * path gave in the same request, whose checks the open may reuse (it still proves what it opened).
+   */
+  open(sourceRel: string, resolved?: SourceFile): Promise<OpenSource>;
   /** Checks the source can be reached and read (casterpakd check); throws with a one-line reason. */
   probe(): Promise<string>;
   /** Releases connections (daemon shutdown). */
   close(): Promise<void>;
 }
 
-/** Runs `work` on the opened source and always closes it: the source is open exactly as long as the work. */
-export async function withOpened<T>(source: Source, sourceRel: string, work: (src: OpenSource) => Promise<T>): Promise<T> {
-  const src = await source.open(sourceRel);
+/**
+ * Runs `work` on the opened source and always closes it: the source is open exactly as long as the work.
+ * `resolved`: the request's own resolve of it, when it has one (see Source.open).
+ */
+export async function withOpened<T>(source: Source, sourceRel: string, work: (src: OpenSource) => Promise<T>, resolved?: SourceFile): Promise<T> {
+  const src = await source.open(sourceRel, resolved);
   try {
     return await work(src);
   } finally {

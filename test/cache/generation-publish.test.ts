@@ -7,6 +7,8 @@ import { localSource } from '../../daemon/source/local-source.js';
 import type { SourceFile } from '../../daemon/source/resolve.js';
 import { fileGenerationKey, generationFolder, packageGenerationKey, sourceOfGenerationKey } from '../../daemon/store/generation-keys.js';
 import { Store } from '../../daemon/store/store.js';
+import { makeClip } from '../helpers/clip.js';
+import { inProcessDaemon } from '../helpers/in-process.js';
 
 function setup() {
   const top = mkdtempSync(path.join(tmpdir(), 'casterpak-claim-'));
@@ -78,5 +80,24 @@ describe('generation keys', () => {
     expect(sourceOfGenerationKey(fileGenerationKey('i/shows/a.mp4/segment1_0_av.ts'))).toBeUndefined();
     expect(generationFolder(packageGenerationKey('shows/a.mp4'), 'i')).toBe('i/shows/a.mp4');
     expect(generationFolder(fileGenerationKey('i/shows/a.mp4/segment1_0_av.ts'), 'i')).toBe('i/shows/a.mp4');
+  });
+});
+
+describe('the claim of a segment miss', () => {
+  const claimed = (store: Store) => (store.statement('generationKeys').all({ sinceMs: 0 }) as Array<{ key: string }>).map((r) => r.key);
+
+  it('is held until its file is published and gone once it is, also after a run that fails inside', async () => {
+    const seen: string[][] = [];
+    let store: Store | undefined;
+    const daemon = inProcessDaemon({ packager: 'builtin', segment_duration: 2 }, { beforePublish: async () => void seen.push(claimed(store!)) });
+    store = daemon.store;
+    makeClip(path.join(daemon.mediaRoot, 'clip.mp4'), { durationSec: 4 });
+    for (const url of ['/i/clip.mp4/segment1_0_av.ts', '/i/clip.mp4/cmaf/audio_2.m4s']) expect((await daemon.request(url)).status).toBe(200);
+    expect(seen).toEqual([['i/clip.mp4/segment1_0_av.ts'], ['i/clip.mp4/cmaf/audio_2.m4s']]);
+    expect(claimed(daemon.store)).toEqual([]);
+    expect(daemon.store.fileByPath('i/clip.mp4/cmaf/audio_2.m4s')?.package_id).toBeTypeOf('number');
+    // Past the end of the audio track's plan: refused inside the run, after its claim was taken.
+    expect((await daemon.request('/i/clip.mp4/cmaf/audio_9.m4s')).status).toBe(404);
+    expect(claimed(daemon.store)).toEqual([]);
   });
 });

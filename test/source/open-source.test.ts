@@ -9,6 +9,8 @@ import { createBuiltinPackager } from '../../daemon/packagers/builtin.js';
 import { createFfmpegPackager } from '../../daemon/packagers/ffmpeg.js';
 import { openSource, withOpenSource } from '../../daemon/source/open-source.js';
 import { handleReader } from '../../daemon/source/file-reader.js';
+import { localSource } from '../../daemon/source/local-source.js';
+import { confinedPathOf, resolveSource } from '../../daemon/source/resolve.js';
 import { makeClip, probeDurationSec } from '../helpers/clip.js';
 import { FFMPEG } from '../helpers/media.js';
 
@@ -83,6 +85,92 @@ describe('opening a source', () => {
       expect(src.absPath).toBe(path.join(await fs.realpath(mediaRoot), 'sub', 'clip.mp4'));
     } finally {
       await src.handle.close();
+    }
+  });
+});
+
+describe('opening a source this request already resolved', () => {
+  it('reuses the checks of the resolve, and still refuses a folder swapped for a symlink to outside since', async () => {
+    const { top, mediaRoot } = layout();
+    const resolved = await resolveSource(mediaRoot, 'sub/clip.mp4');
+    const src = await openSource(mediaRoot, 'sub/clip.mp4', {}, confinedPathOf(resolved));
+    try {
+      expect(await readAll(src)).toBe('inside bytes');
+    } finally {
+      await src.close();
+    }
+    swapSubForOutside(top);
+    await expect(openSource(mediaRoot, 'sub/clip.mp4', {}, confinedPathOf(resolved))).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+  });
+
+  it('opens the file as it is now when it was replaced after the resolve, or deleted and written again', async () => {
+    const { mediaRoot } = layout();
+    const file = path.join(mediaRoot, 'sub', 'clip.mp4');
+    const resolved = await resolveSource(mediaRoot, 'sub/clip.mp4');
+    await fs.writeFile(`${file}.new`, 'replacement bytes');
+    await fs.rename(`${file}.new`, file);
+    const replaced = await openSource(mediaRoot, 'sub/clip.mp4', {}, confinedPathOf(resolved));
+    try {
+      expect(await readAll(replaced)).toBe('replacement bytes');
+      expect(replaced.sizeBytes).toBe('replacement bytes'.length);
+    } finally {
+      await replaced.close();
+    }
+    await fs.rm(file);
+    await expect(openSource(mediaRoot, 'sub/clip.mp4', {}, confinedPathOf(resolved))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('through the local Source, only for a resolve of the same path', async () => {
+    const { mediaRoot } = layout();
+    writeFileSync(path.join(mediaRoot, 'other.mp4'), 'other file');
+    const source = localSource(mediaRoot);
+    const resolved = await source.resolve('other.mp4');
+    const src = await source.open('sub/clip.mp4', resolved);
+    try {
+      expect(await readAll(src as Awaited<ReturnType<typeof openSource>>)).toBe('inside bytes');
+    } finally {
+      await src.close();
+    }
+  });
+});
+
+describe('an opened source tells whether its path still names it', () => {
+  async function opened(mediaRoot: string) {
+    return openSource(mediaRoot, 'sub/clip.mp4');
+  }
+
+  it('yes while nothing changed; no once the file is replaced, rewritten in place, or removed', async () => {
+    const { mediaRoot } = layout();
+    const file = path.join(mediaRoot, 'sub', 'clip.mp4');
+    const src = await opened(mediaRoot);
+    try {
+      expect(await src.stillCurrent?.()).toBe(true);
+      await fs.writeFile(`${file}.new`, 'inside bytes');
+      await fs.rename(`${file}.new`, file);
+      expect(await src.stillCurrent?.()).toBe(false);
+    } finally {
+      await src.close();
+    }
+    const again = await opened(mediaRoot);
+    try {
+      await fs.appendFile(file, ' and more');
+      expect(await again.stillCurrent?.()).toBe(false);
+      await fs.rm(file);
+      expect(await again.stillCurrent?.()).toBe(false);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('no once a folder on its path is pointed at another copy of the same bytes', async () => {
+    const { top, mediaRoot } = layout('same bytes', 'same bytes');
+    const src = await opened(mediaRoot);
+    try {
+      swapSubForOutside(top);
+      expect(readFileSync(path.join(mediaRoot, 'sub', 'clip.mp4'), 'utf8')).toBe('same bytes');
+      expect(await src.stillCurrent?.()).toBe(false);
+    } finally {
+      await src.close();
     }
   });
 });

@@ -29,6 +29,16 @@ describe('writes while another connection holds the write lock', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('finds a package that stands without waiting for the lock, and waits for it to replace one', async () => {
+    const src = { absPath: '/media/clip.mp4', relPath: 'clip.mp4', sizeBytes: 1000, mtimeMs: 5 };
+    const made = store.ensurePackage(src, 'builtin', 'segment', 3);
+    other.exec('BEGIN IMMEDIATE');
+    expect(store.ensurePackage(src, 'builtin', 'segment', 3)).toEqual({ pkg: made.pkg, staleFiles: [], created: false });
+    expect(() => store.ensurePackage({ ...src, sizeBytes: 2000 }, 'builtin', 'segment', 3)).toThrow(/locked|busy/i);
+    other.exec('COMMIT');
+    expect(store.ensurePackage({ ...src, sizeBytes: 2000 }, 'builtin', 'segment', 3)).toMatchObject({ created: true, pkg: { source_size: 2000 } });
+  });
+
   it('lets timers run while it waits, and commits once the lock is released', async () => {
     other.exec('BEGIN IMMEDIATE');
     let settled = false;
