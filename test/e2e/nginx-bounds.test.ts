@@ -127,20 +127,27 @@ describe('public requests through nginx, builtin packager', () => {
   });
 });
 
+/**
+ * Sources whose packaging waits (held-ffmpeg) until release() removes their hold files, or
+ * packaging_timeout kills the run.
+ */
+function heldSources(stackOf: () => Stack): { heldSource(rel: string): string; release(): void } {
+  const holds: string[] = [];
+  return {
+    heldSource(rel) {
+      const file = path.join(stackOf().daemon.mediaRoot, rel);
+      copyFileSync(clip, file);
+      writeFileSync(`${file}.hold`, '');
+      holds.push(`${file}.hold`);
+      return file;
+    },
+    release: () => holds.splice(0).forEach((hold) => rmSync(hold, { force: true })),
+  };
+}
+
 describe('the packaging queue through nginx', () => {
   let stack: Stack;
-  const holds: string[] = [];
-
-  /** A source whose packaging waits (held-ffmpeg) until release() removes its hold file. */
-  function heldSource(rel: string): string {
-    const file = path.join(stack.daemon.mediaRoot, rel);
-    copyFileSync(clip, file);
-    writeFileSync(`${file}.hold`, '');
-    holds.push(`${file}.hold`);
-    return file;
-  }
-
-  const release = () => holds.splice(0).forEach((hold) => rmSync(hold, { force: true }));
+  const { heldSource, release } = heldSources(() => stack);
 
   beforeAll(async () => {
     stack = await startStack({
@@ -185,18 +192,7 @@ describe('a packaging job queued too long, through nginx', () => {
   const PACKAGING_TIMEOUT_SEC = 10;
   const QUEUE_BOUND_MS = (PACKAGING_TIMEOUT_SEC + 5) * 1000;
   let stack: Stack;
-  const holds: string[] = [];
-
-  /** A source whose packaging waits (held-ffmpeg) until its hold file is removed, or packaging_timeout kills it. */
-  function heldSource(rel: string): string {
-    const file = path.join(stack.daemon.mediaRoot, rel);
-    copyFileSync(clip, file);
-    writeFileSync(`${file}.hold`, '');
-    holds.push(`${file}.hold`);
-    return file;
-  }
-
-  const release = () => holds.splice(0).forEach((hold) => rmSync(hold, { force: true }));
+  const { heldSource, release } = heldSources(() => stack);
   const misses = async () => (await stack.daemon.healthz()).misses;
 
   beforeAll(async () => {

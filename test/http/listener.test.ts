@@ -12,6 +12,27 @@ import { startListeningDaemon, type ListeningDaemon } from '../helpers/listening
 import { waitFor } from '../helpers/processes.js';
 import { REPO_ROOT } from '../helpers/daemon.js';
 
+/** A connection that sends `first`, then `more` every half second: what came back, and when it closed. */
+function trickle(port: number, first: string, more: string): { received(): string; closed: Promise<void>; closedAfterMs(): number; stop(): void } {
+  const startedMs = Date.now();
+  const socket = net.connect(port, '127.0.0.1');
+  let received = '';
+  let closedAfterMs = 0;
+  socket.on('data', (d: Buffer) => (received += d.toString()));
+  const closed = new Promise<void>((resolve) => socket.on('close', () => ((closedAfterMs = Date.now() - startedMs), resolve())));
+  socket.write(first);
+  const timer = setInterval(() => socket.writable && socket.write(more), 500);
+  return {
+    received: () => received,
+    closed,
+    closedAfterMs: () => closedAfterMs,
+    stop() {
+      clearInterval(timer);
+      socket.destroy();
+    },
+  };
+}
+
 describe('the HTTP limits', () => {
   let served: ListeningDaemon;
   let port: number;
@@ -33,52 +54,36 @@ describe('the HTTP limits', () => {
   });
 
   it('closes a connection whose headers trickle in for longer than 10 s with 408, not sooner, answering others meanwhile', async () => {
-    const startedMs = Date.now();
-    const socket = net.connect(port, '127.0.0.1');
-    let received = '';
-    socket.on('data', (d: Buffer) => (received += d.toString()));
-    let closedAfterMs = 0;
-    const closed = new Promise<void>((resolve) => socket.on('close', () => ((closedAfterMs = Date.now() - startedMs), resolve())));
-    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
     // One more header line every half second: activity on the connection must not extend the deadline.
-    const trickle = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 500);
+    const slow = trickle(port, 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: 1\r\n');
     try {
       expect((await get(port, '/healthz')).status).toBe(200);
-      const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 40_000))]);
+      const outcome = await Promise.race([slow.closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 40_000))]);
       expect(outcome).toBe('closed');
-      expect(received).toMatch(/^HTTP\/1\.1 408/);
+      expect(slow.received()).toMatch(/^HTTP\/1\.1 408/);
       // The README's 10 s: a timer never fires early, so this lower bound holds on any machine (the upper
       // one above is generous, a loaded machine checks late).
-      expect(closedAfterMs).toBeGreaterThanOrEqual(9_900);
+      expect(slow.closedAfterMs()).toBeGreaterThanOrEqual(9_900);
     } finally {
-      clearInterval(trickle);
-      socket.destroy();
+      slow.stop();
     }
   }, 60_000);
 
   it('closes a connection whose request body trickles in for longer than 30 s with 408, not sooner, though its headers came at once', async () => {
-    const startedMs = Date.now();
-    const socket = net.connect(port, '127.0.0.1');
-    let received = '';
-    socket.on('data', (d: Buffer) => (received += d.toString()));
-    let closedAfterMs = 0;
-    const closed = new Promise<void>((resolve) => socket.on('close', () => ((closedAfterMs = Date.now() - startedMs), resolve())));
     // Complete headers at once: the 10 s headers bound is met. The body they announce never completes:
     // one byte every half second, so the connection is never idle either.
-    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n');
-    const trickle = setInterval(() => socket.writable && socket.write('x'), 500);
+    const slow = trickle(port, 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n', 'x');
     try {
-      await waitFor('the answer to the request whose headers are complete', () => (received.includes('\r\n\r\n') ? true : undefined));
-      expect(received).toMatch(/^HTTP\/1\.1 200/);
-      const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 60_000))]);
+      await waitFor('the answer to the request whose headers are complete', () => (slow.received().includes('\r\n\r\n') ? true : undefined));
+      expect(slow.received()).toMatch(/^HTTP\/1\.1 200/);
+      const outcome = await Promise.race([slow.closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 60_000))]);
       expect(outcome).toBe('closed');
       // What ends the connection is the whole-request bound: a 408 after the answer, then the close.
-      expect(received).toMatch(/^HTTP\/1\.1 200 [^]*HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(slow.received()).toMatch(/^HTTP\/1\.1 200 [^]*HTTP\/1\.1 408 Request Timeout\r\n/);
       // The README's 30 s, a lower bound as for the headers above (a timer never fires early).
-      expect(closedAfterMs).toBeGreaterThanOrEqual(29_900);
+      expect(slow.closedAfterMs()).toBeGreaterThanOrEqual(29_900);
     } finally {
-      clearInterval(trickle);
-      socket.destroy();
+      slow.stop();
     }
   }, 90_000);
 
