@@ -1,6 +1,7 @@
 // Where each random access picture lies in a muxed MPEG-TS segment: byte ranges and PTS, read back from the bytes (pure).
 
 import { CasterpakError } from '../errors.js';
+import { concatBytes } from '../mp4/bytes.js';
 import { PAT_PID, STREAM_TYPE, SYNC_BYTE, TS_PACKET_BYTES } from '../mpegts/ids.js';
 import type { KeyframeRange } from '../mpegts/layout.js';
 import { annexBPictureKind } from '../plan/nal-classify.js';
@@ -79,16 +80,6 @@ function startsRandomAccess(es: Uint8Array, hevc: boolean): boolean {
   return annexBPictureKind(hevc ? 'hevc' : 'avc', es) !== 'not-idr';
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
-
 interface VideoPes {
   readonly firstPacket: number;
   lastPacket: number;
@@ -127,7 +118,7 @@ export function findKeyframeRanges(ts: Uint8Array): KeyframeRange[] {
   const hevc = video.hevc;
   const ranges: KeyframeRange[] = [];
   pesList.forEach((pes, index) => {
-    const bytes = concat(pes.chunks);
+    const bytes = concatBytes(pes.chunks);
     const pts90k = ptsOf(bytes);
     if (pts90k === undefined || !startsRandomAccess(bytes.subarray(PES_FIXED_HEADER_BYTES + bytes[8]), hevc)) return;
     let first = pes.firstPacket;

@@ -7,6 +7,17 @@ const TWO_POW_32 = 0x1_0000_0000;
 /** Largest high word that keeps a 64-bit value within Number.MAX_SAFE_INTEGER (2^53 - 1). */
 const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
 
+/** The chunks one after the other in one new array. */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
 export function readUint16(bytes: Uint8Array, offset: number): number {
   return (bytes[offset] << 8) | bytes[offset + 1];
 }

@@ -3,6 +3,7 @@
 import { CasterpakError } from '../../errors.js';
 import { mediaSegmentChunks } from '../../fmp4/fragment.js';
 import { fragmentFields, rangeOf, shiftTicks, trackOf, type CmafTrackKind } from '../../fmp4/track-segments.js';
+import { concatBytes } from '../../mp4/bytes.js';
 import type { Movie } from '../../mp4/types.js';
 import type { SegmentPlan } from '../../plan/types.js';
 import { readSampleBytes, sampleRanges, type SampleReadSource } from './segment-input.js';
@@ -42,15 +43,6 @@ export async function withCmafMediaSegment<T>(
 
 /** Segment `n` of the track as bytes of its own (see withCmafMediaSegment). */
 export function cmafMediaSegment(source: CmafSegmentSource, wanted: { readonly kind: CmafTrackKind; readonly n: number }, signal?: AbortSignal): Promise<Uint8Array> {
-  return withCmafMediaSegment(source, wanted, signal, async (chunks) => joined(chunks));
+  return withCmafMediaSegment(source, wanted, signal, async (chunks) => concatBytes(chunks));
 }
 
-function joined(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
