@@ -1,5 +1,7 @@
 // Box builders for tests: calls nest like the box tree, fields are written big-endian one helper per width.
 
+import { concatBytes } from '../../daemon/mp4/bytes.js';
+
 /** A piece of a box payload: bytes, a list of byte values, or nested pieces. */
 export type Part = Uint8Array | readonly number[] | readonly Part[];
 
@@ -13,14 +15,7 @@ function flatten(parts: readonly Part[], out: Uint8Array[]): Uint8Array[] {
 }
 
 export function bytes(...parts: Part[]): Uint8Array {
-  const chunks = flatten(parts, []);
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(flatten(parts, []));
 }
 
 export const u8 = (value: number): number[] => [value & 0xff];
