@@ -98,8 +98,8 @@ describe('a parse that outlasts packaging_timeout', () => {
     daemon = await startDaemon({ mode: 'standalone', packager: 'builtin', segmentDurationSec: 60, extra: { packaging_timeout: '1s', max_concurrent_packaging: 1 } });
     makeClip(path.join(daemon.mediaRoot, 'clip.mp4'), { durationSec: 4 });
     // Every sample is a sync sample whose slice is not an IDR: the planner reads candidate after
-    // candidate (seconds of work for 150 000 frames), a slow parse made of legal boxes.
-    const frames = 150_000;
+    // candidate (seconds of work for 450 000 frames), a slow parse made of legal boxes.
+    const frames = 450_000;
     const video = simpleVideo({ frames, gop: 1, nonIdrSync: Array.from({ length: frames }, (_, i) => i) });
     writeFileSync(path.join(daemon.mediaRoot, 'slow.mp4'), buildMovie({ tracks: [video] }));
   });
